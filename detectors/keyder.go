@@ -1,0 +1,251 @@
+package detectors
+
+import (
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"math/big"
+)
+
+// This file decodes the DER structures a private key is kept in: PKCS#1
+// RSAPrivateKey, PKCS#8 PrivateKeyInfo/OneAsymmetricKey, SEC1 ECPrivateKey,
+// PKCS#8 EncryptedPrivateKeyInfo and the OpenSSL DSA structure. encoding/asn1 is
+// bounded by its input and does not panic on malformed data; these decoders only
+// parse, and leave every judgement to validate.go.
+
+// A decoded key is the outcome of one decoder: the encoding it was found in, and
+// what validation made of it.
+type decoded struct {
+	Encoding string
+	Key      KeyInfo
+	Status   Status
+	Len      int // bytes of DER consumed
+}
+
+type pkcs1 struct {
+	Version         int
+	N, E, D, P, Q   *big.Int
+	Dp, Dq, Qinv    *big.Int
+	OtherPrimeInfos asn1.RawValue `asn1:"optional"`
+}
+
+type pkcs8 struct {
+	Version int
+	Algo    pkix.AlgorithmIdentifier
+	Key     []byte
+	Attrs   asn1.RawValue  `asn1:"optional,tag:0"`
+	Pub     asn1.BitString `asn1:"optional,tag:1"`
+}
+
+type sec1 struct {
+	Version int
+	Key     []byte
+	Curve   asn1.ObjectIdentifier `asn1:"optional,explicit,tag:0"`
+	Pub     asn1.BitString        `asn1:"optional,explicit,tag:1"`
+}
+
+type encryptedPKCS8 struct {
+	Algo pkix.AlgorithmIdentifier
+	Data []byte
+}
+
+type opensslDSA struct {
+	Version       int
+	P, Q, G, Y, X *big.Int
+}
+
+// Algorithm identifiers of PKCS#8 keys.
+var (
+	oidPBES2   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 5, 13}
+	oidPBKDF2  = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 5, 12}
+	oidScrypt  = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 11591, 4, 11}
+	cipherOIDs = map[string]string{
+		"2.16.840.1.101.3.4.1.2":  "aes128-cbc",
+		"2.16.840.1.101.3.4.1.22": "aes192-cbc",
+		"2.16.840.1.101.3.4.1.42": "aes256-cbc",
+		"2.16.840.1.101.3.4.1.6":  "aes128-gcm",
+		"2.16.840.1.101.3.4.1.46": "aes256-gcm",
+		"1.2.840.113549.3.7":      "des-ede3-cbc",
+		"1.3.14.3.2.7":            "des-cbc",
+		"1.2.840.113549.3.2":      "rc2-cbc",
+		"1.2.156.10197.1.104.2":   "sm4-cbc",
+	}
+	pbes1OIDs = map[string]string{
+		"1.2.840.113549.1.5.3":    "pbes1-md5-des-cbc",
+		"1.2.840.113549.1.5.10":   "pbes1-sha1-des-cbc",
+		"1.2.840.113549.1.12.1.1": "pkcs12-sha1-rc4-128",
+		"1.2.840.113549.1.12.1.2": "pkcs12-sha1-rc4-40",
+		"1.2.840.113549.1.12.1.3": "pkcs12-sha1-3des-cbc",
+		"1.2.840.113549.1.12.1.4": "pkcs12-sha1-2des-cbc",
+		"1.2.840.113549.1.12.1.5": "pkcs12-sha1-rc2-128-cbc",
+		"1.2.840.113549.1.12.1.6": "pkcs12-sha1-rc2-40-cbc",
+	}
+)
+
+// decodePKCS1 decodes an RSAPrivateKey.
+func decodePKCS1(der []byte) (decoded, bool) {
+	var k pkcs1
+	rest, err := asn1.Unmarshal(der, &k)
+	if err != nil || (k.Version != 0 && k.Version != 1) {
+		return decoded{}, false
+	}
+	info, st := checkRSA(rsaParts{N: k.N, E: k.E, D: k.D, P: k.P, Q: k.Q}, "rsa")
+	return decoded{"der-pkcs1", info, st, len(der) - len(rest)}, true
+}
+
+// decodeSEC1 decodes an ECPrivateKey; curve names it when the structure does not.
+func decodeSEC1(der []byte, c *curve) (decoded, bool) {
+	var k sec1
+	rest, err := asn1.Unmarshal(der, &k)
+	if err != nil || k.Version != 1 || len(k.Key) == 0 {
+		return decoded{}, false
+	}
+	if len(k.Curve) > 0 {
+		c = curveByOID(k.Curve)
+	}
+	if c == nil {
+		return decoded{}, false
+	}
+	info, st := checkEC(c, k.Key, k.Pub.RightAlign())
+	return decoded{"der-sec1", info, st, len(der) - len(rest)}, true
+}
+
+// decodePKCS8 decodes a PrivateKeyInfo or OneAsymmetricKey.
+func decodePKCS8(der []byte) (decoded, bool) {
+	var k pkcs8
+	rest, err := asn1.Unmarshal(der, &k)
+	if err != nil || (k.Version != 0 && k.Version != 1) {
+		return decoded{}, false
+	}
+	d := decoded{Encoding: "der-pkcs8", Len: len(der) - len(rest)}
+	pub := k.Pub.RightAlign()
+	alg := k.Algo.Algorithm
+	switch {
+	case alg.Equal(oidRSA) || alg.Equal(oidRSAPSS):
+		var r pkcs1
+		if _, err := asn1.Unmarshal(k.Key, &r); err != nil {
+			return decoded{}, false
+		}
+		typ := "rsa"
+		if alg.Equal(oidRSAPSS) {
+			typ = "rsa-pss"
+		}
+		d.Key, d.Status = checkRSA(rsaParts{N: r.N, E: r.E, D: r.D, P: r.P, Q: r.Q}, typ)
+	case alg.Equal(oidECPublic):
+		var curveOID asn1.ObjectIdentifier
+		if _, err := asn1.Unmarshal(k.Algo.Parameters.FullBytes, &curveOID); err != nil {
+			return decoded{}, false
+		}
+		c := curveByOID(curveOID)
+		if c == nil {
+			return decoded{}, false
+		}
+		s, ok := decodeSEC1(k.Key, c)
+		if !ok {
+			return decoded{}, false
+		}
+		d.Key, d.Status = s.Key, s.Status
+	case alg.Equal(oidEd25519), alg.Equal(oidX25519):
+		var seed []byte
+		if _, err := asn1.Unmarshal(k.Key, &seed); err != nil {
+			return decoded{}, false
+		}
+		if alg.Equal(oidEd25519) {
+			d.Key, d.Status = checkEd25519(seed, pub)
+		} else {
+			d.Key, d.Status = checkX25519(seed, pub)
+		}
+	case alg.Equal(oidEd448), alg.Equal(oidX448):
+		var priv []byte
+		if _, err := asn1.Unmarshal(k.Key, &priv); err != nil || (len(priv) != 57 && len(priv) != 56) {
+			return decoded{}, false
+		}
+		// No Ed448/X448 arithmetic in the standard library: the key is well
+		// formed but cannot be checked.
+		d.Key = KeyInfo{Type: "ed448", Bits: 456, Note: "no Ed448 arithmetic to check the key with"}
+		if alg.Equal(oidX448) {
+			d.Key = KeyInfo{Type: "x448", Bits: 448, Note: "no X448 arithmetic to check the key with"}
+		}
+		if len(pub) > 0 {
+			d.Key.SPKI = okpSPKI(alg, pub)
+		}
+		d.Status = Unverified
+	case alg.Equal(oidDSA):
+		var params struct{ P, Q, G *big.Int }
+		var x *big.Int
+		if _, err := asn1.Unmarshal(k.Algo.Parameters.FullBytes, &params); err != nil {
+			return decoded{}, false
+		}
+		if _, err := asn1.Unmarshal(k.Key, &x); err != nil {
+			return decoded{}, false
+		}
+		d.Key, d.Status = checkDSA(dsaParts{P: params.P, Q: params.Q, G: params.G, X: x})
+	default:
+		return decoded{}, false
+	}
+	return d, true
+}
+
+// decodeEncryptedPKCS8 decodes an EncryptedPrivateKeyInfo and names its scheme.
+func decodeEncryptedPKCS8(der []byte) (decoded, bool) {
+	var k encryptedPKCS8
+	rest, err := asn1.Unmarshal(der, &k)
+	if err != nil || len(k.Data) < 8 {
+		return decoded{}, false
+	}
+	scheme, ok := encryptionScheme(k.Algo)
+	if !ok {
+		return decoded{}, false
+	}
+	info := KeyInfo{Scheme: scheme, Note: "encrypted: key type unknown until decrypted"}
+	return decoded{"der-pkcs8-encrypted", info, Encrypted, len(der) - len(rest)}, true
+}
+
+// encryptionScheme names a PBES1/PBES2/PKCS#12 encryption algorithm.
+func encryptionScheme(a pkix.AlgorithmIdentifier) (string, bool) {
+	if name, ok := pbes1OIDs[a.Algorithm.String()]; ok {
+		return name, true
+	}
+	if !a.Algorithm.Equal(oidPBES2) {
+		return "", false
+	}
+	var p struct{ KDF, Cipher pkix.AlgorithmIdentifier }
+	if _, err := asn1.Unmarshal(a.Parameters.FullBytes, &p); err != nil {
+		return "", false
+	}
+	kdf := "unknown-kdf"
+	switch {
+	case p.KDF.Algorithm.Equal(oidPBKDF2):
+		kdf = "pbkdf2"
+	case p.KDF.Algorithm.Equal(oidScrypt):
+		kdf = "scrypt"
+	}
+	cipher, ok := cipherOIDs[p.Cipher.Algorithm.String()]
+	if !ok {
+		cipher = "unknown-cipher"
+	}
+	return "pbes2-" + kdf + "-" + cipher, true
+}
+
+// decodeOpenSSLDSA decodes OpenSSL's traditional DSA private key structure.
+func decodeOpenSSLDSA(der []byte) (decoded, bool) {
+	var k opensslDSA
+	rest, err := asn1.Unmarshal(der, &k)
+	if err != nil || k.Version != 0 {
+		return decoded{}, false
+	}
+	info, st := checkDSA(dsaParts{P: k.P, Q: k.Q, G: k.G, Y: k.Y, X: k.X})
+	return decoded{"der-dsa", info, st, len(der) - len(rest)}, true
+}
+
+// decodeAnyDER tries every private-key structure in turn.
+func decodeAnyDER(der []byte) (decoded, bool) {
+	for _, dec := range []func([]byte) (decoded, bool){
+		decodePKCS8, decodePKCS1, decodeEncryptedPKCS8, decodeOpenSSLDSA,
+		func(b []byte) (decoded, bool) { return decodeSEC1(b, nil) },
+	} {
+		if d, ok := dec(der); ok {
+			return d, true
+		}
+	}
+	return decoded{}, false
+}

@@ -1,0 +1,331 @@
+package detectors
+
+import (
+	"bytes"
+	"crypto/ecdh"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/sha256"
+	"encoding/asn1"
+	"math/big"
+)
+
+// This file holds the validation math every detector shares. A detector parses;
+// only these functions decide a hit's Status and its fingerprint.
+
+// maxRSABits bounds the integers a hostile input can make us test for primality.
+const maxRSABits = 16384
+
+// rsaParts are the numbers of an RSA private key as found; nil means absent.
+type rsaParts struct {
+	N, E, D, P, Q *big.Int
+}
+
+var bigOne = big.NewInt(1)
+
+func okInt(x *big.Int, maxBits int) bool { return x != nil && x.Sign() > 0 && x.BitLen() <= maxBits }
+
+// checkRSA proves an RSA key. Validated needs p and q probable primes, p·q = n
+// and e·d ≡ 1 (mod λ(n)). With primes that disagree with n or d the key is still a
+// leak (Unverified, fingerprinted as p·q, the key the primes make); with neither
+// it is a Fragment.
+func checkRSA(k rsaParts, keyType string) (KeyInfo, Status) {
+	info := KeyInfo{Type: keyType}
+	if !okInt(k.N, maxRSABits) {
+		info.Note = "modulus missing or out of range"
+		return info, Fragment
+	}
+	info.Bits = k.N.BitLen()
+	e := k.E
+	if !okInt(e, 64) || e.Bit(0) == 0 || e.Cmp(bigOne) == 0 {
+		e = nil
+	}
+	primes := okInt(k.P, maxRSABits) && okInt(k.Q, maxRSABits) &&
+		k.P.Cmp(bigOne) > 0 && k.Q.Cmp(bigOne) > 0 &&
+		k.P.ProbablyPrime(0) && k.Q.ProbablyPrime(0)
+	if !primes {
+		info.Note = "p or q is not prime"
+		if e != nil {
+			info.SPKI = rsaSPKI(k.N, e, keyType)
+		}
+		return info, Fragment
+	}
+	pq := new(big.Int).Mul(k.P, k.Q)
+	nOK := pq.Cmp(k.N) == 0
+	dOK := false
+	if e != nil && okInt(k.D, maxRSABits) {
+		dOK = rsaExponentOK(e, k.D, k.P, k.Q)
+	}
+	info.Bits = pq.BitLen()
+	if e != nil {
+		info.SPKI = rsaSPKI(pq, e, keyType)
+	}
+	switch {
+	case nOK && dOK:
+		info.Proof = "p·q=n, e·d≡1 mod λ(n), p and q prime"
+		return info, Validated
+	case !nOK:
+		info.Note = "p and q are prime but p·q≠n"
+	case e == nil:
+		info.Note = "p·q=n but e is missing or invalid"
+	default:
+		info.Note = "p·q=n but e·d≢1 mod λ(n)"
+	}
+	return info, Unverified
+}
+
+// rsaExponentOK reports whether e·d ≡ 1 (mod λ(p·q)), λ = lcm(p−1, q−1).
+func rsaExponentOK(e, d, p, q *big.Int) bool {
+	p1 := new(big.Int).Sub(p, bigOne)
+	q1 := new(big.Int).Sub(q, bigOne)
+	g := new(big.Int).GCD(nil, nil, p1, q1)
+	if g.Sign() == 0 {
+		return false
+	}
+	lambda := p1.Mul(p1, q1)
+	lambda.Div(lambda, g)
+	ed := new(big.Int).Mul(e, d)
+	return ed.Mod(ed, lambda).Cmp(bigOne) == 0
+}
+
+// A curve is an elliptic curve a detector may meet, with what its SPKI needs.
+type curve struct {
+	Name string
+	OID  asn1.ObjectIdentifier
+	Size int            // bytes of a scalar and of a coordinate
+	std  elliptic.Curve // nil for curves the standard library lacks
+}
+
+// Curves lists the short-Weierstrass curves known to the detectors, by name.
+var curves = []*curve{
+	{"P-224", asn1.ObjectIdentifier{1, 3, 132, 0, 33}, 28, elliptic.P224()},
+	{"P-256", asn1.ObjectIdentifier{1, 2, 840, 10045, 3, 1, 7}, 32, elliptic.P256()},
+	{"P-384", asn1.ObjectIdentifier{1, 3, 132, 0, 34}, 48, elliptic.P384()},
+	{"P-521", asn1.ObjectIdentifier{1, 3, 132, 0, 35}, 66, elliptic.P521()},
+	{"secp256k1", asn1.ObjectIdentifier{1, 3, 132, 0, 10}, 32, nil},
+}
+
+func curveByOID(oid asn1.ObjectIdentifier) *curve {
+	for _, c := range curves {
+		if c.OID.Equal(oid) {
+			return c
+		}
+	}
+	return nil
+}
+
+func curveByName(name string) *curve {
+	for _, c := range curves {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// ecPublic returns the uncompressed point d·G, or false when d is not a valid
+// scalar (zero, or not below the group order).
+func (c *curve) ecPublic(d []byte) ([]byte, bool) {
+	if len(d) > c.Size {
+		// Leading zero bytes are allowed (ASN.1 INTEGER padding); anything else is out of range.
+		for _, b := range d[:len(d)-c.Size] {
+			if b != 0 {
+				return nil, false
+			}
+		}
+		d = d[len(d)-c.Size:]
+	}
+	if len(d) < c.Size {
+		d = append(make([]byte, c.Size-len(d), c.Size), d...)
+	}
+	if c.std == nil {
+		return secp256k1Public(d)
+	}
+	k, err := ecdsa.ParseRawPrivateKey(c.std, d)
+	if err != nil {
+		return nil, false
+	}
+	pub, err := k.PublicKey.Bytes()
+	return pub, err == nil
+}
+
+// samePoint compares a computed uncompressed point with a stored one, which
+// may be uncompressed (04‖X‖Y) or compressed (02/03‖X).
+func samePoint(computed, stored []byte) bool {
+	switch {
+	case len(stored) == len(computed):
+		return bytes.Equal(stored, computed)
+	case len(stored) == 1+(len(computed)-1)/2 && (stored[0] == 2 || stored[0] == 3):
+		size := (len(computed) - 1) / 2
+		odd := computed[len(computed)-1]&1 == 1
+		return bytes.Equal(stored[1:], computed[1:1+size]) && odd == (stored[0] == 3)
+	}
+	return false
+}
+
+// checkEC proves an EC key: 0 < d < order, and d·G equals the stored public
+// point when there is one. Without a stored point the key is Unverified: any d in
+// range is a key, so there is nothing to check it against.
+func checkEC(c *curve, d, storedPub []byte) (KeyInfo, Status) {
+	info := KeyInfo{Type: "ec", Curve: c.Name, Bits: c.Size * 8}
+	if c.Name == "P-521" {
+		info.Bits = 521
+	}
+	pub, ok := c.ecPublic(d)
+	if !ok {
+		info.Note = "scalar is zero or not below the group order"
+		if len(storedPub) > 0 && storedPub[0] == 4 && len(storedPub) == 1+2*c.Size {
+			info.SPKI = ecSPKI(c, storedPub)
+		}
+		return info, Fragment
+	}
+	info.SPKI = ecSPKI(c, pub)
+	switch {
+	case len(storedPub) == 0:
+		info.Note = "no public point stored to check d·G against"
+		return info, Unverified
+	case samePoint(pub, storedPub):
+		info.Proof = "d·G=Q, 0<d<n"
+		return info, Validated
+	}
+	info.Note = "d·G differs from the stored public point"
+	return info, Unverified
+}
+
+// checkEd25519 proves an Ed25519 seed against a stored public key.
+func checkEd25519(seed, storedPub []byte) (KeyInfo, Status) {
+	info := KeyInfo{Type: "ed25519", Bits: 256}
+	if len(seed) != ed25519.SeedSize {
+		info.Note = "seed is not 32 bytes"
+		return info, Fragment
+	}
+	pub := ed25519.NewKeyFromSeed(seed).Public().(ed25519.PublicKey)
+	info.SPKI = okpSPKI(oidEd25519, pub)
+	switch {
+	case len(storedPub) == 0:
+		info.Note = "no public key stored to check the seed against"
+		return info, Unverified
+	case bytes.Equal(pub, storedPub):
+		info.Proof = "public key derived from the seed matches"
+		return info, Validated
+	}
+	info.Note = "public key derived from the seed differs from the stored one"
+	return info, Unverified
+}
+
+// checkX25519 proves an X25519 private key against a stored public key.
+func checkX25519(priv, storedPub []byte) (KeyInfo, Status) {
+	info := KeyInfo{Type: "x25519", Bits: 256}
+	k, err := ecdh.X25519().NewPrivateKey(priv)
+	if err != nil {
+		info.Note = "private key is not 32 bytes"
+		return info, Fragment
+	}
+	pub := k.PublicKey().Bytes()
+	info.SPKI = okpSPKI(oidX25519, pub)
+	switch {
+	case len(storedPub) == 0:
+		info.Note = "no public key stored to check against"
+		return info, Unverified
+	case bytes.Equal(pub, storedPub):
+		info.Proof = "public key derived from the private key matches"
+		return info, Validated
+	}
+	info.Note = "derived public key differs from the stored one"
+	return info, Unverified
+}
+
+// dsaParts are the numbers of a DSA private key.
+type dsaParts struct{ P, Q, G, Y, X *big.Int }
+
+// checkDSA proves a DSA key: 0 < x < q and y = g^x mod p.
+func checkDSA(k dsaParts) (KeyInfo, Status) {
+	info := KeyInfo{Type: "dsa"}
+	if !okInt(k.P, maxRSABits) || !okInt(k.Q, 512) || !okInt(k.G, maxRSABits) || !okInt(k.X, 512) || k.X.Cmp(k.Q) >= 0 {
+		info.Note = "domain parameters or x out of range"
+		return info, Fragment
+	}
+	info.Bits = k.P.BitLen()
+	y := new(big.Int).Exp(k.G, k.X, k.P)
+	info.SPKI = dsaSPKI(k.P, k.Q, k.G, y)
+	switch {
+	case k.Y == nil:
+		info.Note = "no public value stored to check against"
+		return info, Unverified
+	case y.Cmp(k.Y) == 0:
+		info.Proof = "g^x mod p = y, 0<x<q"
+		return info, Validated
+	}
+	info.Note = "g^x mod p differs from the stored y"
+	return info, Unverified
+}
+
+// Object identifiers of SubjectPublicKeyInfo algorithms.
+var (
+	oidRSA       = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
+	oidRSAPSS    = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 10}
+	oidECPublic  = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
+	oidDSA       = asn1.ObjectIdentifier{1, 2, 840, 10040, 4, 1}
+	oidX25519    = asn1.ObjectIdentifier{1, 3, 101, 110}
+	oidX448      = asn1.ObjectIdentifier{1, 3, 101, 111}
+	oidEd25519   = asn1.ObjectIdentifier{1, 3, 101, 112}
+	oidEd448     = asn1.ObjectIdentifier{1, 3, 101, 113}
+	asn1NullRawV = asn1.RawValue{Tag: asn1.TagNull}
+)
+
+type spki struct {
+	Algorithm spkiAlg
+	Key       asn1.BitString
+}
+
+type spkiAlg struct {
+	OID    asn1.ObjectIdentifier
+	Params asn1.RawValue `asn1:"optional"`
+}
+
+func spkiHash(alg spkiAlg, key []byte) Fingerprint {
+	der, err := asn1.Marshal(spki{alg, asn1.BitString{Bytes: key, BitLength: 8 * len(key)}})
+	if err != nil {
+		return Fingerprint{}
+	}
+	return sha256.Sum256(der)
+}
+
+// rsaSPKI fingerprints an RSA public key as x509.MarshalPKIXPublicKey encodes
+// it (rsaEncryption with NULL parameters); RSA-PSS keys use the PSS OID with no
+// parameters.
+func rsaSPKI(n, e *big.Int, keyType string) Fingerprint {
+	pub, err := asn1.Marshal(struct{ N, E *big.Int }{n, e})
+	if err != nil {
+		return Fingerprint{}
+	}
+	if keyType == "rsa-pss" {
+		return spkiHash(spkiAlg{OID: oidRSAPSS}, pub)
+	}
+	return spkiHash(spkiAlg{OID: oidRSA, Params: asn1NullRawV}, pub)
+}
+
+func ecSPKI(c *curve, point []byte) Fingerprint {
+	params, err := asn1.Marshal(c.OID)
+	if err != nil {
+		return Fingerprint{}
+	}
+	return spkiHash(spkiAlg{OID: oidECPublic, Params: asn1.RawValue{FullBytes: params}}, point)
+}
+
+func okpSPKI(oid asn1.ObjectIdentifier, pub []byte) Fingerprint {
+	return spkiHash(spkiAlg{OID: oid}, pub)
+}
+
+func dsaSPKI(p, q, g, y *big.Int) Fingerprint {
+	params, err := asn1.Marshal(struct{ P, Q, G *big.Int }{p, q, g})
+	if err != nil {
+		return Fingerprint{}
+	}
+	pub, err := asn1.Marshal(y)
+	if err != nil {
+		return Fingerprint{}
+	}
+	return spkiHash(spkiAlg{OID: oidDSA, Params: asn1.RawValue{FullBytes: params}}, pub)
+}
