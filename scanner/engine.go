@@ -1,0 +1,262 @@
+package scanner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
+	"sync"
+
+	"dumpguard/detectors"
+)
+
+// DefaultWindow is the number of bytes a window owns. Large enough that the
+// overlap is a small fraction of the work, small enough that a window stays in
+// the CPU's caches while every detector passes over it.
+const DefaultWindow = 2 << 20
+
+// lookback is how many bytes before its own a window also hands the detectors,
+// so a hunt that checks a malloc header just before a number sees it even when
+// the number starts a window.
+const lookback = 256
+
+// Options say what to scan a file for.
+type Options struct {
+	Detectors []detectors.Detector // run over every byte
+	// Hunt runs over writable process memory only (heap, stack, anonymous),
+	// or over every byte when Deep is set. Nil for no hunt.
+	Hunt detectors.Detector
+	Deep bool
+	// Visit, when set, sees every window (buf starts at file offset off; the
+	// window owns buf[lo:hi]). It must not retain buf. Used to harvest public keys.
+	Visit  func(buf []byte, off int64, lo, hi int)
+	Window int // bytes a window owns; 0 means DefaultWindow
+	// Progress is told of bytes scanned as windows finish.
+	Progress func(n int64)
+}
+
+// Overlap is how many bytes past its own a window must see: the longest
+// encoding any detector reports.
+func (o *Options) Overlap() int {
+	n := 0
+	for _, d := range o.Detectors {
+		n = max(n, d.MaxLen())
+	}
+	if o.Hunt != nil {
+		n = max(n, o.Hunt.MaxLen())
+	}
+	return n
+}
+
+func (o *Options) window() int {
+	if o.Window > 0 {
+		return o.Window
+	}
+	return DefaultWindow
+}
+
+// A Pool is a fixed set of workers shared by every file being scanned, so that
+// several files in flight never use more than Workers cores or more than
+// Workers window buffers.
+type Pool struct {
+	jobs    chan job
+	wg      sync.WaitGroup
+	workers int
+}
+
+// NewPool starts workers goroutines; 0 means GOMAXPROCS. Close stops them.
+func NewPool(workers int) *Pool {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	p := &Pool{jobs: make(chan job), workers: workers}
+	for range workers {
+		p.wg.Go(p.work)
+	}
+	return p
+}
+
+// Workers is the number of workers.
+func (p *Pool) Workers() int { return p.workers }
+
+// Close stops the workers once every scan has returned.
+func (p *Pool) Close() {
+	close(p.jobs)
+	p.wg.Wait()
+}
+
+// A job is one window: the bytes of file [off, off+n), owning buf[lo:hi].
+type job struct {
+	f      *fileScan
+	r      io.ReaderAt // nil when data is already filled (streams)
+	data   []byte
+	free   chan<- []byte // where a filled buffer goes back
+	off    int64
+	n      int
+	lo, hi int
+}
+
+// fileScan is the shared state of one file's scan.
+type fileScan struct {
+	ctx      context.Context
+	cancel   context.CancelCauseFunc
+	opt      *Options
+	layout   *Layout
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	findings []Finding
+}
+
+func (f *fileScan) add(local []Finding, n int) {
+	if len(local) > 0 {
+		f.mu.Lock()
+		f.findings = append(f.findings, local...)
+		f.mu.Unlock()
+	}
+	if f.opt.Progress != nil {
+		f.opt.Progress(int64(n))
+	}
+}
+
+func (p *Pool) work() {
+	var buf []byte
+	var hits []detectors.Hit
+	var spans [][2]int64
+	for j := range p.jobs {
+		f := j.f
+		data := j.data
+		if j.r != nil && f.ctx.Err() == nil {
+			if cap(buf) < j.n {
+				buf = make([]byte, j.n)
+			}
+			data = buf[:j.n]
+			if err := readAt(j.r, data, j.off); err != nil {
+				f.cancel(fmt.Errorf("reading %d bytes at offset %#x: %w", j.n, j.off, err))
+			}
+		}
+		if f.ctx.Err() == nil {
+			var local []Finding
+			local, hits, spans = f.scanWindow(local, hits, spans, data, j)
+			f.add(local, j.hi-j.lo)
+		}
+		if j.free != nil {
+			j.free <- j.data
+		}
+		f.wg.Done()
+	}
+}
+
+// scanWindow runs every detector over one window and keeps the hits it owns.
+func (f *fileScan) scanWindow(local []Finding, hits []detectors.Hit, spans [][2]int64, data []byte, j job) ([]Finding, []detectors.Hit, [][2]int64) {
+	opt, l := f.opt, f.layout
+	for _, d := range opt.Detectors {
+		hits = d.Detect(hits[:0], data)
+		for _, h := range hits {
+			if h.Off >= j.lo && h.Off < j.hi {
+				local = append(local, newFinding(l, d, h, j.off))
+			}
+		}
+	}
+	if opt.Hunt != nil {
+		spans = l.huntSpans(spans[:0], j.off, int64(len(data)), opt.Deep)
+		for _, s := range spans {
+			a := int(s[0] - j.off)
+			hits = opt.Hunt.Detect(hits[:0], data[a:int(s[1]-j.off)])
+			for _, h := range hits {
+				if at := a + h.Off; at >= j.lo && at < j.hi {
+					local = append(local, newFinding(l, opt.Hunt, h, s[0]))
+				}
+			}
+		}
+	}
+	if opt.Visit != nil {
+		opt.Visit(data, j.off, j.lo, j.hi)
+	}
+	return local, hits, spans
+}
+
+// Scan scans the size bytes of r, laid out as l, and returns its findings
+// sorted by offset. It returns when every window is done; the error is the first
+// read failure, or the context's.
+func (p *Pool) Scan(ctx context.Context, r io.ReaderAt, size int64, l *Layout, opt *Options) ([]Finding, error) {
+	l.normalize()
+	f := &fileScan{opt: opt, layout: l}
+	f.ctx, f.cancel = context.WithCancelCause(ctx)
+	defer f.cancel(nil)
+	body, overlap := int64(opt.window()), int64(opt.Overlap())
+	for start := int64(0); start < size && f.ctx.Err() == nil; start += body {
+		pre := min(start, lookback)
+		end := min(size, start+body+overlap)
+		j := job{f: f, r: r, off: start - pre, n: int(end - start + pre), lo: int(pre), hi: int(pre + min(body, size-start))}
+		f.wg.Add(1)
+		select {
+		case p.jobs <- j:
+		case <-f.ctx.Done():
+			f.wg.Done()
+		}
+	}
+	f.wg.Wait()
+	if f.ctx.Err() == nil {
+		f.scanSeams(r, l)
+	}
+	return sortFindings(f.findings), scanErr(f.ctx)
+}
+
+// scanSeams looks for keys straddling two regions that are adjacent in the
+// process but not in the file: the end of one and the start of the next are
+// joined and scanned, and only hits that cross the join are kept.
+func (f *fileScan) scanSeams(r io.ReaderAt, l *Layout) {
+	overlap := int64(f.opt.Overlap())
+	var hits []detectors.Hit
+	for _, s := range l.Seams {
+		a, b := s[0], s[1]
+		na, nb := min(a.Size, overlap), min(b.Size, overlap)
+		buf := make([]byte, na+nb)
+		if readAt(r, buf[:na], a.Off+a.Size-na) != nil || readAt(r, buf[na:], b.Off) != nil {
+			continue // the windows over these bytes already reported the read error
+		}
+		for _, d := range f.opt.Detectors {
+			hits = d.Detect(hits[:0], buf)
+			for _, h := range hits {
+				if int64(h.Off) < na && int64(h.Off+h.Len) > na {
+					fd := newFinding(l, d, h, a.Off+a.Size-na)
+					first := na - int64(h.Off)
+					fd.Components = []Component{
+						{What: "part", Offset: fd.Offset, Length: first, VA: fd.VA},
+						{What: "part", Offset: b.Off, Length: int64(h.Len) - first, VA: hexVA(b, b.Off)},
+					}
+					f.findings = append(f.findings, fd)
+				}
+			}
+		}
+	}
+}
+
+func scanErr(ctx context.Context) error {
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return ctx.Err()
+}
+
+// readAt fills b from r at off. A mapped file that shrinks under us faults
+// instead of returning an error; SetPanicOnFault turns that fault into a panic
+// in this goroutine, which becomes an error here.
+func readAt(r io.ReaderAt, b []byte, off int64) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if e := recover(); e != nil {
+			err = fmt.Errorf("memory fault reading the file (was it truncated while being scanned?): %v", e)
+		}
+	}()
+	n, err := r.ReadAt(b, off)
+	if n == len(b) {
+		return nil
+	}
+	if err == nil || err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return err
+}

@@ -1,0 +1,133 @@
+// Package scanner runs detectors over dumps: it cuts a file or stream into
+// overlapping windows, feeds them to a bounded pool of workers, and turns the
+// detectors' hits into findings placed in the crashed process: virtual address,
+// region kind, module and thread.
+//
+// The scanner joins the format readers (minidump, elfcore) and the detectors;
+// each of those knows nothing of the other. Every byte of a file is scanned,
+// whatever its format says: memory regions, metadata streams, headers and bytes
+// that belong to nothing. The format only decides how a finding is described,
+// and which regions the costly raw-number hunt visits.
+package scanner
+
+import (
+	"sort"
+)
+
+// Region kinds. Parsers say "private" or "anon" for memory that no file backs;
+// both are writable process memory as far as the hunt is concerned.
+const (
+	KindRaw      = "raw"      // a file of no known format
+	KindMetadata = "metadata" // dump structure: headers, streams, notes
+	KindStack    = "stack"
+	KindHeap     = "heap"
+	KindPrivate  = "private"
+	KindAnon     = "anon"
+	KindImage    = "image"
+	KindMapped   = "mapped"
+	KindUnknown  = "unknown"
+)
+
+// A Region is a range of the file and what it held in the process.
+type Region struct {
+	Off, Size int64
+	Addr      uint64 // valid when HasAddr
+	HasAddr   bool
+	Kind      string
+	Module    string // module, mapped file, or metadata part ("stream:LinuxEnviron")
+	Thread    uint32 // thread whose stack this is, 0 for none
+	Protect   string // "rw-" style, "" when unknown
+}
+
+// Huntable reports whether the raw-number hunt visits r by default: memory a
+// program writes at run time. Code, read-only mappings and dump metadata are
+// left to --deep.
+func (r Region) Huntable() bool {
+	switch r.Kind {
+	case KindStack, KindHeap, KindPrivate, KindAnon, KindRaw, KindUnknown:
+		return r.Protect == "" || len(r.Protect) > 1 && r.Protect[1] == 'w'
+	}
+	return false
+}
+
+// A Layout maps every byte of a file to a region. Regions are sorted by Off and
+// do not overlap; bytes in no region are metadata of the format.
+type Layout struct {
+	Format   string   // "raw", "minidump", "elf-core"
+	Regions  []Region // sorted by Off, non-overlapping
+	Warnings []string // what the parser could not make sense of; the bytes were scanned anyway
+	// Missing is the number of bytes of memory the dump's own headers promise
+	// but the file does not hold (a truncated dump).
+	Missing int64
+	// Seams are pairs of regions adjacent in the process but not in the file,
+	// so that a key straddling them is found too.
+	Seams [][2]Region
+	// Detail is the parser's own description for `inspect` (JSON-ready).
+	Detail any
+}
+
+// RawLayout describes a file of no known format: one region, no addresses.
+func RawLayout(size int64) *Layout {
+	return &Layout{Format: "raw", Regions: []Region{{Off: 0, Size: size, Kind: KindRaw}}}
+}
+
+// normalize sorts regions, clips overlaps (the first region of a byte wins) and
+// drops empty ones.
+func (l *Layout) normalize() {
+	sort.SliceStable(l.Regions, func(i, j int) bool { return l.Regions[i].Off < l.Regions[j].Off })
+	out := l.Regions[:0]
+	var end int64
+	for _, r := range l.Regions {
+		if r.Off < end {
+			cut := end - r.Off
+			if cut >= r.Size {
+				continue
+			}
+			r.Off += cut
+			r.Size -= cut
+			r.Addr += uint64(cut)
+		}
+		if r.Size <= 0 {
+			continue
+		}
+		out = append(out, r)
+		end = r.Off + r.Size
+	}
+	l.Regions = out
+}
+
+// Locate returns the region holding file offset off; a byte outside every
+// region is described as metadata of the format.
+func (l *Layout) Locate(off int64) Region {
+	i := sort.Search(len(l.Regions), func(i int) bool { return l.Regions[i].Off+l.Regions[i].Size > off })
+	if i < len(l.Regions) && l.Regions[i].Off <= off {
+		return l.Regions[i]
+	}
+	kind := KindMetadata
+	if l.Format == "raw" {
+		kind = KindRaw
+	}
+	return Region{Off: off, Size: 1, Kind: kind}
+}
+
+// huntSpans returns the parts of [off, off+n) that the hunt visits.
+func (l *Layout) huntSpans(dst [][2]int64, off, n int64, deep bool) [][2]int64 {
+	if deep {
+		return append(dst, [2]int64{off, off + n})
+	}
+	end := off + n
+	i := sort.Search(len(l.Regions), func(i int) bool { return l.Regions[i].Off+l.Regions[i].Size > off })
+	for ; i < len(l.Regions) && l.Regions[i].Off < end; i++ {
+		r := l.Regions[i]
+		if !r.Huntable() {
+			continue
+		}
+		a, b := max(off, r.Off), min(end, r.Off+r.Size)
+		if k := len(dst); k > 0 && dst[k-1][1] == a {
+			dst[k-1][1] = b // adjacent huntable regions form one span
+			continue
+		}
+		dst = append(dst, [2]int64{a, b})
+	}
+	return dst
+}
