@@ -62,6 +62,9 @@ type Layout struct {
 	// Seams are pairs of regions adjacent in the process but not in the file,
 	// so that a key straddling them is found too.
 	Seams [][2]Region
+	// ParseError is why a file that claims a format could not be parsed; it
+	// was then scanned as raw bytes.
+	ParseError error
 	// Detail is the parser's own description for `inspect` (JSON-ready).
 	Detail any
 }

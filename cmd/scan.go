@@ -1,0 +1,181 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"runtime"
+	"sync"
+
+	"github.com/spf13/cobra"
+
+	"dumpguard/detectors"
+	"dumpguard/scanner"
+)
+
+// scanFlags are the flags of `dumpguard scan`.
+type scanFlags struct {
+	format       string
+	output       string
+	failOn       string
+	workers      int
+	quiet        bool
+	follow       bool
+	allowPartial bool
+	shard        string
+}
+
+func (f *scanFlags) register(c *cobra.Command) {
+	fl := c.Flags()
+	fl.StringVarP(&f.format, "format", "f", "text", "output format: text, json, jsonl or sarif")
+	fl.StringVarP(&f.output, "output", "o", "", "write the report to `FILE` (atomically) instead of standard output")
+	fl.StringVar(&f.failOn, "fail-on", "fragment", "lowest `STATUS` that blocks: validated, unverified, encrypted or fragment")
+	fl.IntVarP(&f.workers, "workers", "j", runtime.GOMAXPROCS(0), "scanning workers shared by all files")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar")
+	fl.BoolVar(&f.follow, "follow-symlinks", false, "follow symbolic links met inside directories")
+	fl.BoolVar(&f.allowPartial, "allow-partial", false, "a truncated dump is not an error: scan what it holds, report what is missing")
+	fl.StringVar(&f.shard, "shard", "", "scan only the `I/N`-th stable subset of the inputs (0 <= I < N), for sweeps spread over N machines")
+}
+
+func newScanCmd(s stdio) *cobra.Command {
+	var f scanFlags
+	c := &cobra.Command{
+		Use:   "scan [flags] PATH...",
+		Short: "Scan dumps, archives and directories for private keys",
+		Long: `Scan files and directories (recursively) for private keys. PATH "-" reads a
+dump from standard input. Findings go to standard output; progress, warnings
+and errors to standard error.
+
+Exit status: 0 nothing blocks, 1 blocking keys found, 2 usage error or an input
+that could not be scanned completely (a truncated dump counts, unless
+--allow-partial).`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			return f.run(c.Context(), s, args)
+		},
+	}
+	f.register(c)
+	return c
+}
+
+func (f *scanFlags) run(ctx context.Context, s stdio, args []string) error {
+	failOn, err := detectors.ParseStatus(f.failOn)
+	if err != nil {
+		return err
+	}
+	render, err := renderer(f.format)
+	if err != nil {
+		return err
+	}
+	sh, err := parseShard(f.shard)
+	if err != nil {
+		return err
+	}
+	if f.workers < 1 {
+		return fmt.Errorf("--workers %d: want at least 1", f.workers)
+	}
+	policy := scanner.Policy{FailOn: failOn}
+	warn := func(msg string) { fmt.Fprintf(s.err, "dumpguard: %s\n", msg) }
+
+	var inputs []input
+	var total int64
+	for _, in := range listInputs(args, f.follow, warn) {
+		if sh.holds(in.path) {
+			inputs = append(inputs, in)
+			total += max(in.size, 0)
+		}
+	}
+	bar := newProgress(s.err, total, len(inputs), f.quiet)
+	opt := &scanner.FileOptions{Options: scanner.Options{Detectors: detectors.All(), Progress: bar.add}}
+
+	out := s.out
+	var commit func() error
+	if f.output != "" {
+		w, err := createAtomic(f.output)
+		if err != nil {
+			return err
+		}
+		defer w.abort()
+		out, commit = w, w.commit
+	}
+	stream := f.format == "jsonl"
+	var mu sync.Mutex // guards results and the stream
+	results := make([][]scanner.FileReport, len(inputs))
+	done := func(i int, frs []scanner.FileReport) {
+		mu.Lock()
+		defer mu.Unlock()
+		results[i] = frs
+		for _, fr := range frs {
+			for _, e := range fr.Errors {
+				warn(fmt.Sprintf("%s: %s", displayName(fr), e))
+			}
+			if fr.Partial && !f.allowPartial {
+				warn(fmt.Sprintf("%s: %d bytes of memory missing from the dump (truncated?); use --allow-partial to accept", displayName(fr), fr.MissingBytes))
+			}
+			if stream {
+				writeJSONLFile(out, fr)
+			}
+		}
+		bar.fileDone()
+	}
+
+	pool := scanner.NewPool(f.workers)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, f.workers) // files in flight
+	for i, in := range inputs {
+		if in.err != nil {
+			done(i, []scanner.FileReport{{Path: in.path, Format: "raw", Errors: []string{in.err.Error()}, Findings: []scanner.Finding{}}})
+			continue
+		}
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			done(i, scanInput(ctx, pool, in, s.in, opt))
+		})
+	}
+	wg.Wait()
+	pool.Close()
+	bar.finish()
+
+	var files []scanner.FileReport
+	for _, frs := range results {
+		files = append(files, frs...)
+	}
+	rep := scanner.Report{Version: scanner.ReportVersion, Files: files, Summary: scanner.Summarize(files, policy, f.allowPartial)}
+	if files == nil {
+		rep.Files = []scanner.FileReport{}
+	}
+	if err := render(out, &rep, policy); err != nil {
+		return err
+	}
+	if commit != nil {
+		if err := commit(); err != nil {
+			return err
+		}
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("interrupted: %w", errIncomplete)
+	}
+	switch rep.Summary.Verdict {
+	case "blocked":
+		return errFound
+	case "error":
+		return errIncomplete
+	}
+	return nil
+}
+
+// scanInput scans one input: a file on disk, or standard input.
+func scanInput(ctx context.Context, pool *scanner.Pool, in input, stdin io.Reader, opt *scanner.FileOptions) []scanner.FileReport {
+	if in.path == "-" {
+		return pool.ScanReader(ctx, "-", stdin, opt)
+	}
+	return pool.ScanFile(ctx, in.path, opt)
+}
+
+func displayName(fr scanner.FileReport) string {
+	if fr.Member != "" {
+		return fr.Member
+	}
+	return fr.Path
+}

@@ -1,0 +1,159 @@
+package scanner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"golang.org/x/exp/mmap"
+)
+
+// FileOptions configure [Pool.ScanFile].
+type FileOptions struct {
+	Options
+	// Annotate, when set, is called on every finding before it is reported:
+	// the caller marks protected, allowlisted and known test keys there.
+	Annotate func(*Finding)
+}
+
+// ScanFile scans one file on disk, whatever it holds: a minidump, an ELF core,
+// anything else as raw bytes. It never fails silently: a file that cannot be
+// opened, read or parsed has an entry in its report's Errors.
+func (p *Pool) ScanFile(ctx context.Context, name string, opt *FileOptions) []FileReport {
+	fr := FileReport{Path: name, Format: "raw", Errors: []string{}, Findings: []Finding{}}
+	st, err := os.Stat(name)
+	if err != nil {
+		fr.Errors = append(fr.Errors, err.Error())
+		return []FileReport{fr}
+	}
+	if !st.Mode().IsRegular() {
+		fr.Errors = append(fr.Errors, fmt.Sprintf("%s: not a regular file", name))
+		return []FileReport{fr}
+	}
+	m, err := mmap.Open(name)
+	if err != nil {
+		fr.Errors = append(fr.Errors, err.Error())
+		return []FileReport{fr}
+	}
+	defer m.Close()
+	size := int64(m.Len())
+	fr.Size = size
+	l := LayoutOf(m, size)
+	fr.describe(l)
+	fs, err := p.Scan(ctx, m, size, l, &opt.Options)
+	fr.finish(fs, err, size, opt)
+	return []FileReport{fr}
+}
+
+// describe copies what the layout says of the file into the report.
+func (fr *FileReport) describe(l *Layout) {
+	fr.Format = l.Format
+	fr.Warnings = append(fr.Warnings, l.Warnings...)
+	fr.MissingBytes = l.Missing
+	if l.Missing > 0 {
+		fr.Partial = true
+	}
+	if l.ParseError != nil {
+		fr.Errors = append(fr.Errors, fmt.Sprintf("could not be parsed, scanned as raw bytes: %v", l.ParseError))
+	}
+}
+
+// finish records a scan's outcome.
+func (fr *FileReport) finish(fs []Finding, err error, scanned int64, opt *FileOptions) {
+	if fs == nil {
+		fs = []Finding{}
+	}
+	for i := range fs {
+		fs[i].Member = fr.Member
+		if opt.Annotate != nil {
+			opt.Annotate(&fs[i])
+		}
+	}
+	fr.Findings = fs
+	fr.ScannedBytes = scanned
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			err = errors.New("scan interrupted")
+		}
+		fr.Errors = append(fr.Errors, err.Error())
+		fr.ScannedBytes = 0
+	}
+}
+
+// LayoutOf works out the format of the size bytes of r. A file that claims a
+// format (by its magic) but does not parse is laid out raw, with ParseError set.
+func LayoutOf(r io.ReaderAt, size int64) *Layout {
+	for _, f := range formats {
+		l, err := f(r, size)
+		if errors.Is(err, errNotThisFormat) {
+			continue
+		}
+		if err != nil {
+			raw := RawLayout(size)
+			raw.ParseError = err
+			return raw
+		}
+		return l
+	}
+	return RawLayout(size)
+}
+
+// errNotThisFormat is what a format adapter returns for a file of another format.
+var errNotThisFormat = errors.New("not this format")
+
+// formats are the dump formats LayoutOf tries, in order.
+var formats []func(io.ReaderAt, int64) (*Layout, error)
+
+// KeepPrefix is how much of a stream is kept in memory to parse its format
+// once it has been scanned. Both minidumps and ELF cores put their directory and
+// headers first; a dump whose metadata lies beyond this is still scanned whole,
+// but its findings are not placed in the process.
+const KeepPrefix = 64 << 20
+
+// errBeyondPrefix is what a parser meets when it reads a stream's metadata
+// past the part kept in memory.
+var errBeyondPrefix = errors.New("metadata lies beyond the part of the stream kept for parsing")
+
+// prefixReader serves the kept prefix of a stream of a known total size.
+type prefixReader struct {
+	b []byte
+}
+
+func (p prefixReader) ReadAt(b []byte, off int64) (int, error) {
+	if off < 0 || off > int64(len(p.b)) {
+		return 0, errBeyondPrefix
+	}
+	n := copy(b, p.b[off:])
+	if n < len(b) {
+		return n, errBeyondPrefix
+	}
+	return n, nil
+}
+
+// ScanReader scans a stream read once, front to back, such as standard input.
+func (p *Pool) ScanReader(ctx context.Context, name string, r io.Reader, opt *FileOptions) []FileReport {
+	fr := FileReport{Path: name, Format: "raw", Errors: []string{}}
+	res, err := p.ScanStream(ctx, r, KeepPrefix, &opt.Options)
+	fr.Size = res.Size
+	l := streamLayout(res)
+	fr.describe(l)
+	Relocate(res.Findings, l)
+	fr.finish(res.Findings, err, res.Size, opt)
+	if err != nil {
+		fr.ScannedBytes = res.Size // what was read before the error was scanned
+	}
+	return []FileReport{fr}
+}
+
+// streamLayout parses the kept prefix of a scanned stream.
+func streamLayout(res StreamResult) *Layout {
+	l := LayoutOf(prefixReader{res.Prefix}, res.Size)
+	if l.ParseError != nil && errors.Is(l.ParseError, errBeyondPrefix) {
+		raw := RawLayout(res.Size)
+		raw.Warnings = append(raw.Warnings, fmt.Sprintf("findings not placed in the process: %v", l.ParseError))
+		return raw
+	}
+	return l
+}
