@@ -1,0 +1,34 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// TestMain makes the test binary double as the dumpguard binary, so the
+// scripts in testdata/script run the real command line, exit status included.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){"dumpguard": main})
+}
+
+func TestScripts(t *testing.T) {
+	root, err := filepath.Abs(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: true,
+		UpdateScripts:       os.Getenv("UPDATE_SCRIPTS") != "",
+		Setup: func(e *testscript.Env) error {
+			e.Setenv("ROOT", root)
+			e.Setenv("KEYS", filepath.Join(root, "detectors", "testdata", "keys"))
+			e.Setenv("SAMPLES", filepath.Join(root, "cmd", "testdata"))
+			e.Setenv("REALDUMPS", filepath.Join(root, "..", "shared", "testdata", "realdumps"))
+			return nil
+		},
+	})
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Whole-binary benchmark: dumpguard's throughput as a ratio to a baseline
+# measured in the same run on the same file, and its peak memory.
+#   BENCHSIZE  size of the generated input in MiB (default 1024)
+#   RUNS       timed runs of each command; the best is reported (default 3)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+size=${BENCHSIZE:-1024}
+runs=${RUNS:-3}
+data=bench/data-${size}M.bin
+
+need() { # need CMD PACKAGE: install from Debian's packages when missing
+	command -v "$1" >/dev/null && return
+	echo "bench: installing $2" >&2
+	if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq "$2" >/dev/null; else sudo apt-get install -y -qq "$2" >/dev/null; fi
+}
+need rg ripgrep
+need zstd zstd
+[ -x /usr/bin/time ] || need /usr/bin/time time
+
+[ -f dumpguard ] || go build -o dumpguard .
+[ -f "$data" ] || go run ./tools/benchgen -size "$size" -out "$data"
+cat "$data" >/dev/null # into the page cache, for every command alike
+
+# best WALL SECONDS of runs of a command
+best() {
+	local b=
+	for _ in $(seq "$runs"); do
+		local s e
+		s=$(date +%s.%N)
+		"$@" >/dev/null 2>&1 || true
+		e=$(date +%s.%N)
+		b=$(echo "$s $e ${b:-999999}" | awk '{d=$2-$1; print (d<$3)?d:$3}')
+	done
+	echo "$b"
+}
+peak() { # peak resident set of one run, in MiB
+	/usr/bin/time -v "$@" 2>&1 >/dev/null | awk '/Maximum resident/ {printf "%.0f", $6/1024}'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
+mbps() { awk -v s="$size" -v t="$1" 'BEGIN{printf "%.0f", s/t}'; }
+
+echo "input: $data ($size MiB), $(nproc) cores, best of $runs runs"
+t_rg=$(best rg -a -c 'PRIVATE KEY' "$data")
+t_dg=$(best ./dumpguard scan -q "$data")
+m_dg=$(peak ./dumpguard scan -q "$data")
+echo "rg -a -c 'PRIVATE KEY'      ${t_rg}s  $(mbps "$t_rg") MiB/s"
+echo "dumpguard scan              ${t_dg}s  $(mbps "$t_dg") MiB/s  peak RSS ${m_dg} MiB  ratio to rg $(ratio "$t_dg" "$t_rg") (goal <= 2)"
+
+zdata=$data.zst
+[ -f "$zdata" ] || zstd -q -1 -T0 "$data" -o "$zdata"
+cat "$zdata" >/dev/null
+t_zd=$(best sh -c "zstd -d -c '$zdata' >/dev/null")
+t_dz=$(best ./dumpguard scan -q "$zdata")
+echo "zstd -d -c (baseline)       ${t_zd}s"
+echo "dumpguard scan FILE.zst     ${t_dz}s  ratio to zstd -d $(ratio "$t_dz" "$t_zd") (goal <= 1.3)"
