@@ -10,8 +10,8 @@ import (
 
 const (
 	vsyscallAddr = 0xffffffffff600000 // x86_64 legacy vsyscall page
-	brkReach     = 1 << 25            // brk randomisation range on most machines (32 MiB)
-	brkReach64   = 1 << 30            // arm64 randomises 64-bit tasks over 1 GiB
+	brkReach32   = 1 << 25            // brk randomisation range of 32-bit tasks (32 MiB)
+	brkReach64   = 1 << 30            // 64-bit tasks on arm64 and recent x86_64: 1 GiB
 )
 
 // attribute labels every segment (FORMATS.md 2.7), then builds the merged,
@@ -85,8 +85,8 @@ func (f *File) attribute() {
 		}
 	}
 	if f.Executable != "" {
-		reach := uint64(brkReach)
-		if f.Machine == "aarch64" && f.Class == 64 {
+		reach := uint64(brkReach32)
+		if f.Class == 64 {
 			reach = brkReach64
 		}
 		for _, i := range order {
