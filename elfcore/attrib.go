@@ -29,13 +29,7 @@ func (f *File) attribute() {
 		}
 		return nil
 	}
-	order := make([]int, len(f.Segments))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int {
-		return cmp.Or(cmp.Compare(f.Segments[a].Addr, f.Segments[b].Addr), cmp.Compare(f.Segments[a].Off, f.Segments[b].Off))
-	})
+	order := f.order
 	inSeg := func(s *Segment, va uint64) bool { return va >= s.Addr && va-s.Addr < s.MemSize }
 
 	f.Executable = f.findExecutable(fileAt)
@@ -62,16 +56,32 @@ func (f *File) attribute() {
 			images[m.Path] = true
 		}
 	}
+	// The first thread (in note order) whose SP lies in a segment owns it.
+	stackTid := map[int]uint32{}
+	for _, t := range f.Threads {
+		if t.SP == 0 {
+			continue
+		}
+		for _, i := range f.segmentsAt(t.SP) {
+			if _, ok := stackTid[i]; !ok {
+				stackTid[i] = t.ID
+			}
+		}
+	}
 	vdso, hasVdso := f.AuxValue(atSysinfoEH)
 	haveFiles := f.haveFileNote()
 	for _, i := range order {
 		s := &f.Segments[i]
+		tid, isStack := stackTid[i]
 		switch m := fileAt(s.Addr); {
 		case hasVdso && vdso != 0 && inSeg(s, vdso):
 			s.Kind = "vdso"
 		case f.Machine == "x86_64" && f.Class == 64 && s.Addr == vsyscallAddr:
 			s.Kind = "vdso"
-		case f.stackOf(s, m):
+		case isStack:
+			s.Kind, s.Thread = "stack", tid
+		case m == nil && f.holdsAuxString(s):
+			s.Kind = "stack"
 		case m != nil:
 			s.Module = m.Path
 			s.Kind = "mapped"
@@ -106,31 +116,38 @@ func (f *File) attribute() {
 	f.buildRegions(order)
 }
 
-// stackOf labels s as a stack when a thread's SP lies in it or, for an
-// anonymous segment, when it holds the AT_RANDOM or AT_EXECFN strings (the
-// main stack, for machines whose SP offset is unknown).
-func (f *File) stackOf(s *Segment, m *Mapping) bool {
-	for _, t := range f.Threads {
-		if t.SP != 0 && t.SP >= s.Addr && t.SP-s.Addr < s.MemSize {
-			s.Kind, s.Thread = "stack", t.ID
-			return true
-		}
-	}
-	if m != nil {
-		return false
-	}
+// holdsAuxString reports whether s holds the AT_RANDOM or AT_EXECFN bytes,
+// which the kernel puts on the main stack: the main stack of a machine whose
+// SP offset is unknown, or of a core whose thread notes are lost.
+func (f *File) holdsAuxString(s *Segment) bool {
 	for _, typ := range []uint64{atRandom, atExecfn} {
 		if v, ok := f.AuxValue(typ); ok && v != 0 && v >= s.Addr && v-s.Addr < s.MemSize {
-			s.Kind = "stack"
-			for _, t := range f.Threads {
-				if t.ID == f.PID {
-					s.Thread = t.ID
-				}
-			}
 			return true
 		}
 	}
 	return false
+}
+
+// maxOverlap bounds the backward walk in segmentsAt: real cores have no
+// overlapping segments, and hostile ones must not make attribution quadratic.
+const maxOverlap = 16
+
+// segmentsAt returns the indices of (at most maxOverlap) segments holding va.
+func (f *File) segmentsAt(va uint64) []int {
+	j, _ := slices.BinarySearchFunc(f.order, va, func(i int, va uint64) int {
+		if f.Segments[i].Addr <= va {
+			return -1
+		}
+		return 1
+	})
+	var out []int
+	for k := j - 1; k >= 0 && k >= j-maxOverlap; k-- {
+		s := &f.Segments[f.order[k]]
+		if va-s.Addr < s.MemSize {
+			out = append(out, f.order[k])
+		}
+	}
+	return out
 }
 
 func (f *File) haveFileNote() bool {
@@ -144,6 +161,17 @@ func (f *File) haveFileNote() bool {
 
 // findExecutable picks the NT_FILE path of the main program: the mapping
 // holding AT_ENTRY or AT_PHDR, else one named like pr_fname, else the first.
+// sortSegments sets f.order: segment indices sorted by Addr, then Off.
+func (f *File) sortSegments() {
+	f.order = make([]int, len(f.Segments))
+	for i := range f.order {
+		f.order[i] = i
+	}
+	slices.SortStableFunc(f.order, func(a, b int) int {
+		return cmp.Or(cmp.Compare(f.Segments[a].Addr, f.Segments[b].Addr), cmp.Compare(f.Segments[a].Off, f.Segments[b].Off))
+	})
+}
+
 func (f *File) findExecutable(fileAt func(uint64) *Mapping) string {
 	if len(f.Files) == 0 {
 		return ""

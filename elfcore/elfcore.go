@@ -91,6 +91,7 @@ type File struct {
 	shsize     int64
 	warnMore   int    // warnings dropped past maxWarnings
 	noteRanges []part // file ranges the note walk covered
+	order      []int  // segment indices sorted by Addr
 	partList   []part // labelled file ranges, for Coverage and PartAt
 }
 

@@ -152,6 +152,7 @@ func (f *File) parsePhdrs(h *hdr) error {
 	}
 	if phnum == 0 {
 		f.warnf("elfcore: no program headers")
+		f.sortSegments()
 		return nil
 	}
 	if phnum > maxPhnum {
@@ -174,7 +175,7 @@ func (f *File) parsePhdrs(h *hdr) error {
 	var notes []noteSeg
 	f.Segments = make([]Segment, 0, min(phnum, 4096))
 	per := max(1, 64<<10/ent)
-	buf := make([]byte, 0, per*ent)
+	buf := make([]byte, 0, min(per, phnum)*ent)
 	var clipped, clippedBytes int64
 	for i := uint64(0); i < phnum; i += per {
 		k := min(per, phnum-i)
@@ -239,6 +240,7 @@ func (f *File) parsePhdrs(h *hdr) error {
 	if clipped > 4 {
 		f.warnf("elfcore: %d segments clipped at EOF in all, %d bytes missing", clipped, clippedBytes)
 	}
+	f.sortSegments()
 	for _, ns := range notes {
 		f.walkNotes(ns.off, ns.size)
 	}
@@ -568,11 +570,8 @@ func (f *File) decodeFiles(n Note, d []byte, w int) {
 func (f *File) inSegments(ms []Mapping) int {
 	c := 0
 	for _, m := range ms {
-		for _, s := range f.Segments {
-			if m.Start >= s.Addr && m.Start-s.Addr < s.MemSize {
-				c++
-				break
-			}
+		if len(f.segmentsAt(m.Start)) > 0 {
+			c++
 		}
 	}
 	return c

@@ -123,7 +123,22 @@ func (f *File) parts() []part {
 		ps = append(ps, part{g.Off, g.Off + g.Size, g.Kind})
 	}
 	slices.SortStableFunc(ps, func(a, b part) int { return cmp.Compare(a.off, b.off) })
-	return ps
+	return normalize(ps)
+}
+
+// normalize clips the sorted parts so none overlaps (earlier starts keep
+// their bytes) and drops empty ones.
+func normalize(ps []part) []part {
+	out := ps[:0]
+	var cursor int64
+	for _, p := range ps {
+		lo := max(p.off, cursor)
+		if p.end > lo {
+			out = append(out, part{lo, p.end, p.name})
+			cursor = p.end
+		}
+	}
+	return out
 }
 
 // Coverage returns how many bytes of the file belong to each region kind and
@@ -131,14 +146,10 @@ func (f *File) parts() []part {
 // "notes" and "unattributed" (padding, trailing bytes, anything else).
 func (f *File) Coverage() map[string]int64 {
 	c := map[string]int64{}
-	var cursor, sum int64
+	var sum int64
 	for _, p := range f.partList {
-		lo := max(p.off, cursor)
-		if p.end > lo {
-			c[p.name] += p.end - lo
-			sum += p.end - lo
-			cursor = p.end
-		}
+		c[p.name] += p.end - p.off
+		sum += p.end - p.off
 	}
 	c["unattributed"] = f.size - sum
 	return c
@@ -152,19 +163,16 @@ func (f *File) PartAt(off int64) (string, bool) {
 	if off < 0 || off >= f.size {
 		return "", false
 	}
-	var cursor int64
-	for _, p := range f.partList {
-		lo := max(p.off, cursor)
-		if p.end > lo {
-			if off >= lo && off < p.end {
-				switch p.name {
-				case "elf-header", "program-headers", "section-headers", "notes":
-					return p.name, true
-				}
-				return "", false
-			}
-			cursor = p.end
-		}
+	i, found := slices.BinarySearchFunc(f.partList, off, func(p part, off int64) int { return cmp.Compare(p.off, off) })
+	if !found {
+		i--
 	}
-	return "unattributed", true
+	if i < 0 || off >= f.partList[i].end {
+		return "unattributed", true
+	}
+	switch n := f.partList[i].name; n {
+	case "elf-header", "program-headers", "section-headers", "notes":
+		return n, true
+	}
+	return "", false
 }
