@@ -1,0 +1,145 @@
+/*
+ * keyholder: a Windows test program that holds THROWAWAY private keys in
+ * memory so that a minidump of it contains them, and a dumper for it.
+ *
+ *   keyholder.exe hold RSA.BLOB EC.BLOB KEY.PEM INFO.TXT QUIT.FLAG
+ *       Imports RSA.BLOB (BCRYPT_RSAPRIVATE_BLOB) and EC.BLOB
+ *       (BCRYPT_ECCPRIVATE_BLOB, P-256) with BCryptImportKeyPair, keeps both
+ *       blob buffers and a copy of KEY.PEM in process-heap buffers, writes
+ *       their virtual addresses to INFO.TXT, then waits (with two extra
+ *       threads) until QUIT.FLAG exists.
+ *
+ *   keyholder.exe dump PID TYPE OUT.DMP
+ *       Writes a minidump of process PID with MiniDumpWriteDump (dbghelp),
+ *       TYPE being a MINIDUMP_TYPE number (decimal or 0x hex).
+ *
+ * Built with mingw-w64: x86_64-w64-mingw32-gcc -O1 -o keyholder.exe
+ * keyholder.c -lbcrypt -ldbghelp. See ../../make-windows-dumps.sh.
+ */
+#include <windows.h>
+#include <bcrypt.h>
+#include <dbghelp.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static HANDLE quit_event;
+
+static unsigned char *read_file(const char *name, DWORD *len)
+{
+	HANDLE h = CreateFileA(name, GENERIC_READ, FILE_SHARE_READ, NULL,
+			       OPEN_EXISTING, 0, NULL);
+	if (h == INVALID_HANDLE_VALUE)
+		return NULL;
+	DWORD size = GetFileSize(h, NULL), got = 0;
+	/* One extra byte so a PEM copy is NUL-terminated like a C string. */
+	unsigned char *buf = HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, size + 1);
+	if (buf == NULL || !ReadFile(h, buf, size, &got, NULL) || got != size) {
+		CloseHandle(h);
+		return NULL;
+	}
+	CloseHandle(h);
+	*len = size;
+	return buf;
+}
+
+static BCRYPT_KEY_HANDLE import_key(LPCWSTR alg, LPCWSTR blobtype,
+				    unsigned char *blob, DWORD len)
+{
+	BCRYPT_ALG_HANDLE a;
+	BCRYPT_KEY_HANDLE k;
+	NTSTATUS st = BCryptOpenAlgorithmProvider(&a, alg, NULL, 0);
+	if (st != 0) {
+		fprintf(stderr, "keyholder: BCryptOpenAlgorithmProvider: 0x%lx\n", st);
+		return NULL;
+	}
+	st = BCryptImportKeyPair(a, NULL, blobtype, &k, blob, len, 0);
+	if (st != 0) {
+		fprintf(stderr, "keyholder: BCryptImportKeyPair: 0x%lx\n", st);
+		return NULL;
+	}
+	return k;
+}
+
+static DWORD WINAPI waiter(LPVOID arg)
+{
+	(void)arg;
+	WaitForSingleObject(quit_event, INFINITE);
+	return 0;
+}
+
+static int hold(char **argv)
+{
+	DWORD rsalen, eclen, pemlen;
+	unsigned char *rsa = read_file(argv[0], &rsalen);
+	unsigned char *ec = read_file(argv[1], &eclen);
+	unsigned char *pem = read_file(argv[2], &pemlen);
+	if (rsa == NULL || ec == NULL || pem == NULL) {
+		fprintf(stderr, "keyholder: cannot read key files\n");
+		return 2;
+	}
+	BCRYPT_KEY_HANDLE krsa = import_key(BCRYPT_RSA_ALGORITHM,
+					    BCRYPT_RSAPRIVATE_BLOB, rsa, rsalen);
+	BCRYPT_KEY_HANDLE kec = import_key(BCRYPT_ECDSA_P256_ALGORITHM,
+					   BCRYPT_ECCPRIVATE_BLOB, ec, eclen);
+	if (krsa == NULL || kec == NULL)
+		return 2;
+
+	quit_event = CreateEventA(NULL, TRUE, FALSE, NULL);
+	HANDLE t1 = CreateThread(NULL, 0, waiter, NULL, 0, NULL);
+	HANDLE t2 = CreateThread(NULL, 0, waiter, NULL, 0, NULL);
+
+	FILE *f = fopen(argv[3], "w");
+	if (f == NULL)
+		return 2;
+	fprintf(f, "pid=%lu\n", GetCurrentProcessId());
+	fprintf(f, "pem_va=0x%llx\npem_len=%lu\n", (unsigned long long)(ULONG_PTR)pem, pemlen);
+	fprintf(f, "rsa_blob_va=0x%llx\nrsa_blob_len=%lu\n", (unsigned long long)(ULONG_PTR)rsa, rsalen);
+	fprintf(f, "ec_blob_va=0x%llx\nec_blob_len=%lu\n", (unsigned long long)(ULONG_PTR)ec, eclen);
+	fprintf(f, "rsa_handle=0x%llx\nec_handle=0x%llx\n",
+		(unsigned long long)(ULONG_PTR)krsa, (unsigned long long)(ULONG_PTR)kec);
+	fclose(f);
+
+	while (GetFileAttributesA(argv[4]) == INVALID_FILE_ATTRIBUTES)
+		Sleep(50);
+
+	SetEvent(quit_event);
+	WaitForSingleObject(t1, INFINITE);
+	WaitForSingleObject(t2, INFINITE);
+	/* Touch the buffers so the compiler keeps them alive to the end. */
+	return (rsa[0] ^ ec[0] ^ pem[0]) == 0x100;
+}
+
+static int dump(char **argv)
+{
+	DWORD pid = strtoul(argv[0], NULL, 0);
+	MINIDUMP_TYPE type = (MINIDUMP_TYPE)strtoul(argv[1], NULL, 0);
+	HANDLE p = OpenProcess(PROCESS_ALL_ACCESS, FALSE, pid);
+	if (p == NULL) {
+		fprintf(stderr, "keyholder: OpenProcess %lu: %lu\n", pid, GetLastError());
+		return 2;
+	}
+	HANDLE f = CreateFileA(argv[2], GENERIC_WRITE, 0, NULL, CREATE_ALWAYS,
+			       FILE_ATTRIBUTE_NORMAL, NULL);
+	if (f == INVALID_HANDLE_VALUE) {
+		fprintf(stderr, "keyholder: create %s: %lu\n", argv[2], GetLastError());
+		return 2;
+	}
+	if (!MiniDumpWriteDump(p, pid, f, type, NULL, NULL, NULL)) {
+		fprintf(stderr, "keyholder: MiniDumpWriteDump: 0x%lx\n", GetLastError());
+		return 2;
+	}
+	CloseHandle(f);
+	CloseHandle(p);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 7 && strcmp(argv[1], "hold") == 0)
+		return hold(argv + 2);
+	if (argc == 5 && strcmp(argv[1], "dump") == 0)
+		return dump(argv + 2);
+	fprintf(stderr, "usage: keyholder hold RSA.BLOB EC.BLOB KEY.PEM INFO.TXT QUIT.FLAG\n"
+			"       keyholder dump PID TYPE OUT.DMP\n");
+	return 2;
+}
