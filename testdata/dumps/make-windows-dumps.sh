@@ -57,7 +57,9 @@ for _ in $(seq 600); do [[ -s info.txt ]] && break; sleep 0.1; done
 sleep 1
 pid=$(sed -n 's/^pid=//p' info.txt)
 # Full: MiniDumpWithFullMemory|WithHandleData|WithUnloadedModules|WithFullMemoryInfo|WithThreadInfo.
-wine keyholder.exe dump "$pid" 0x1826 full.dmp
+# Wine's dbghelp ignores WithFullMemoryInfo, so the dumper adds a MemoryInfoList
+# (from VirtualQueryEx) as a user stream; MiniDumpWriteDump writes it.
+wine keyholder.exe dump "$pid" 0x1826 full.dmp meminfo
 # Normal: MiniDumpNormal|WithDataSegs|WithPrivateReadWriteMemory (MemoryList only).
 wine keyholder.exe dump "$pid" 0x201 normal.dmp
 touch quit.flag

@@ -9,9 +9,12 @@
  *       their virtual addresses to INFO.TXT, then waits (with two extra
  *       threads) until QUIT.FLAG exists.
  *
- *   keyholder.exe dump PID TYPE OUT.DMP
+ *   keyholder.exe dump PID TYPE OUT.DMP [meminfo]
  *       Writes a minidump of process PID with MiniDumpWriteDump (dbghelp),
- *       TYPE being a MINIDUMP_TYPE number (decimal or 0x hex).
+ *       TYPE being a MINIDUMP_TYPE number (decimal or 0x hex). With
+ *       "meminfo", it also passes MiniDumpWriteDump a MemoryInfoListStream
+ *       built from VirtualQueryEx as a user stream, for writers (Wine's
+ *       dbghelp) that ignore MiniDumpWithFullMemoryInfo.
  *
  * Built with mingw-w64: x86_64-w64-mingw32-gcc -O1 -o keyholder.exe
  * keyholder.c -lbcrypt -ldbghelp. See ../../make-windows-dumps.sh.
@@ -109,7 +112,37 @@ static int hold(char **argv)
 	return (rsa[0] ^ ec[0] ^ pem[0]) == 0x100;
 }
 
-static int dump(char **argv)
+/* meminfo builds a MINIDUMP_MEMORY_INFO_LIST of process p from VirtualQueryEx. */
+static void *meminfo(HANDLE p, ULONG *size)
+{
+	SYSTEM_INFO si;
+	GetSystemInfo(&si);
+	ULONG64 n = 0, cap = 4096;
+	MINIDUMP_MEMORY_INFO_LIST *l = malloc(sizeof *l + cap * sizeof(MINIDUMP_MEMORY_INFO));
+	MINIDUMP_MEMORY_INFO *e = (MINIDUMP_MEMORY_INFO *)(l + 1);
+	MEMORY_BASIC_INFORMATION mbi;
+	for (char *va = si.lpMinimumApplicationAddress;
+	     va < (char *)si.lpMaximumApplicationAddress && n < cap &&
+	     VirtualQueryEx(p, va, &mbi, sizeof mbi) == sizeof mbi;
+	     va = (char *)mbi.BaseAddress + mbi.RegionSize, n++) {
+		e[n].BaseAddress = (ULONG_PTR)mbi.BaseAddress;
+		e[n].AllocationBase = (ULONG_PTR)mbi.AllocationBase;
+		e[n].AllocationProtect = mbi.AllocationProtect;
+		e[n].__alignment1 = 0;
+		e[n].RegionSize = mbi.RegionSize;
+		e[n].State = mbi.State;
+		e[n].Protect = mbi.Protect;
+		e[n].Type = mbi.Type;
+		e[n].__alignment2 = 0;
+	}
+	l->SizeOfHeader = sizeof *l;
+	l->SizeOfEntry = sizeof *e;
+	l->NumberOfEntries = n;
+	*size = sizeof *l + n * sizeof *e;
+	return l;
+}
+
+static int dump(char **argv, int withinfo)
 {
 	DWORD pid = strtoul(argv[0], NULL, 0);
 	MINIDUMP_TYPE type = (MINIDUMP_TYPE)strtoul(argv[1], NULL, 0);
@@ -124,7 +157,11 @@ static int dump(char **argv)
 		fprintf(stderr, "keyholder: create %s: %lu\n", argv[2], GetLastError());
 		return 2;
 	}
-	if (!MiniDumpWriteDump(p, pid, f, type, NULL, NULL, NULL)) {
+	MINIDUMP_USER_STREAM us = {MemoryInfoListStream, 0, NULL};
+	MINIDUMP_USER_STREAM_INFORMATION usi = {1, &us};
+	if (withinfo)
+		us.Buffer = meminfo(p, &us.BufferSize);
+	if (!MiniDumpWriteDump(p, pid, f, type, NULL, withinfo ? &usi : NULL, NULL)) {
 		fprintf(stderr, "keyholder: MiniDumpWriteDump: 0x%lx\n", GetLastError());
 		return 2;
 	}
@@ -137,9 +174,10 @@ int main(int argc, char **argv)
 {
 	if (argc == 7 && strcmp(argv[1], "hold") == 0)
 		return hold(argv + 2);
-	if (argc == 5 && strcmp(argv[1], "dump") == 0)
-		return dump(argv + 2);
+	if ((argc == 5 || (argc == 6 && strcmp(argv[5], "meminfo") == 0)) &&
+	    strcmp(argv[1], "dump") == 0)
+		return dump(argv + 2, argc == 6);
 	fprintf(stderr, "usage: keyholder hold RSA.BLOB EC.BLOB KEY.PEM INFO.TXT QUIT.FLAG\n"
-			"       keyholder dump PID TYPE OUT.DMP\n");
+			"       keyholder dump PID TYPE OUT.DMP [meminfo]\n");
 	return 2;
 }
