@@ -74,6 +74,7 @@ type File struct {
 
 	dirOff, dirSize int64
 	nwarn           int
+	nranges         int // memory descriptors read from the memory lists
 }
 
 // A Stream is a directory entry. Off and Size are clipped to the file.

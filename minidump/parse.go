@@ -133,6 +133,7 @@ func (f *File) parse() error {
 			return err
 		}
 	}
+	f.nranges = len(p.ranges)
 	p.uncoveredStacks()
 	a, err := p.attributor()
 	if err != nil {
