@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 )
 
@@ -76,10 +77,11 @@ type rawRange struct {
 // parser holds state shared by the stream parsers.
 type parser struct {
 	*File
-	first  map[uint32]Stream
-	ranges []rawRange
-	stacks []stackDesc
-	mask   uint64
+	first   map[uint32]Stream
+	ranges  []rawRange
+	stacks  []stackDesc
+	descVAs []uint64 // start address of every memory descriptor
+	mask    uint64
 }
 
 // A stackDesc is a thread's stack memory descriptor.
@@ -157,6 +159,9 @@ func (f *File) parseHeader() error {
 	var b [headerSize]byte
 	n := int(min(f.size, headerSize))
 	if m, err := readAt(f.r, b[:n], 0); m < n {
+		if err == nil || errors.Is(err, io.EOF) {
+			return &FormatError{Off: int64(m), Msg: "file shorter than its size"}
+		}
 		return fmt.Errorf("minidump: reading header: %w", err)
 	}
 	if n < 4 {
@@ -388,6 +393,7 @@ func (p *parser) addRange(addr, off, size uint64, what string, i int) {
 		return
 	}
 	addr &= p.mask
+	p.descVAs = append(p.descVAs, addr)
 	if _, carry := addWrap(addr, size); carry {
 		p.warnf("%s %d at %#x: size %#x overflows the address space", what, i, addr, size)
 		p.gap(addr, size, "address overflow")

@@ -110,7 +110,8 @@ func (p *parser) regions(a *attributor) []Region {
 	return slices.Clip(merged)
 }
 
-// uncoveredStacks adds thread stacks whose bytes no memory list covers.
+// uncoveredStacks adds thread stacks whose bytes no memory list covers and
+// whose address no memory list names.
 func (p *parser) uncoveredStacks() {
 	type iv struct{ lo, hi int64 }
 	u := make([]iv, 0, len(p.ranges))
@@ -126,9 +127,11 @@ func (p *parser) uncoveredStacks() {
 		}
 		m = append(m, x)
 	}
+	vas := slices.Clone(p.descVAs)
+	slices.Sort(vas)
 	for i, s := range p.stacks {
-		if s.size == 0 || s.off == 0 {
-			continue
+		if _, listed := slices.BinarySearch(vas, s.addr); s.size == 0 || s.off == 0 || listed {
+			continue // a memory list has it, or said it is missing
 		}
 		end := int64(s.off + clip(s.off, s.size, p.size))
 		j, _ := slices.BinarySearchFunc(m, int64(s.off), func(x iv, off int64) int {
