@@ -77,7 +77,7 @@ func keyholderInfo(t *testing.T) map[string]uint64 {
 		}
 		info[k] = n
 	}
-	for _, k := range []string{"pem_va", "pem_len", "rsa_blob_va", "rsa_blob_len", "ec_blob_va", "ec_blob_len"} {
+	for _, k := range []string{"pem_va", "pem_len", "rsa_blob_va", "rsa_blob_len", "ec_blob_va", "ec_blob_len", "ec_stack_va", "ec_stack_len"} {
 		if info[k] == 0 {
 			t.Fatalf("keyholder-info.txt lacks %s", k)
 		}
@@ -147,6 +147,24 @@ func TestWindowsFullDump(t *testing.T) {
 			t.Errorf("%s %#x does not start with %s", c.va, info[c.va], c.magic)
 		}
 	}
+	_, heapBlob := readVA(t, f, info["ec_blob_va"], info["ec_blob_len"])
+	if stackBlob := checkStackBlob(t, f, info); !bytes.Equal(stackBlob, heapBlob) {
+		t.Errorf("EC blob copy on the stack differs from the one in the heap")
+	}
+}
+
+// checkStackBlob checks that the copy of the EC blob on the main thread's
+// stack is in that thread's stack region, and returns it.
+func checkStackBlob(t *testing.T, f *File, info map[string]uint64) []byte {
+	t.Helper()
+	g, b := readVA(t, f, info["ec_stack_va"], info["ec_stack_len"])
+	if g.Kind != "stack" || g.Thread != f.Threads[0].ID {
+		t.Errorf("ec_stack_va %#x is in region %+v, want the main thread's stack", info["ec_stack_va"], g)
+	}
+	if string(b[:4]) != "ECS2" {
+		t.Errorf("ec_stack_va %#x does not start with ECS2", info["ec_stack_va"])
+	}
+	return b
 }
 
 func TestWindowsNormalDump(t *testing.T) {
@@ -160,6 +178,11 @@ func TestWindowsNormalDump(t *testing.T) {
 		t.Errorf("want a MemoryList and no Memory64List: %+v", f.Streams)
 	}
 	checkModulesAndThreads(t, f)
+	checkStackBlob(t, f, keyholderInfo(t))
+	// Wine ignores WithPrivateReadWriteMemory: the heap is not captured.
+	if g, ok := f.RegionAt(keyholderInfo(t)["pem_va"]); ok {
+		t.Logf("PEM buffer captured in %+v", g)
+	}
 }
 
 func checkModulesAndThreads(t *testing.T, f *File) {

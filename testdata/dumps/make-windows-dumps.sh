@@ -35,7 +35,7 @@ fp() { openssl pkey -in "$1" -pubout -outform DER | sha256sum | cut -d' ' -f1; }
 cat >"$keys/keys.json" <<JSON
 [
   {"file": "rsa-cng.pem", "type": "rsa-2048", "spki_sha256": "$(fp "$keys/rsa-cng.pem")", "where": "imported with BCryptImportKeyPair as BCRYPT_RSAPRIVATE_BLOB (CNG key handle rsa_handle); the blob buffer stays in the process heap at rsa_blob_va"},
-  {"file": "ec-cng.pem", "type": "ec-p256", "spki_sha256": "$(fp "$keys/ec-cng.pem")", "where": "imported with BCryptImportKeyPair as BCRYPT_ECCPRIVATE_BLOB (ECS2, CNG key handle ec_handle); the blob buffer stays in the process heap at ec_blob_va"},
+  {"file": "ec-cng.pem", "type": "ec-p256", "spki_sha256": "$(fp "$keys/ec-cng.pem")", "where": "imported with BCryptImportKeyPair as BCRYPT_ECCPRIVATE_BLOB (ECS2, CNG key handle ec_handle); the blob buffer stays in the process heap at ec_blob_va, and a copy of the blob is on the main thread's stack at ec_stack_va"},
   {"file": "rsa-heap-pem.pem", "type": "rsa-2048", "spki_sha256": "$(fp "$keys/rsa-heap-pem.pem")", "where": "PKCS#8 PEM text copied into a process-heap buffer at pem_va"}
 ]
 JSON

@@ -5,9 +5,9 @@
  *   keyholder.exe hold RSA.BLOB EC.BLOB KEY.PEM INFO.TXT QUIT.FLAG
  *       Imports RSA.BLOB (BCRYPT_RSAPRIVATE_BLOB) and EC.BLOB
  *       (BCRYPT_ECCPRIVATE_BLOB, P-256) with BCryptImportKeyPair, keeps both
- *       blob buffers and a copy of KEY.PEM in process-heap buffers, writes
- *       their virtual addresses to INFO.TXT, then waits (with two extra
- *       threads) until QUIT.FLAG exists.
+ *       blob buffers and a copy of KEY.PEM in process-heap buffers and a
+ *       copy of the EC blob on its stack, writes their virtual addresses to
+ *       INFO.TXT, then waits (with two extra threads) until QUIT.FLAG exists.
  *
  *   keyholder.exe dump PID TYPE OUT.DMP [meminfo]
  *       Writes a minidump of process PID with MiniDumpWriteDump (dbghelp),
@@ -87,6 +87,12 @@ static int hold(char **argv)
 	if (krsa == NULL || kec == NULL)
 		return 2;
 
+	/* A copy of the EC blob on the main thread's stack, which even a
+	 * MiniDumpNormal dump captures. volatile keeps the copy. */
+	volatile unsigned char ecstack[128];
+	for (DWORD i = 0; i < eclen && i < sizeof ecstack; i++)
+		ecstack[i] = ec[i];
+
 	quit_event = CreateEventA(NULL, TRUE, FALSE, NULL);
 	HANDLE t1 = CreateThread(NULL, 0, waiter, NULL, 0, NULL);
 	HANDLE t2 = CreateThread(NULL, 0, waiter, NULL, 0, NULL);
@@ -98,6 +104,8 @@ static int hold(char **argv)
 	fprintf(f, "pem_va=0x%llx\npem_len=%lu\n", (unsigned long long)(ULONG_PTR)pem, pemlen);
 	fprintf(f, "rsa_blob_va=0x%llx\nrsa_blob_len=%lu\n", (unsigned long long)(ULONG_PTR)rsa, rsalen);
 	fprintf(f, "ec_blob_va=0x%llx\nec_blob_len=%lu\n", (unsigned long long)(ULONG_PTR)ec, eclen);
+	fprintf(f, "ec_stack_va=0x%llx\nec_stack_len=%lu\n", (unsigned long long)(ULONG_PTR)ecstack,
+		eclen < sizeof ecstack ? eclen : (DWORD)sizeof ecstack);
 	fprintf(f, "rsa_handle=0x%llx\nec_handle=0x%llx\n",
 		(unsigned long long)(ULONG_PTR)krsa, (unsigned long long)(ULONG_PTR)kec);
 	fclose(f);
@@ -109,7 +117,7 @@ static int hold(char **argv)
 	WaitForSingleObject(t1, INFINITE);
 	WaitForSingleObject(t2, INFINITE);
 	/* Touch the buffers so the compiler keeps them alive to the end. */
-	return (rsa[0] ^ ec[0] ^ pem[0]) == 0x100;
+	return (rsa[0] ^ ec[0] ^ pem[0] ^ ecstack[0]) == 0x100;
 }
 
 /* meminfo builds a MINIDUMP_MEMORY_INFO_LIST of process p from VirtualQueryEx. */
