@@ -103,9 +103,6 @@ func LayoutOf(r io.ReaderAt, size int64) *Layout {
 // errNotThisFormat is what a format adapter returns for a file of another format.
 var errNotThisFormat = errors.New("not this format")
 
-// formats are the dump formats LayoutOf tries, in order.
-var formats []func(io.ReaderAt, int64) (*Layout, error)
-
 // KeepPrefix is how much of a stream is kept in memory to parse its format
 // once it has been scanned. Both minidumps and ELF cores put their directory and
 // headers first; a dump whose metadata lies beyond this is still scanned whole,

@@ -65,6 +65,9 @@ type Layout struct {
 	// ParseError is why a file that claims a format could not be parsed; it
 	// was then scanned as raw bytes.
 	ParseError error
+	// PartAt names the metadata part a byte outside every region belongs to
+	// ("stream:LinuxEnviron", "notes"); nil for formats without parts.
+	PartAt func(off int64) (string, bool)
 	// Detail is the parser's own description for `inspect` (JSON-ready).
 	Detail any
 }
@@ -106,11 +109,14 @@ func (l *Layout) Locate(off int64) Region {
 	if i < len(l.Regions) && l.Regions[i].Off <= off {
 		return l.Regions[i]
 	}
-	kind := KindMetadata
 	if l.Format == "raw" {
-		kind = KindRaw
+		return Region{Off: off, Size: 1, Kind: KindRaw}
 	}
-	return Region{Off: off, Size: 1, Kind: kind}
+	r := Region{Off: off, Size: 1, Kind: KindMetadata}
+	if l.PartAt != nil {
+		r.Module, _ = l.PartAt(off)
+	}
+	return r
 }
 
 // huntSpans returns the parts of [off, off+n) that the hunt visits.
