@@ -16,22 +16,24 @@ import (
 
 // Builders of containers in memory. They panic on error: their input is fixed.
 
+// Writers are reused (tests that build do not run in parallel): making one
+// costs far more than compressing a small member.
+var (
+	gzw     = gzip.NewWriter(nil)
+	lz4w    = lz4.NewWriter(nil)
+	zenc, _ = zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1))
+)
+
 func gz(b []byte) []byte {
 	var buf bytes.Buffer
-	w := gzip.NewWriter(&buf)
+	w := gzw
+	w.Reset(&buf)
 	w.Write(b)
 	must(w.Close())
 	return buf.Bytes()
 }
 
-func zst(b []byte, opts ...zstd.EOption) []byte {
-	var buf bytes.Buffer
-	w, err := zstd.NewWriter(&buf, opts...)
-	must(err)
-	w.Write(b)
-	must(w.Close())
-	return buf.Bytes()
-}
+func zst(b []byte) []byte { return zenc.EncodeAll(b, nil) }
 
 func xzc(b []byte) []byte {
 	var buf bytes.Buffer
@@ -44,7 +46,8 @@ func xzc(b []byte) []byte {
 
 func lz4c(b []byte) []byte {
 	var buf bytes.Buffer
-	w := lz4.NewWriter(&buf)
+	w := lz4w
+	w.Reset(&buf)
 	w.Write(b)
 	must(w.Close())
 	return buf.Bytes()

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"sync"
 )
 
 // inputGrace is the [Grace] of an input as a whole. It is larger so that a
@@ -18,6 +19,10 @@ const inputGrace = 4 * Grace
 // bufSize is the read-ahead of each layer: enough for [SniffLen] and for
 // decoders to read in large pieces.
 const bufSize = 64 << 10
+
+// bufPool recycles the read-ahead of layers, which would otherwise cost an
+// allocation per member of an archive of many small files.
+var bufPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, bufSize) }}
 
 // Walk reads r, the input called name, peels every container layer it
 // recognises by magic, and calls fn once per leaf member with a reader of its
@@ -45,11 +50,11 @@ func WalkFile(ctx context.Context, name string, r io.ReaderAt, size int64, lim L
 		return &Error{Path: name, Err: ErrCorrupt, Msg: fmt.Sprintf("negative size %d", size)}
 	}
 	w := newWalker(ctx, name, lim, fn, onErr)
-	ra := &topReaderAt{w: w, r: r}
 	head := make([]byte, min(size, SniffLen))
-	if _, err := ra.ReadAt(head, 0); err != nil && err != io.EOF {
-		return err
+	if _, err := r.ReadAt(head, 0); err != nil && err != io.EOF {
+		return &Error{Path: name, Err: err, Msg: "reading at 0x0"}
 	}
+	ra := &topReaderAt{w: w, r: r}
 	switch Sniff(head) {
 	case Raw:
 		w.count.in.Add(size)
@@ -137,7 +142,12 @@ func (w *walker) walk(path string, layers []Kind, src io.Reader, size int64) {
 	if w.stopped() {
 		return
 	}
-	br := bufio.NewReaderSize(src, bufSize)
+	br := bufPool.Get().(*bufio.Reader)
+	br.Reset(src)
+	defer func() {
+		br.Reset(nil)
+		bufPool.Put(br)
+	}()
 	// A failed Peek keeps what it read: the bytes before a corrupt or
 	// truncated spot are still sniffed and passed on, then the error.
 	head, err := br.Peek(SniffLen)
@@ -191,6 +201,7 @@ func (w *walker) leaf(path string, layers []Kind, r io.Reader, size int64) {
 	if lr.err != nil {
 		w.report(lr.err)
 	}
+	lr.err = errExpired // its buffers are about to be reused
 	var e *Error
 	switch {
 	case ferr == nil:
@@ -319,6 +330,8 @@ func (l *layer) Read(p []byte) (int, error) {
 	}
 	return n, l.err
 }
+
+var errExpired = errors.New("container: member read after its callback returned")
 
 // A leafReader is what fn reads: it enforces MaxMember, MaxTotal and the
 // input-wide ratio, and checks the context.

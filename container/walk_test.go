@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 )
 
 // result is what a walk did, in a form tests compare with slices.Equal.
@@ -247,4 +250,191 @@ func zeroIn(b []byte, s string) []byte {
 	b = bytes.Clone(b)
 	b[bytes.Index(b, []byte(s))+1] = 0
 	return b
+}
+
+// zipOverlap returns a zip whose second directory record points at the
+// first entry's local header: two names over one compressed body.
+func zipOverlap() []byte {
+	b := zipRaw(0, entry{name: "a", body: core}, entry{name: "b", body: core})
+	i := bytes.LastIndex(b, []byte("PK\x01\x02"))
+	clear(b[i+42 : i+46]) // local header offset of the second record
+	return b
+}
+
+func TestWalkFileZipOverlap(t *testing.T) {
+	got := run(t, file, "in", zipOverlap(), Limits{})
+	want := result{members: []string{`in!/a [zip] "ELF core with a secret\n"`}, errs: []string{"in!/b: bomb"}}
+	if !slices.Equal(got.members, want.members) || !slices.Equal(got.errs, want.errs) || got.err != "" {
+		t.Errorf("WalkFile(overlap) = %+v, want %+v", got, want)
+	}
+}
+
+// failing reads its bytes, then fails with errCaller.
+type failing struct{ r io.Reader }
+
+func (f *failing) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	if err == io.EOF {
+		err = errCaller
+	}
+	return n, err
+}
+
+func TestWalkReaderError(t *testing.T) {
+	tests := []struct {
+		name string
+		data []byte
+	}{
+		{"raw", core},
+		{"gzip", gz(bytes.Repeat(core, 1000))[:100]},
+		{"tar", tarc(entry{name: "a", body: core})[:600]},
+		{"zip", zipc(entry{name: "a", body: core})[:40]},
+	}
+	for _, tt := range tests {
+		var errs []string
+		err := Walk(context.Background(), "in", &failing{bytes.NewReader(tt.data)}, Limits{},
+			func(m Member) error { _, err := io.Copy(io.Discard, m.R); return err },
+			func(path string, err error) { errs = append(errs, path+": "+kindOf(err)) })
+		if !errors.Is(err, errCaller) || errs != nil {
+			t.Errorf("Walk(%s, failing reader) = %v, reported %q; want %v and nothing reported", tt.name, err, errs, errCaller)
+		}
+	}
+}
+
+func TestWalkCallback(t *testing.T) {
+	data := gz(tarc(entry{name: "a", body: core}, entry{name: "b", body: gz(core)[:20]}, entry{name: "c", body: core2}))
+	tests := []struct {
+		name    string
+		fn      func(context.CancelFunc, Member) error
+		members []string
+		errs    []string
+		err     error
+	}{
+		{"reads all", func(_ context.CancelFunc, m Member) error { _, err := io.Copy(io.Discard, m.R); return err },
+			[]string{"in!/a", "in!/b", "in!/c"}, []string{"in!/b: truncated"}, nil},
+		{"reads nothing", func(context.CancelFunc, Member) error { return nil },
+			[]string{"in!/a", "in!/b", "in!/c"}, nil, nil},
+		{"own error", func(context.CancelFunc, Member) error { return errCaller },
+			[]string{"in!/a"}, nil, errCaller},
+		{"cancels", func(cancel context.CancelFunc, m Member) error { cancel(); return nil },
+			[]string{"in!/a"}, nil, context.Canceled},
+		{"cancels then reads", func(cancel context.CancelFunc, m Member) error {
+			cancel()
+			_, err := io.Copy(io.Discard, m.R)
+			return err
+		},
+			[]string{"in!/a"}, nil, context.Canceled},
+	}
+	for _, tt := range tests {
+		ctx, cancel := context.WithCancel(context.Background())
+		var members, errs []string
+		err := Walk(ctx, "in", bytes.NewReader(data), Limits{},
+			func(m Member) error { members = append(members, m.Path); return tt.fn(cancel, m) },
+			func(path string, err error) { errs = append(errs, path+": "+kindOf(err)) })
+		cancel()
+		if !slices.Equal(members, tt.members) || !slices.Equal(errs, tt.errs) || !errors.Is(err, tt.err) || (err == nil) != (tt.err == nil) {
+			t.Errorf("Walk(%s) = %v, members %q, errors %q; want %v, %q, %q", tt.name, err, members, errs, tt.err, tt.members, tt.errs)
+		}
+	}
+}
+
+func TestWalkExpiredReader(t *testing.T) {
+	var kept io.Reader
+	err := Walk(context.Background(), "in", bytes.NewReader(gz(core)), Limits{},
+		func(m Member) error { kept = m.R; return nil }, func(string, error) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := kept.Read(make([]byte, 10)); n != 0 || !errors.Is(err, errExpired) {
+		t.Errorf("Read after the callback = %d, %v, want 0, %v", n, err, errExpired)
+	}
+}
+
+func TestWalkFileRaw(t *testing.T) {
+	r := bytes.NewReader(core)
+	err := WalkFile(context.Background(), "core", r, r.Size(), Limits{}, func(m Member) error {
+		if _, ok := m.R.(*io.SectionReader); !ok || m.Size != int64(len(core)) || m.Path != "core" || m.Layers != nil {
+			t.Errorf("WalkFile(raw) member = %+v, want the file as an *io.SectionReader", m)
+		}
+		return nil
+	}, func(path string, err error) { t.Errorf("onErr(%q, %v)", path, err) })
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestWalkCounter(t *testing.T) {
+	data := gz(tarc(entry{name: "a", body: core}, entry{name: "b", body: zst(core2)}))
+	var c *Counter
+	var out int64
+	err := Walk(context.Background(), "in", bytes.NewReader(data), Limits{}, func(m Member) error {
+		c = m.Count
+		n, err := io.Copy(io.Discard, m.R)
+		out += n
+		return err
+	}, func(path string, err error) { t.Errorf("onErr(%q, %v)", path, err) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.In() != int64(len(data)) || c.Out() != out || out != int64(len(core)+len(core2)) {
+		t.Errorf("Counter = in %d out %d, want %d and %d", c.In(), c.Out(), len(data), len(core)+len(core2))
+	}
+}
+
+// TestWalkNestedBomb: members each under the per-stream grace add up to an
+// input that expands beyond the ratio, which stops the walk.
+func TestWalkNestedBomb(t *testing.T) {
+	member := zst(make([]byte, 60<<20))
+	var es []entry
+	for i := range 8 {
+		es = append(es, entry{name: strconv.Itoa(i), body: member})
+	}
+	var n int
+	err := Walk(context.Background(), "in", bytes.NewReader(zst(tarc(es...))), Limits{}, func(m Member) error {
+		n++
+		_, err := io.Copy(io.Discard, m.R)
+		return err
+	}, func(path string, err error) { t.Errorf("onErr(%q, %v)", path, err) })
+	if !errors.Is(err, ErrBomb) || n != 5 {
+		t.Errorf("Walk(8 zstd bombs of 60 MiB) = %v after %d members, want %v after 5", err, n, ErrBomb)
+	}
+}
+
+// TestWalkManySmall walks thousands of tiny compressed members and checks
+// that no goroutine is left behind.
+func TestWalkManySmall(t *testing.T) {
+	var es []entry
+	for i := range 3000 {
+		b := []byte(strconv.Itoa(i))
+		switch i % 3 {
+		case 0:
+			b = zst(b)
+		case 1:
+			b = gz(b)
+		case 2:
+			b = lz4c(b)
+		}
+		es = append(es, entry{name: strconv.Itoa(i), body: b})
+	}
+	data := gz(tarc(es...))
+	before := runtime.NumGoroutine()
+	var n int
+	err := Walk(context.Background(), "in", bytes.NewReader(data), Limits{}, func(m Member) error {
+		b, err := io.ReadAll(m.R)
+		if string(b) != strconv.Itoa(n) {
+			t.Errorf("member %s = %q, want %q", m.Path, b, strconv.Itoa(n))
+		}
+		n++
+		return err
+	}, func(path string, err error) { t.Errorf("onErr(%q, %v)", path, err) })
+	if err != nil || n != len(es) {
+		t.Fatalf("Walk = %v after %d members, want nil after %d", err, n, len(es))
+	}
+	for range 50 {
+		if runtime.NumGoroutine() <= before {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Errorf("%d goroutines after the walk, %d before", runtime.NumGoroutine(), before)
 }

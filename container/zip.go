@@ -2,6 +2,7 @@ package container
 
 import (
 	"bufio"
+	"cmp"
 	"compress/bzip2"
 	"encoding/binary"
 	"errors"
@@ -439,7 +440,7 @@ func overlapping(files []*zip.File, size int64) []bool {
 		}
 		spans = append(spans, span{off, off + int64(f.CompressedSize64), i})
 	}
-	slices.SortFunc(spans, func(a, b span) int { return int(min(max(a.off-b.off, -1), 1)) })
+	slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.off, b.off) })
 	bad := make([]bool, len(files))
 	var end int64
 	for _, s := range spans {
