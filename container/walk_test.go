@@ -1,10 +1,13 @@
 package container
 
 import (
+	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"context"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"math/rand/v2"
 	"runtime"
@@ -145,6 +148,7 @@ func TestWalk(t *testing.T) {
 		{name: "zip stored", data: zipRaw(0, entry{name: "a", body: core}, entry{name: "b", body: core2}),
 			members: []string{`in!/a [zip] "ELF core with a secret\n"`, `in!/b [zip] "MDMP minidump bytes\n"`}},
 		{name: "zip empty", data: zipc()},
+		{name: "zip deflated directory with descriptor", data: zipJar(), members: []string{`in!/META-INF/MANIFEST.MF [zip] "Manifest-Version: 1.0\n"`}},
 		{name: "tar", data: tarc(entry{name: "d/", typ: '5'}, entry{name: "d/core", body: core}, entry{name: "link", typ: '2'},
 			entry{name: "hard", typ: '1'}, entry{name: "dev", typ: '3'}, entry{name: "fifo", typ: '6'}, entry{name: "m", body: core2}),
 			members: []string{`in!/d/core [tar] "ELF core with a secret\n"`, `in!/m [tar] "MDMP minidump bytes\n"`}},
@@ -222,6 +226,25 @@ func TestWalk(t *testing.T) {
 			})
 		}
 	}
+}
+
+// zipJar returns a zip as jar tools write it: even the directory entry is
+// deflated and followed by a data descriptor.
+func zipJar() []byte {
+	var buf bytes.Buffer
+	w := zip.NewWriter(&buf)
+	for _, e := range []entry{{name: "META-INF_"}, {name: "META-INF/MANIFEST.MF", body: []byte("Manifest-Version: 1.0\n")}} {
+		var z bytes.Buffer
+		fw, _ := flate.NewWriter(&z, flate.DefaultCompression)
+		fw.Write(e.body)
+		must(fw.Close())
+		f, err := w.CreateRaw(&zip.FileHeader{Name: e.name, Method: zip.Deflate, Flags: 0x8,
+			CRC32: crc32.ChecksumIEEE(e.body), CompressedSize64: uint64(z.Len()), UncompressedSize64: uint64(len(e.body))})
+		must(err)
+		f.Write(z.Bytes())
+	}
+	must(w.Close())
+	return bytes.ReplaceAll(buf.Bytes(), []byte("META-INF_"), []byte("META-INF/")) // Go's writer writes no data for a directory
 }
 
 // zstdWindow8M is an empty zstd frame that asks for an 8 MiB window.

@@ -161,7 +161,9 @@ func (w *walker) walkZipStream(path string, layers []Kind, br *bufio.Reader) {
 		if !e.desc && e.usize <= math.MaxInt64 {
 			size = int64(e.usize)
 		}
-		w.walk(mpath, layers, &e, size)
+		if dir := strings.HasSuffix(string(name), "/"); !dir {
+			w.walk(mpath, layers, &e, size)
+		}
 		if !e.done && e.err == nil && e.desc {
 			io.Copy(io.Discard, &e) // the only way to find the end
 		}
