@@ -54,7 +54,7 @@ func WalkFile(ctx context.Context, name string, r io.ReaderAt, size int64, lim L
 	if _, err := r.ReadAt(head, 0); err != nil && err != io.EOF {
 		return &Error{Path: name, Err: err, Msg: "reading at 0x0"}
 	}
-	ra := &topReaderAt{w: w, r: r}
+	ra := &topReaderAt{w: w, r: r, size: size}
 	switch Sniff(head) {
 	case Raw:
 		w.count.in.Add(size)
@@ -278,17 +278,33 @@ func (t *topReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// A topReaderAt is topReader for [WalkFile].
+// A topReaderAt is topReader for [WalkFile]. It keeps reads inside the
+// file, so that an offset computed from hostile input is a corrupt archive
+// and not a failure of the caller's reader.
 type topReaderAt struct {
-	w *walker
-	r io.ReaderAt
+	w    *walker
+	r    io.ReaderAt
+	size int64
 }
 
 func (t *topReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, &Error{Path: t.w.name, Err: ErrCorrupt, Msg: fmt.Sprintf("offset %#x before the start", off)}
+	}
+	if off >= t.size {
+		return 0, io.EOF
+	}
+	short := int64(len(p)) > t.size-off
+	if short {
+		p = p[:t.size-off]
+	}
 	n, err := t.r.ReadAt(p, off)
 	t.w.count.in.Add(int64(n))
 	if err != nil && err != io.EOF {
 		return n, &Error{Path: t.w.name, Err: err, Msg: fmt.Sprintf("reading at %#x", off), fatal: true}
+	}
+	if short && err == nil {
+		err = io.EOF
 	}
 	return n, err
 }
