@@ -38,9 +38,13 @@
 //     zip holding a .zst counts four). A container found deeper is reported
 //     with [ErrTooDeep] and its bytes are passed to the callback undecoded, so
 //     stored content is still scanned.
-//   - MaxExpand 1000: every decompressing stream, and the input as a whole,
-//     must not produce more than 1000 times the compressed bytes it consumed,
-//     once past a grace of 64 MiB. gzip tops out near 1030:1 and lz4 near
+//   - MaxExpand 1000 and Grace 64 MiB: every decompressing stream must not
+//     produce more than 1000 times the compressed bytes it consumed once it
+//     has produced 64 MiB, nor the input as a whole once its members have
+//     produced 4 × 64 MiB (so a lone bomb is one member's error, and bombs
+//     nested in layers that each stay within the ratio stop the walk). Bytes
+//     decoded only to be skipped, such as the data of a tar entry that is not
+//     a regular file, count too. gzip tops out near 1030:1 and lz4 near
 //     255:1 on zeros; zstd reaches 32000:1, xz 7000:1 and bzip2 far more.
 //     Real cores compress 5:1 to a few hundred to one; a core made mostly of
 //     untouched reservations (written as zeros through systemd-coredump's pipe)
@@ -226,6 +230,7 @@ type Limits struct {
 	MaxTotal  int64   // decompressed bytes per input (default 1 TiB)
 	MaxMember int64   // bytes of one decompressed member (default 256 GiB)
 	MaxWindow int64   // zstd window or xz dictionary (default 128 MiB)
+	Grace     int64   // bytes a stream produces before MaxExpand applies (default 64 MiB; 4× for the input)
 }
 
 // Defaults of [Limits].
@@ -235,10 +240,7 @@ const (
 	DefaultMaxTotal  = 1 << 40
 	DefaultMaxMember = 256 << 30
 	DefaultMaxWindow = 128 << 20
-
-	// Grace is how many bytes a stream, or an input, may produce before its
-	// expansion ratio is checked.
-	Grace = 64 << 20
+	DefaultGrace     = 64 << 20
 )
 
 func (l Limits) withDefaults() Limits {
@@ -256,6 +258,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxWindow <= 0 {
 		l.MaxWindow = DefaultMaxWindow
+	}
+	if l.Grace <= 0 {
+		l.Grace = DefaultGrace
 	}
 	return l
 }

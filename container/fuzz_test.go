@@ -59,7 +59,7 @@ func FuzzWalk(f *testing.F) {
 	for _, b := range seeds(f) {
 		f.Add(b)
 	}
-	lim := Limits{MaxTotal: 8 << 20, MaxMember: 4 << 20, MaxWindow: 8 << 20}
+	lim := Limits{MaxTotal: 8 << 20, MaxMember: 4 << 20, MaxWindow: 8 << 20, Grace: 1 << 20}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		fn := func(m Member) error {
 			if !strings.HasPrefix(m.Path, "in") {

@@ -11,11 +11,6 @@ import (
 	"sync"
 )
 
-// inputGrace is the [Grace] of an input as a whole. It is larger so that a
-// single bomb stream is reported as a member error, by its own layer, and the
-// input-wide check catches bombs that nest layers each within the ratio.
-const inputGrace = 4 * Grace
-
 // bufSize is the read-ahead of each layer: enough for [SniffLen] and for
 // decoders to read in large pieces.
 const bufSize = 64 << 10
@@ -310,7 +305,7 @@ func (t *topReaderAt) ReadAt(p []byte, off int64) (int, error) {
 }
 
 // A layer is one decompressing stream. It fails with [ErrBomb] once it has
-// produced more than [Grace] bytes and more than MaxExpand times what it
+// produced more than Limits.Grace bytes and more than MaxExpand times what it
 // consumed, and turns decoder errors into [*Error] values. Errors are sticky.
 type layer struct {
 	w    *walker
@@ -332,7 +327,7 @@ func (l *layer) Read(p []byte) (int, error) {
 	}
 	n, err := l.r.Read(p)
 	l.out += int64(n)
-	if x := l.w.lim.MaxExpand; x > 0 && l.out > Grace && float64(l.out) > x*float64(l.in()) {
+	if x := l.w.lim.MaxExpand; x > 0 && l.out > l.w.lim.Grace && float64(l.out) > x*float64(l.in()) {
 		l.err = &Error{Path: l.path, Err: ErrBomb, Msg: fmt.Sprintf("%s: %d bytes from %d compressed exceed ratio %g", l.kind, l.out, l.in(), x)}
 		return n, l.err
 	}
@@ -378,7 +373,9 @@ func (l *leafReader) Read(p []byte) (int, error) {
 		l.err = &Error{Path: l.path, Err: ErrBomb, Msg: fmt.Sprintf("member exceeds %d bytes", l.max)}
 	case w.lim.MaxTotal > 0 && out > w.lim.MaxTotal:
 		l.err = &Error{Path: w.name, Err: ErrBomb, Msg: fmt.Sprintf("input exceeds %d decompressed bytes", w.lim.MaxTotal), fatal: true}
-	case w.lim.MaxExpand > 0 && out > inputGrace && float64(out) > w.lim.MaxExpand*float64(w.count.In()):
+	// The input's grace is larger so that a lone bomb stream is reported by
+	// its own layer, as a member error.
+	case w.lim.MaxExpand > 0 && out > 4*w.lim.Grace && float64(out) > w.lim.MaxExpand*float64(w.count.In()):
 		l.err = &Error{Path: w.name, Err: ErrBomb, Msg: fmt.Sprintf("input expands %d bytes to %d, over ratio %g", w.count.In(), out, w.lim.MaxExpand), fatal: true}
 	case err != nil && err != io.EOF:
 		l.err = w.classify(l.path, l.kind, err)

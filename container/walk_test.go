@@ -191,10 +191,12 @@ func TestWalk(t *testing.T) {
 			errs:    []string{"in: corrupt", "in!/b: truncated"}},
 		{name: "zip truncated descriptor", data: upTo(zipc(entry{name: "a", body: core}), "PK\x07\x08"), modes: []mode{stream, trickle},
 			members: []string{`in!/a [zip] "ELF core with a secret\n"`}, errs: []string{"in!/a: truncated"}},
-		{name: "gzip bomb by ratio", data: gz(make([]byte, 80<<20)), lim: Limits{MaxExpand: 100},
-			members: []string{`in [gzip] <64 MiB>`}, errs: []string{"in: bomb"}},
-		{name: "bzip2 bomb", data: mustRead(t, "testdata/zeros100m.bz2"),
-			members: []string{`in [bzip2] <87 MiB>`}, errs: []string{"in: bomb"}},
+		{name: "gzip bomb by ratio", data: gz(make([]byte, 8<<20)), lim: Limits{MaxExpand: 100, Grace: 1 << 20},
+			members: []string{`in [gzip] <1 MiB>`}, errs: []string{"in: bomb"}},
+		{name: "bzip2 bomb", data: mustRead(t, "testdata/zeros100m.bz2"), lim: Limits{Grace: 1 << 20},
+			members: []string{`in [bzip2] <1 MiB>`}, errs: []string{"in: bomb"}},
+		{name: "zstd bomb at default limits", data: zst(make([]byte, 100<<20)), modes: []mode{stream, file},
+			members: []string{`in [zstd] <64 MiB>`}, errs: []string{"in: bomb"}},
 		{name: "member limit", data: gz(bytes.Repeat(core, 10)), lim: Limits{MaxMember: 100},
 			members: []string{`in [gzip] <230 bytes>`}, errs: []string{"in: bomb"}},
 		{name: "total limit", data: tarc(entry{name: "a", body: core}, entry{name: "b", body: core2}), lim: Limits{MaxTotal: 30},
@@ -407,19 +409,19 @@ func TestWalkCounter(t *testing.T) {
 // TestWalkNestedBomb: members each under the per-stream grace add up to an
 // input that expands beyond the ratio, which stops the walk.
 func TestWalkNestedBomb(t *testing.T) {
-	member := zst(make([]byte, 60<<20))
+	member := zst(make([]byte, 900<<10))
 	var es []entry
 	for i := range 8 {
 		es = append(es, entry{name: strconv.Itoa(i), body: member})
 	}
 	var n int
-	err := Walk(context.Background(), "in", bytes.NewReader(zst(tarc(es...))), Limits{}, func(m Member) error {
+	err := Walk(context.Background(), "in", bytes.NewReader(zst(tarc(es...))), Limits{Grace: 1 << 20}, func(m Member) error {
 		n++
 		_, err := io.Copy(io.Discard, m.R)
 		return err
 	}, func(path string, err error) { t.Errorf("onErr(%q, %v)", path, err) })
 	if !errors.Is(err, ErrBomb) || n != 5 {
-		t.Errorf("Walk(8 zstd bombs of 60 MiB) = %v after %d members, want %v after 5", err, n, ErrBomb)
+		t.Errorf("Walk(8 zstd bombs of 900 KiB, grace 1 MiB) = %v after %d members, want %v after 5", err, n, ErrBomb)
 	}
 }
 
