@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"sync"
 )
@@ -74,14 +75,14 @@ type walker struct {
 	onErr func(string, error)
 	count Counter
 
-	fatal    error          // stops the walk; Walk returns it
-	reported map[error]bool // errors already passed to onErr
-	last     error          // the error reported last
-	nrep     int            // errors reported so far
+	fatal  error      // stops the walk; Walk returns it
+	recent [16]*Error // errors passed to onErr last: a sticky error resurfaces soon
+	last   error      // the error reported last
+	nrep   int        // errors reported so far
 }
 
 func newWalker(ctx context.Context, name string, lim Limits, fn func(Member) error, onErr func(string, error)) *walker {
-	return &walker{ctx: ctx, name: name, lim: lim.withDefaults(), fn: fn, onErr: onErr, reported: map[error]bool{}}
+	return &walker{ctx: ctx, name: name, lim: lim.withDefaults(), fn: fn, onErr: onErr}
 }
 
 func (w *walker) result() error {
@@ -109,10 +110,10 @@ func (w *walker) report(err error) {
 		}
 		return
 	}
-	if w.reported[e] {
+	if slices.Contains(w.recent[:], e) {
 		return
 	}
-	w.reported[e] = true
+	w.recent[w.nrep%len(w.recent)] = e
 	w.last = e
 	w.nrep++
 	w.onErr(e.Path, e)
