@@ -23,6 +23,7 @@ type scanFlags struct {
 	follow       bool
 	allowPartial bool
 	shard        string
+	limits       limitFlags
 }
 
 func (f *scanFlags) register(c *cobra.Command) {
@@ -34,6 +35,7 @@ func (f *scanFlags) register(c *cobra.Command) {
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar")
 	fl.BoolVar(&f.follow, "follow-symlinks", false, "follow symbolic links met inside directories")
 	fl.BoolVar(&f.allowPartial, "allow-partial", false, "a truncated dump is not an error: scan what it holds, report what is missing")
+	f.limits.register(c)
 	fl.StringVar(&f.shard, "shard", "", "scan only the `I/N`-th stable subset of the inputs (0 <= I < N), for sweeps spread over N machines")
 }
 
@@ -74,6 +76,10 @@ func (f *scanFlags) run(ctx context.Context, s stdio, args []string) error {
 	if f.workers < 1 {
 		return fmt.Errorf("--workers %d: want at least 1", f.workers)
 	}
+	lim, err := f.limits.limits()
+	if err != nil {
+		return err
+	}
 	policy := scanner.Policy{FailOn: failOn}
 	warn := func(msg string) { fmt.Fprintf(s.err, "dumpguard: %s\n", msg) }
 
@@ -86,7 +92,7 @@ func (f *scanFlags) run(ctx context.Context, s stdio, args []string) error {
 		}
 	}
 	bar := newProgress(s.err, total, len(inputs), f.quiet)
-	opt := &scanner.FileOptions{Options: scanner.Options{Detectors: detectors.All(), Progress: bar.add}}
+	opt := &scanner.FileOptions{Options: scanner.Options{Detectors: detectors.All(), Progress: bar.add}, Limits: lim}
 
 	out := s.out
 	var commit func() error

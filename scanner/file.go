@@ -8,6 +8,8 @@ import (
 	"os"
 
 	"golang.org/x/exp/mmap"
+
+	"dumpguard/container"
 )
 
 // FileOptions configure [Pool.ScanFile].
@@ -16,6 +18,8 @@ type FileOptions struct {
 	// Annotate, when set, is called on every finding before it is reported:
 	// the caller marks protected, allowlisted and known test keys there.
 	Annotate func(*Finding)
+	// Limits bound the decompression of compressed files and archives.
+	Limits container.Limits
 }
 
 // ScanFile scans one file on disk, whatever it holds: a minidump, an ELF core,
@@ -39,6 +43,11 @@ func (p *Pool) ScanFile(ctx context.Context, name string, opt *FileOptions) []Fi
 	}
 	defer m.Close()
 	size := int64(m.Len())
+	if packed(m, size) != "" {
+		return p.scanPacked(ctx, name, func(fn func(container.Member) error, onErr func(string, error)) error {
+			return container.WalkFile(ctx, name, m, size, opt.Limits, fn, onErr)
+		}, opt)
+	}
 	fr.Size = size
 	l := LayoutOf(m, size)
 	fr.describe(l)
@@ -129,19 +138,12 @@ func (p prefixReader) ReadAt(b []byte, off int64) (int, error) {
 	return n, nil
 }
 
-// ScanReader scans a stream read once, front to back, such as standard input.
+// ScanReader scans a stream read once, front to back, such as standard input;
+// compressed streams and archives are unpacked as they flow.
 func (p *Pool) ScanReader(ctx context.Context, name string, r io.Reader, opt *FileOptions) []FileReport {
-	fr := FileReport{Path: name, Format: "raw", Errors: []string{}}
-	res, err := p.ScanStream(ctx, r, KeepPrefix, &opt.Options)
-	fr.Size = res.Size
-	l := streamLayout(res)
-	fr.describe(l)
-	Relocate(res.Findings, l)
-	fr.finish(res.Findings, err, res.Size, opt)
-	if err != nil {
-		fr.ScannedBytes = res.Size // what was read before the error was scanned
-	}
-	return []FileReport{fr}
+	return p.scanPacked(ctx, name, func(fn func(container.Member) error, onErr func(string, error)) error {
+		return container.Walk(ctx, name, r, opt.Limits, fn, onErr)
+	}, opt)
 }
 
 // streamLayout parses the kept prefix of a scanned stream.

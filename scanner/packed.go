@@ -1,0 +1,140 @@
+package scanner
+
+import (
+	"context"
+	"errors"
+	"io"
+	"slices"
+
+	"dumpguard/container"
+)
+
+// This file scans compressed files and archives: every member is
+// decompressed as a stream and scanned as it flows, never unpacked to disk.
+
+// packed returns the container layer the file starts with, or "" for none.
+func packed(r io.ReaderAt, size int64) container.Kind {
+	head := make([]byte, min(size, container.SniffLen))
+	n, _ := r.ReadAt(head, 0)
+	if k := container.Sniff(head[:n]); k != container.Raw {
+		return k
+	}
+	return ""
+}
+
+// memberName is the member path of a walk's member, or "" when the member is
+// the input itself (a plain compressed file).
+func memberName(input, path string) string {
+	if path == input {
+		return ""
+	}
+	return path
+}
+
+func kinds(ks []container.Kind) []string {
+	out := make([]string, 0, len(ks))
+	for _, k := range ks {
+		out = append(out, string(k))
+	}
+	return out
+}
+
+// walkFunc runs a container walk with the given callbacks.
+type walkFunc func(fn func(container.Member) error, onErr func(string, error)) error
+
+// scanPacked scans every member a walk yields, one after the other; each
+// member's windows are spread over the pool. A member that cannot be read to
+// its end is reported with an error and the walk goes on with the next one.
+func (p *Pool) scanPacked(ctx context.Context, name string, walk walkFunc, opt *FileOptions) []FileReport {
+	var reports []FileReport
+	fn := func(m container.Member) error {
+		fr := FileReport{Path: name, Member: memberName(name, m.Path), Layers: kinds(m.Layers), Errors: []string{}, Format: "raw"}
+		o := opt.Options
+		if o.Progress != nil && m.Count != nil {
+			// Progress counts bytes of the input on disk, as its total does.
+			last := m.Count.In()
+			report := opt.Progress
+			o.Progress = func(int64) {
+				if in := m.Count.In(); in > last {
+					report(in - last)
+					last = in
+				}
+			}
+		}
+		res, err := p.ScanStream(ctx, m.R, KeepPrefix, &o)
+		fr.Size = res.Size
+		l := streamLayout(res)
+		fr.describe(l)
+		Relocate(res.Findings, l)
+		fr.finish(res.Findings, err, res.Size, opt)
+		if err != nil {
+			fr.ScannedBytes = res.Size
+		}
+		reports = append(reports, fr)
+		return ctx.Err()
+	}
+	onErr := func(path string, err error) {
+		msg := err.Error()
+		for i := range reports {
+			if reports[i].Member == memberName(name, path) {
+				if !slices.ContainsFunc(reports[i].Errors, func(e string) bool { return e == msg || errorsSame(e, msg) }) {
+					reports[i].Errors = append(reports[i].Errors, msg)
+				}
+				return
+			}
+		}
+		reports = append(reports, FileReport{Path: name, Member: memberName(name, path), Format: "raw", Errors: []string{msg}, Findings: []Finding{}})
+	}
+	if err := walk(fn, onErr); err != nil {
+		if errors.Is(err, context.Canceled) {
+			err = errors.New("scan interrupted")
+		}
+		reports = append(reports, FileReport{Path: name, Format: "raw", Errors: []string{err.Error()}, Findings: []Finding{}})
+	}
+	if len(reports) == 0 {
+		// An archive with no member to scan is not an error: it holds no dump.
+		reports = append(reports, FileReport{Path: name, Format: "raw", Errors: []string{}, Findings: []Finding{}})
+	}
+	return reports
+}
+
+// errorsSame reports whether a scan error and a walk error describe the same
+// failure: the scan's wraps the walk's ("reading at offset 0x…: container: …").
+func errorsSame(scanErr, walkErr string) bool {
+	return len(scanErr) > len(walkErr) && scanErr[len(scanErr)-len(walkErr):] == walkErr
+}
+
+// inspectStream lays out each member of a stream (decompressing it) from the
+// prefix kept while reading it through.
+func inspectStream(ctx context.Context, name string, r io.Reader, lim container.Limits) ([]Inspection, error) {
+	var out []Inspection
+	var walkErrs []string
+	fn := func(m container.Member) error {
+		prefix := make([]byte, 0, 1<<20)
+		buf := make([]byte, 1<<20)
+		var size int64
+		for {
+			n, err := m.R.Read(buf)
+			if len(prefix) < KeepPrefix {
+				prefix = append(prefix, buf[:min(n, KeepPrefix-len(prefix))]...)
+			}
+			size += int64(n)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return err
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+		}
+		out = append(out, Inspection{Member: memberName(name, m.Path), Layout: streamLayout(StreamResult{Prefix: prefix, Size: size}), Size: size, Layers: kinds(m.Layers)})
+		return nil
+	}
+	err := container.Walk(ctx, name, r, lim, fn, func(path string, err error) { walkErrs = append(walkErrs, err.Error()) })
+	if err == nil && len(walkErrs) > 0 {
+		err = errors.New(walkErrs[0])
+	}
+	return out, err
+}
