@@ -96,6 +96,9 @@ func writeText(w io.Writer, r *scanner.Report, p scanner.Policy) error {
 			if f.Allowed != "" {
 				tags = append(tags, "allowed")
 			}
+			if f.AllowExpired != "" {
+				tags = append(tags, "allow-expired")
+			}
 			if !p.Blocks(&f) {
 				tags = append(tags, "not-blocking")
 			}

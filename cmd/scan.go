@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"dumpguard/detectors"
 	"dumpguard/scanner"
 )
 
@@ -24,19 +23,31 @@ type scanFlags struct {
 	allowPartial bool
 	shard        string
 	limits       limitFlags
+	config       string
+	strict       bool
+	changed      func(name string) bool // whether a flag was set on the command line
 }
 
 func (f *scanFlags) register(c *cobra.Command) {
 	fl := c.Flags()
 	fl.StringVarP(&f.format, "format", "f", "text", "output format: text, json, jsonl or sarif")
 	fl.StringVarP(&f.output, "output", "o", "", "write the report to `FILE` (atomically) instead of standard output")
+	fl.BoolVar(&f.follow, "follow-symlinks", false, "follow symbolic links met inside directories")
+	fl.StringVar(&f.shard, "shard", "", "scan only the `I/N`-th stable subset of the inputs (0 <= I < N), for sweeps spread over N machines")
+	f.registerDetect(c)
+}
+
+// registerDetect registers the flags that say what to look for and what
+// blocks: scan, gate and redact share them.
+func (f *scanFlags) registerDetect(c *cobra.Command) {
+	fl := c.Flags()
 	fl.StringVar(&f.failOn, "fail-on", "fragment", "lowest `STATUS` that blocks: validated, unverified, encrypted or fragment")
 	fl.IntVarP(&f.workers, "workers", "j", runtime.GOMAXPROCS(0), "scanning workers shared by all files")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar")
-	fl.BoolVar(&f.follow, "follow-symlinks", false, "follow symbolic links met inside directories")
 	fl.BoolVar(&f.allowPartial, "allow-partial", false, "a truncated dump is not an error: scan what it holds, report what is missing")
 	f.limits.register(c)
-	fl.StringVar(&f.shard, "shard", "", "scan only the `I/N`-th stable subset of the inputs (0 <= I < N), for sweeps spread over N machines")
+	fl.StringVar(&f.config, "config", "", "policy `FILE` (JSON: allowlist, fail_on, protected_keys, test_keys, limits); default ./"+policyName+" if present")
+	fl.BoolVar(&f.strict, "strict", false, "known test keys (published with programs, such as openssl's) block too")
 }
 
 func newScanCmd(s stdio) *cobra.Command {
@@ -53,6 +64,7 @@ that could not be scanned completely (a truncated dump counts, unless
 --allow-partial).`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			f.changed = c.Flags().Changed
 			return f.run(c.Context(), s, args)
 		},
 	}
@@ -61,7 +73,7 @@ that could not be scanned completely (a truncated dump counts, unless
 }
 
 func (f *scanFlags) run(ctx context.Context, s stdio, args []string) error {
-	failOn, err := detectors.ParseStatus(f.failOn)
+	st, err := f.setup(s)
 	if err != nil {
 		return err
 	}
@@ -73,15 +85,7 @@ func (f *scanFlags) run(ctx context.Context, s stdio, args []string) error {
 	if err != nil {
 		return err
 	}
-	if f.workers < 1 {
-		return fmt.Errorf("--workers %d: want at least 1", f.workers)
-	}
-	lim, err := f.limits.limits()
-	if err != nil {
-		return err
-	}
-	policy := scanner.Policy{FailOn: failOn}
-	warn := func(msg string) { fmt.Fprintf(s.err, "dumpguard: %s\n", msg) }
+	policy, warn := st.policy, st.warn
 
 	var inputs []input
 	var total int64
@@ -92,7 +96,7 @@ func (f *scanFlags) run(ctx context.Context, s stdio, args []string) error {
 		}
 	}
 	bar := newProgress(s.err, total, len(inputs), f.quiet)
-	opt := &scanner.FileOptions{Options: scanner.Options{Detectors: detectors.All(), Progress: bar.add}, Limits: lim}
+	opt := st.fileOptions(bar.add)
 
 	out := s.out
 	var commit func() error

@@ -42,7 +42,14 @@ func (p *Pool) ScanFile(ctx context.Context, name string, opt *FileOptions) []Fi
 		return []FileReport{fr}
 	}
 	defer m.Close()
-	size := int64(m.Len())
+	return p.ScanAt(ctx, name, m, int64(m.Len()), opt)
+}
+
+// ScanAt scans the size bytes of r, a file the caller has opened (and
+// mapped) itself, as [Pool.ScanFile] scans a file by name. The caller keeps r
+// open until ScanAt returns.
+func (p *Pool) ScanAt(ctx context.Context, name string, m io.ReaderAt, size int64, opt *FileOptions) []FileReport {
+	fr := FileReport{Path: name, Format: "raw", Errors: []string{}, Findings: []Finding{}}
 	if packed(m, size) != "" {
 		return p.scanPacked(ctx, name, func(fn func(container.Member) error, onErr func(string, error)) error {
 			return container.WalkFile(ctx, name, m, size, opt.Limits, fn, onErr)

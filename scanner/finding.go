@@ -34,6 +34,9 @@ type Finding struct {
 	KnownTestKey bool   `json:"known_test_key,omitempty"`
 	TestKeyNote  string `json:"known_test_key_source,omitempty"`
 	Allowed      string `json:"allowed,omitempty"` // reason from the policy allowlist
+	// AllowExpired is set when an allowlist entry named this key but has
+	// expired, so the finding is no longer allowed: "2026-01-31: reason".
+	AllowExpired string `json:"allow_expired,omitempty"`
 }
 
 // RegionRef is where a finding sits in the crashed process.

@@ -1,0 +1,69 @@
+package cmd
+
+import (
+	"fmt"
+	"time"
+
+	"dumpguard/container"
+	"dumpguard/detectors"
+	"dumpguard/scanner"
+)
+
+// scanSetup is what scan, gate and redact derive from their shared flags
+// and the policy file: flags given on the command line win over the file.
+type scanSetup struct {
+	policy scanner.Policy
+	limits container.Limits
+	rules  *policy
+	warn   func(string)
+}
+
+// setup checks the detection flags and loads the policy file.
+func (f *scanFlags) setup(s stdio) (*scanSetup, error) {
+	st := &scanSetup{warn: func(msg string) { fmt.Fprintf(s.err, "dumpguard: %s\n", msg) }}
+	if f.workers < 1 {
+		return nil, fmt.Errorf("--workers %d: want at least 1", f.workers)
+	}
+	rules, err := loadPolicy(f.config, time.Now(), st.warn)
+	if err != nil {
+		return nil, err
+	}
+	st.rules = rules
+	changed := f.changed
+	if changed == nil {
+		changed = func(string) bool { return false }
+	}
+	failOn := f.failOn
+	if rules.file.FailOn != "" && !changed("fail-on") {
+		failOn = rules.file.FailOn
+	}
+	if st.policy.FailOn, err = detectors.ParseStatus(failOn); err != nil {
+		return nil, err
+	}
+	st.policy.Strict = f.strict || rules.file.Strict && !changed("strict")
+	lf := f.limits
+	if l := rules.file.Limits; l != nil {
+		if l.MaxDepth != nil && !changed("max-depth") {
+			lf.maxDepth = *l.MaxDepth
+		}
+		if l.MaxExpand != nil && !changed("max-expand") {
+			lf.maxExpand = *l.MaxExpand
+		}
+		if l.MaxTotal != nil && !changed("max-total") {
+			lf.maxTotal = *l.MaxTotal
+		}
+	}
+	if st.limits, err = lf.limits(); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// fileOptions are the scanner's options for one run.
+func (st *scanSetup) fileOptions(progress func(int64)) *scanner.FileOptions {
+	return &scanner.FileOptions{
+		Options:  scanner.Options{Detectors: detectors.All(), Progress: progress},
+		Annotate: st.rules.annotate,
+		Limits:   st.limits,
+	}
+}
