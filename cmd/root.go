@@ -66,7 +66,7 @@ that could not be scanned completely.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
-	root.AddCommand(newScanCmd(s), newInspectCmd(s))
+	root.AddCommand(newScanCmd(s), newInspectCmd(s), newGateCmd(s), newRedactCmd(s))
 	return root
 }
 
