@@ -116,9 +116,16 @@ func (f *gateFlags) run(ctx context.Context, s stdio, args []string) error {
 	}
 	var inputs []input
 	var total int64
+	named := map[string]bool{}
+	for _, a := range args {
+		named[a] = true
+	}
 	for _, in := range listInputs(args, false, st.warn) {
 		if in.path == "-" {
 			return errors.New("gate reads files, not standard input")
+		}
+		if strings.HasPrefix(filepath.Base(in.path), ".") && !named[in.path] {
+			continue // hidden: a file still being written (".#core…", our ".NAME.tmp-1"), or not a dump
 		}
 		inputs = append(inputs, in)
 		total += max(in.size, 0)

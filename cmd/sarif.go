@@ -63,12 +63,21 @@ type sarifNotification struct {
 }
 
 type sarifResult struct {
-	RuleID              string            `json:"ruleId"`
-	Level               string            `json:"level"`
-	Message             sarifMessage      `json:"message"`
-	Locations           []sarifLocation   `json:"locations"`
-	PartialFingerprints map[string]string `json:"partialFingerprints,omitempty"`
-	Properties          scanner.Finding   `json:"properties"`
+	RuleID              string             `json:"ruleId"`
+	Level               string             `json:"level"`
+	Message             sarifMessage       `json:"message"`
+	Locations           []sarifLocation    `json:"locations"`
+	PartialFingerprints map[string]string  `json:"partialFingerprints,omitempty"`
+	Suppressions        []sarifSuppression `json:"suppressions,omitempty"`
+	Properties          scanner.Finding    `json:"properties"`
+}
+
+// A sarifSuppression says why a result does not count: dashboards show it as
+// dismissed, with the justification.
+type sarifSuppression struct {
+	Kind          string `json:"kind"`   // "external": decided outside the scanned artifact
+	Status        string `json:"status"` // "accepted"
+	Justification string `json:"justification"`
 }
 
 type sarifLocation struct {
@@ -144,12 +153,27 @@ func writeSARIF(w io.Writer, r *scanner.Report, p scanner.Policy) error {
 			if f.SPKI != nil {
 				msg += ", SPKI SHA-256 " + *f.SPKI
 			}
+			var sup []sarifSuppression
+			switch {
+			case f.Allowed != "":
+				msg += "; allowed by policy: " + f.Allowed
+				sup = append(sup, sarifSuppression{"external", "accepted", "allowlisted: " + f.Allowed})
+			case f.AllowExpired != "":
+				msg += "; its allowlist entry expired (" + f.AllowExpired + ")"
+			}
+			if f.KnownTestKey {
+				msg += "; a published test key: " + f.TestKeyNote
+				if !p.Strict && f.Allowed == "" {
+					sup = append(sup, sarifSuppression{"external", "accepted", "known test key: " + f.TestKeyNote})
+				}
+			}
 			res := sarifResult{
-				RuleID:     ruleID(f.Encoding),
-				Level:      sarifLevel(&f, p),
-				Message:    sarifMessage{msg},
-				Locations:  []sarifLocation{location(fr, &sarifRegion{ByteOffset: f.Offset, ByteLength: f.Length})},
-				Properties: f,
+				RuleID:       ruleID(f.Encoding),
+				Level:        sarifLevel(&f, p),
+				Message:      sarifMessage{msg},
+				Locations:    []sarifLocation{location(fr, &sarifRegion{ByteOffset: f.Offset, ByteLength: f.Length})},
+				Suppressions: sup,
+				Properties:   f,
 			}
 			if f.SPKI != nil {
 				res.PartialFingerprints = map[string]string{"spkiSha256/v1": *f.SPKI}

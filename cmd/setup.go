@@ -16,6 +16,9 @@ type scanSetup struct {
 	limits container.Limits
 	rules  *policy
 	warn   func(string)
+	// pubkeys are the public key files the policy's protected_keys name, for
+	// the hunt (to be joined with --pubkeys, which wins).
+	pubkeys []string
 }
 
 // setup checks the detection flags and loads the policy file.
@@ -29,6 +32,7 @@ func (f *scanFlags) setup(s stdio) (*scanSetup, error) {
 		return nil, err
 	}
 	st.rules = rules
+	st.pubkeys = rules.ProtectedKeys
 	changed := f.changed
 	if changed == nil {
 		changed = func(string) bool { return false }
