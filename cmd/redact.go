@@ -146,7 +146,8 @@ func (f *redactFlags) run(ctx context.Context, s stdio, in string) error {
 		st.warn(fmt.Sprintf("%s: %s", in, e))
 	}
 	if fr.Failed(f.allowPartial) {
-		return fmt.Errorf("%s: not redacted: the dump could not be scanned completely: %w", in, errIncomplete)
+		st.warn(fmt.Sprintf("%s: not redacted: the dump could not be scanned completely", in))
+		return errIncomplete
 	}
 	spans, err := mergeSpans(fr.Findings, fr.Size)
 	if err != nil {
@@ -185,9 +186,10 @@ func (f *redactFlags) run(ctx context.Context, s stdio, in string) error {
 		return fmt.Errorf("%s: the redacted copy does not read back as the same dump", in)
 	case sum.Blocking > 0:
 		writeText(s.out, &scanner.Report{Files: again, Summary: sum}, st.policy)
-		return fmt.Errorf("the redacted copy still holds %d blocking keys; nothing written: %w", sum.Blocking, errFound)
+		st.warn(fmt.Sprintf("%s: the redacted copy still holds %d blocking keys; nothing written", in, sum.Blocking))
+		return errFound
 	case sum.Errors > 0:
-		return fmt.Errorf("%s: the redacted copy could not be scanned: %w", in, errIncomplete)
+		return fmt.Errorf("%s: the redacted copy could not be scanned completely", in)
 	}
 	outSum, err := hashFile(w.Name(), false)
 	if err != nil {
