@@ -1,0 +1,26 @@
+#!/bin/sh
+# dumpguard pre-transfer step: gate the dumps in the spool, then ship what was
+# released. Dumps holding a private key are moved to the quarantine, each
+# beside a JSON report, and never leave. Dumps that could not be scanned
+# completely (still being written, truncated) stay in the spool for the next
+# round. Only released dumps ever reach the outbox, so it is always safe to ship.
+#
+# Run it from cron or a timer on the host where dumps are written.
+set -u
+
+SPOOL=${SPOOL:-/var/crash/spool}
+OUTBOX=${OUTBOX:-/var/crash/outbox}
+QUARANTINE=${QUARANTINE:-/var/crash/quarantine}
+DEST=${DEST:-crash-collector.example.com:/srv/incoming/}
+
+status=0
+dumpguard gate --quiet --move --to "$OUTBOX" --quarantine "$QUARANTINE" "$SPOOL" || status=$?
+case $status in
+0) ;;
+1) echo "pre-transfer: dumps holding private keys were quarantined in $QUARANTINE" >&2 ;;
+*) echo "pre-transfer: dumpguard exit status $status; what it could not gate stays in $SPOOL" >&2 ;;
+esac
+
+# Hidden files in the outbox are copies gate is still writing: never ship them.
+rsync -a --remove-source-files --exclude='.*' "$OUTBOX"/ "$DEST" || exit 2
+exit "$status"
