@@ -114,6 +114,13 @@ func (f *gateFlags) run(ctx context.Context, s stdio, args []string) error {
 		}
 		cleanStale(d, time.Now(), st.warn)
 	}
+	if f.quarantine != "" {
+		a, _ := os.Stat(f.to)
+		b, _ := os.Stat(f.quarantine)
+		if os.SameFile(a, b) {
+			return errors.New("--to and --quarantine must be different directories")
+		}
+	}
 	var inputs []input
 	var total int64
 	named := map[string]bool{}
@@ -352,7 +359,11 @@ func (f *gateFlags) release(src source) (string, error) {
 
 // quarantineOne writes the report, then moves (or copies) the dump beside it.
 // It reports whether the source is gone.
-func (f *gateFlags) quarantineOne(src source, dest string, rep gateReport) (bool, error) {
+func (f *gateFlags) quarantineOne(src source, dest string, rep gateReport) (removed bool, err error) {
+	done, err := sameFile(dest, src, f.overwrite)
+	if err != nil {
+		return false, err
+	}
 	w, err := createAtomic(dest + ".dumpguard.json")
 	if err != nil {
 		return false, err
@@ -364,10 +375,12 @@ func (f *gateFlags) quarantineOne(src source, dest string, rep gateReport) (bool
 	if err := w.commit(); err != nil {
 		return false, err
 	}
-	done, err := sameFile(dest, src, f.overwrite)
-	if err != nil {
-		return false, err
-	}
+	placed := done
+	defer func() {
+		if !placed { // no report without its dump
+			os.Remove(dest + ".dumpguard.json")
+		}
+	}()
 	if !done {
 		moved := false
 		if !f.keep {
@@ -390,6 +403,7 @@ func (f *gateFlags) quarantineOne(src source, dest string, rep gateReport) (bool
 			}
 		}
 		syncDir(f.quarantine)
+		placed = true
 	}
 	if f.keep {
 		return false, nil

@@ -266,6 +266,7 @@ func TestGateUnwritable(t *testing.T) {
 		{"release is a file", []string{"--to", file, "--move"}},
 		{"no --to", []string{"--move"}},
 		{"keep without quarantine", []string{"--to", to, "--keep"}},
+		{"quarantine is the release directory", []string{"--to", to, "--quarantine", to + "/."}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -292,6 +293,9 @@ func TestGateUnwritable(t *testing.T) {
 	}
 	if fileSum(t, filepath.Join(spool, "planted.bin")) != fileSum(t, planted) {
 		t.Errorf("source lost")
+	}
+	if _, err := os.Stat(filepath.Join(q, "planted.bin.dumpguard.json")); err == nil {
+		t.Errorf("a report was written for a dump that was not quarantined")
 	}
 }
 
