@@ -41,6 +41,8 @@ bench-go:
 fuzz:
 	$(GO) test ./detectors -run='^$$' -fuzz='^FuzzPEM$$' -fuzztime=$(FUZZTIME)
 	$(GO) test ./scanner -run='^$$' -fuzz='^FuzzWindows$$' -fuzztime=$(FUZZTIME)
+	$(GO) test ./cmd -run='^$$' -fuzz='^FuzzDecodePolicy$$' -fuzztime=$(FUZZTIME)
+	$(GO) test ./cmd -run='^$$' -fuzz='^FuzzRedactWriter$$' -fuzztime=$(FUZZTIME)
 
 release:
 	@mkdir -p dist

@@ -231,3 +231,23 @@ func TestGoldenAllowedSARIF(t *testing.T) {
 		t.Errorf("levels %v, %d suppressed; want 1 error (expired entry), 3 suppressed notes", levels, suppressed)
 	}
 }
+
+// FuzzDecodePolicy: any bytes give a policy or an error that names a line and
+// column inside the file, never a panic.
+func FuzzDecodePolicy(f *testing.F) {
+	seeds, _ := filepath.Glob("testdata/policy/*.json")
+	for _, s := range seeds {
+		b, _ := os.ReadFile(s)
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		pf, err := decodePolicy("p.json", b)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "p.json:") {
+				t.Fatalf("error %q does not name the file", err)
+			}
+			return
+		}
+		newPolicy("p.json", pf, time.Now(), func(string) {})
+	})
+}

@@ -317,3 +317,46 @@ func TestRedactWriter(t *testing.T) {
 		}
 	}
 }
+
+// FuzzRedactWriter compares the streaming redaction, fed in chunks of any
+// size, with overwriting the whole buffer at once.
+func FuzzRedactWriter(f *testing.F) {
+	f.Add([]byte("abcdefghijklmnopqrstuvwxyz"), uint8(3), []byte("XY"), []byte{2, 5, 9, 23})
+	f.Fuzz(func(t *testing.T, src []byte, chunk uint8, fill []byte, cuts []byte) {
+		size := int64(len(src))
+		var fs []scanner.Finding
+		for i := 0; i+1 < len(cuts); i += 2 {
+			a, b := int64(cuts[i]), int64(cuts[i+1])
+			fs = append(fs, scanner.Finding{Offset: a, Length: b - a})
+		}
+		spans, err := mergeSpans(fs, size)
+		if err != nil {
+			return
+		}
+		if len(fill) == 0 {
+			fill = nil
+		}
+		want := slices.Clone(src)
+		for _, f := range fs {
+			for i := f.Offset; i < f.Offset+f.Length; i++ {
+				want[i] = 0
+			}
+		}
+		if fill != nil {
+			for _, sp := range spans {
+				for i := sp[0]; i < sp[1]; i++ {
+					want[i] = fill[(i-sp[0])%int64(len(fill))]
+				}
+			}
+		}
+		var out bytes.Buffer
+		rw := &redactWriter{w: &out, spans: spans, fill: fill}
+		n := max(int(chunk), 1)
+		for i := 0; i < len(src); i += n {
+			rw.Write(src[i:min(i+n, len(src))])
+		}
+		if !bytes.Equal(out.Bytes(), want) {
+			t.Fatalf("got %q, want %q", out.Bytes(), want)
+		}
+	})
+}
