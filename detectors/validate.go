@@ -329,3 +329,23 @@ func dsaSPKI(p, q, g, y *big.Int) Fingerprint {
 	}
 	return spkiHash(spkiAlg{OID: oidDSA, Params: asn1.RawValue{FullBytes: params}}, pub)
 }
+
+// looksRandom reports whether a secret of 16 to 128 bytes has as many distinct
+// byte values as random bytes would: 32 random bytes show 30 on average, and
+// fewer than 24 with odds below 1e-9, while a template, a placeholder or the
+// rodata that follows a DER prefix repeats bytes (zeros, tags, lengths, ASCII).
+// It is the only evidence for a key that carries no public half to check.
+func looksRandom(b []byte) bool {
+	if len(b) < 16 || len(b) > 128 {
+		return false
+	}
+	var seen [256]bool
+	distinct := 0
+	for _, c := range b {
+		if !seen[c] {
+			seen[c] = true
+			distinct++
+		}
+	}
+	return 4*distinct >= 3*len(b)
+}
