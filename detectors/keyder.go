@@ -103,7 +103,7 @@ func decodePKCS1(der []byte) (decoded, bool) {
 	if err != nil || (k.Version != 0 && k.Version != 1) {
 		return decoded{}, false
 	}
-	info, st := checkRSA(rsaParts{N: k.N, E: k.E, D: k.D, P: k.P, Q: k.Q}, "rsa")
+	info, st := checkRSA(rsaParts{N: k.N, E: k.E, D: k.D, P: k.P, Q: k.Q, Dp: k.Dp, Dq: k.Dq, Qinv: k.Qinv}, "rsa")
 	return decoded{"der-pkcs1", info, st, len(der) - len(rest)}, true
 }
 
@@ -172,7 +172,7 @@ func pkcs8Key(der []byte) (d decoded, weak, ok bool) {
 		if alg.Equal(oidRSAPSS) {
 			typ = "rsa-pss"
 		}
-		d.Key, d.Status = checkRSA(rsaParts{N: r.N, E: r.E, D: r.D, P: r.P, Q: r.Q}, typ)
+		d.Key, d.Status = checkRSA(rsaParts{N: r.N, E: r.E, D: r.D, P: r.P, Q: r.Q, Dp: r.Dp, Dq: r.Dq, Qinv: r.Qinv}, typ)
 	case alg.Equal(oidECPublic):
 		var curveOID asn1.ObjectIdentifier
 		if _, err := asn1.Unmarshal(k.Algo.Parameters.FullBytes, &curveOID); err != nil {

@@ -20,6 +20,9 @@ const maxRSABits = 16384
 // rsaParts are the numbers of an RSA private key as found; nil means absent.
 type rsaParts struct {
 	N, E, D, P, Q *big.Int
+	// Dp, Dq and Qinv are the CRT values when the encoding stores them; a
+	// key whose stored ones are wrong is not Validated.
+	Dp, Dq, Qinv *big.Int
 }
 
 var bigOne = big.NewInt(1)
@@ -61,10 +64,16 @@ func checkRSA(k rsaParts, keyType string) (KeyInfo, Status) {
 	if e != nil {
 		info.SPKI = rsaSPKI(pq, e, keyType)
 	}
+	crtOK := rsaCRTOK(k)
 	switch {
-	case nOK && dOK:
+	case nOK && dOK && crtOK:
 		info.Proof = "p·q=n, e·d≡1 mod λ(n), p and q prime"
+		if k.Dp != nil || k.Dq != nil || k.Qinv != nil {
+			info.Proof += ", CRT values agree"
+		}
 		return info, Validated
+	case nOK && dOK:
+		info.Note = "p·q=n and e·d≡1 mod λ(n) but the stored dp, dq or qinv is wrong"
 	case !nOK:
 		info.Note = "p and q are prime but p·q≠n"
 	case e == nil:
@@ -73,6 +82,25 @@ func checkRSA(k rsaParts, keyType string) (KeyInfo, Status) {
 		info.Note = "p·q=n but e·d≢1 mod λ(n)"
 	}
 	return info, Unverified
+}
+
+// rsaCRTOK reports whether the stored CRT values, those present, are
+// dp = d mod (p−1), dq = d mod (q−1) and qinv·q ≡ 1 (mod p).
+func rsaCRTOK(k rsaParts) bool {
+	if k.D == nil || k.P == nil || k.Q == nil || k.P.Cmp(bigOne) <= 0 || k.Q.Cmp(bigOne) <= 0 {
+		return true // nothing to check against; checkRSA judges d, p and q
+	}
+	t := new(big.Int)
+	if k.Dp != nil && k.Dp.Cmp(t.Mod(k.D, t.Sub(k.P, bigOne))) != 0 {
+		return false
+	}
+	if k.Dq != nil && k.Dq.Cmp(t.Mod(k.D, t.Sub(k.Q, bigOne))) != 0 {
+		return false
+	}
+	if k.Qinv != nil && t.Mul(k.Qinv, k.Q).Mod(t, k.P).Cmp(bigOne) != 0 {
+		return false
+	}
+	return true
 }
 
 // rsaExponentOK reports whether e·d ≡ 1 (mod λ(p·q)), λ = lcm(p−1, q−1).
@@ -239,7 +267,7 @@ func checkX25519(priv, storedPub []byte) (KeyInfo, Status) {
 // dsaParts are the numbers of a DSA private key.
 type dsaParts struct{ P, Q, G, Y, X *big.Int }
 
-// checkDSA proves a DSA key: 0 < x < q and y = g^x mod p.
+// checkDSA proves a DSA key: 0 < x < q, g of order q (g^q mod p = 1) and y = g^x mod p.
 func checkDSA(k dsaParts) (KeyInfo, Status) {
 	info := KeyInfo{Type: "dsa"}
 	if !okInt(k.P, maxRSABits) || !okInt(k.Q, 512) || !okInt(k.G, maxRSABits) || !okInt(k.X, 512) || k.X.Cmp(k.Q) >= 0 {
@@ -250,11 +278,14 @@ func checkDSA(k dsaParts) (KeyInfo, Status) {
 	y := new(big.Int).Exp(k.G, k.X, k.P)
 	info.SPKI = dsaSPKI(k.P, k.Q, k.G, y)
 	switch {
+	case new(big.Int).Exp(k.G, k.Q, k.P).Cmp(bigOne) != 0:
+		info.Note = "g^q mod p ≠ 1: the domain parameters are wrong"
+		return info, Unverified
 	case k.Y == nil:
 		info.Note = "no public value stored to check against"
 		return info, Unverified
 	case y.Cmp(k.Y) == 0:
-		info.Proof = "g^x mod p = y, 0<x<q"
+		info.Proof = "g^x mod p = y, g^q mod p = 1, 0<x<q"
 		return info, Validated
 	}
 	info.Note = "g^x mod p differs from the stored y"
