@@ -99,7 +99,7 @@ func (DER) Detect(dst []Hit, buf []byte) []Hit {
 
 // What a version anchor says about the structure around it.
 const (
-	derIntegers = iota + 1 // 02 01 00 02: PKCS#1 RSAPrivateKey or OpenSSL DSA
+	derIntegers = iota + 1 // 02 01 0v 02: PKCS#1 RSAPrivateKey or OpenSSL DSA
 	derPKCS8               // 02 01 0v 30: PKCS#8, an AlgorithmIdentifier follows
 	derSEC1                // 02 01 01 04: SEC1, the private scalar follows
 	derPFX                 // 02 01 03 30: a PKCS#12 PFX
@@ -155,7 +155,7 @@ func derAtVersion(buf []byte, v int) (h Hit, skip int, ok bool) {
 	}
 	kind := 0
 	switch ver, next := buf[v+2], buf[v+3]; {
-	case ver == 0 && next == 0x02:
+	case ver <= 1 && next == 0x02: // version 1: a multi-prime RSA key
 		kind = derIntegers
 	case ver <= 1 && next == 0x30 && (buf[v+5] == 0x06 || buf[v+4] == 0x81 || buf[v+4] == 0x82):
 		kind = derPKCS8

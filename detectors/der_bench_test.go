@@ -55,3 +55,31 @@ func BenchmarkDetectors(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDERData splits the miss path by kind of memory, 16 MiB each.
+func BenchmarkDERData(b *testing.B) {
+	const size = 16 << 20
+	text := make([]byte, 0, size)
+	for len(text) < size {
+		text = append(text, "GET /api/v1/items?id=20261122 HTTP/1.1\r\nContent-Length: 200\r\nthe quick brown fox 0x7ffd\n"...)
+	}
+	for _, data := range []struct {
+		name string
+		buf  []byte
+	}{
+		{"random", junk(11, size)},
+		{"zeros", make([]byte, size)},
+		{"text", text[:size]},
+	} {
+		for _, d := range []Detector{DER{}, PKCS12{}} {
+			b.Run(d.Name()+"/"+data.name, func(b *testing.B) {
+				b.SetBytes(size)
+				b.ReportAllocs()
+				var hits []Hit
+				for b.Loop() {
+					hits = d.Detect(hits[:0], data.buf)
+				}
+			})
+		}
+	}
+}

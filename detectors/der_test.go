@@ -2,7 +2,9 @@ package detectors
 
 import (
 	"bytes"
+	"crypto/ecdh"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
@@ -354,6 +356,50 @@ func TestDERGoKeys(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestDEROneAsymmetricKey checks PKCS#8 v2 keys that carry their public
+// key, which proves them, and the v1 ones that do not.
+func TestDEROneAsymmetricKey(t *testing.T) {
+	_, edPriv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edPub := edPriv.Public().(ed25519.PublicKey)
+	xPriv, err := ecdh.X25519().GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edSPKI, _ := x509.MarshalPKIXPublicKey(edPub)
+	xSPKI, _ := x509.MarshalPKIXPublicKey(xPriv.PublicKey())
+	edV1, _ := x509.MarshalPKCS8PrivateKey(edPriv)
+	xV1, _ := x509.MarshalPKCS8PrivateKey(xPriv)
+	v2 := func(oid byte, priv, pub []byte) []byte {
+		return tlvOf(0x30, []byte{2, 1, 1}, []byte{0x30, 5, 6, 3, 0x2b, 0x65, oid},
+			tlvOf(0x04, tlvOf(0x04, priv)), tlvOf(0x81, append([]byte{0}, pub...)))
+	}
+	wrongPub := bytes.Clone(edPub)
+	wrongPub[3] ^= 1
+	tests := []struct {
+		name   string
+		der    []byte
+		status Status
+		spki   []byte
+	}{
+		{"ed25519 v2", v2(0x70, edPriv.Seed(), edPub), Validated, edSPKI},
+		{"ed25519 v2 wrong public key", v2(0x70, edPriv.Seed(), wrongPub), Unverified, edSPKI},
+		{"ed25519 v1", edV1, Unverified, edSPKI},
+		{"x25519 v2", v2(0x6e, xPriv.Bytes(), xPriv.PublicKey().Bytes()), Validated, xSPKI},
+		{"x25519 v1", xV1, Unverified, xSPKI},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hits := DER{}.Detect(nil, plant(tt.der, 10, 10+len(tt.der)+10))
+			if len(hits) != 1 || hits[0].Off != 10 || hits[0].Len != len(tt.der) || hits[0].Status != tt.status || hits[0].Key.SPKI != fingerprintOf(tt.spki) {
+				t.Errorf("Detect = %v, want one %v hit at 10 with SPKI %s", hits, tt.status, fingerprintOf(tt.spki))
+			}
+		})
 	}
 }
 
