@@ -123,6 +123,36 @@ func TestDERKeys(t *testing.T) {
 	}
 }
 
+// TestDERStartCutOff cuts the first two bytes off each key, as a window
+// that starts inside it does: the key belongs to the window before, which
+// sees it whole. The SEC1 or PKCS#1 key nested in a PKCS#8 one is whole in
+// this window and is found on its own: the scanner then reports that key
+// twice, which happens only when a window edge falls in the PKCS#8 prefix.
+func TestDERStartCutOff(t *testing.T) {
+	keys := loadKeys(t)
+	nested := map[string]string{
+		"rsa2048.pkcs8.pem":    "der-pkcs1",
+		"rsa1024.pkcs8.pem":    "der-pkcs1",
+		"rsapss1024.pkcs8.pem": "der-pkcs1",
+		"p224.pkcs8.pem":       "der-sec1",
+		"p256.pkcs8.pem":       "der-sec1",
+	}
+	for _, tt := range derCases {
+		t.Run(tt.file, func(t *testing.T) {
+			der := derOf(t, keys[tt.file])
+			buf := append(bytes.Clone(der[2:]), junk(4, 64)...)
+			hits := DER{}.Detect(nil, buf)
+			want := nested[tt.file]
+			switch {
+			case want == "" && len(hits) != 0:
+				t.Errorf("Detect = %v, want no hit", hits)
+			case want != "" && (len(hits) != 1 || hits[0].Encoding != want || hits[0].Off == 0):
+				t.Errorf("Detect = %v, want the nested %s key", hits, want)
+			}
+		})
+	}
+}
+
 // TestDERFlippedBit flips one bit (bit i mod 8) of every byte i of each
 // key's numbers in turn: the result may be a lesser hit or none, never
 // Validated. (encoding/asn1 reads
