@@ -443,6 +443,9 @@ func TestDERAllocatesNothingOnMiss(t *testing.T) {
 		{"text", bytes.Repeat([]byte("GET /api/v1/items HTTP/1.1\r\nContent-Length: 200\r\n"), 1<<14)},
 	} {
 		for _, d := range []Detector{DER{}, PKCS12{}} {
+			if hits := d.Detect(nil, tt.buf); len(hits) != 0 {
+				t.Errorf("%s.Detect(%s) = %v, want no hit", d.Name(), tt.name, hits)
+			}
 			if allocs := testing.AllocsPerRun(5, func() { d.Detect(nil, tt.buf) }); allocs != 0 {
 				t.Errorf("%s.Detect(%s) allocated %v times, want 0", d.Name(), tt.name, allocs)
 			}
