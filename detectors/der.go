@@ -24,6 +24,9 @@ import (
 //
 // A structure nested in an earlier hit (the SEC1 key inside a PKCS#8 one) is
 // not reported again, and a PKCS#12 file that [PKCS12] can walk is left to it.
+// Both need the outer structure's start in buf: a PKCS#8 prefix is at most a
+// few dozen bytes, within the scanner's look-back, but a window that starts
+// deep inside a PFX reports the keys in it as plain DER too.
 // A key that nothing can check (no public half stored: Ed25519 v1, X25519,
 // Ed448, X448, SEC1 without its point) is reported Unverified only when its
 // secret looks random, so the DER templates in a crypto library's read-only

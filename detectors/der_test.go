@@ -123,11 +123,12 @@ func TestDERKeys(t *testing.T) {
 	}
 }
 
-// TestDERStartCutOff cuts the first two bytes off each key, as a window
+// TestDERStartCutOff cuts the first two bytes off each key, as a buffer
 // that starts inside it does: the key belongs to the window before, which
-// sees it whole. The SEC1 or PKCS#1 key nested in a PKCS#8 one is whole in
-// this window and is found on its own: the scanner then reports that key
-// twice, which happens only when a window edge falls in the PKCS#8 prefix.
+// sees it whole. The SEC1 or PKCS#1 key nested in a PKCS#8 one is whole here
+// and is found on its own; the scanner hands each window the 256 bytes before
+// it as well, so it sees the PKCS#8 prefix (26 to 36 bytes) and reports the
+// key once.
 func TestDERStartCutOff(t *testing.T) {
 	keys := loadKeys(t)
 	nested := map[string]string{

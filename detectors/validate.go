@@ -67,10 +67,7 @@ func checkRSA(k rsaParts, keyType string) (KeyInfo, Status) {
 	crtOK := rsaCRTOK(k)
 	switch {
 	case nOK && dOK && crtOK:
-		info.Proof = "p·q=n, e·d≡1 mod λ(n), p and q prime"
-		if k.Dp != nil || k.Dq != nil || k.Qinv != nil {
-			info.Proof += ", CRT values agree"
-		}
+		info.Proof = "p·q=n, e·d≡1 mod λ(n), p and q prime" // and the stored CRT values, if any, agree
 		return info, Validated
 	case nOK && dOK:
 		info.Note = "p·q=n and e·d≡1 mod λ(n) but the stored dp, dq or qinv is wrong"
