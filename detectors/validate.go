@@ -329,3 +329,76 @@ func dsaSPKI(p, q, g, y *big.Int) Fingerprint {
 	}
 	return spkiHash(spkiAlg{OID: oidDSA, Params: asn1.RawValue{FullBytes: params}}, pub)
 }
+
+// onCurve reports whether an uncompressed point 04‖X‖Y lies on the curve. A
+// detector uses it to tell a stored public point from bytes that merely sit
+// after a magic number.
+func (c *curve) onCurve(point []byte) bool {
+	if len(point) != 1+2*c.Size || point[0] != 4 {
+		return false
+	}
+	if c.std != nil {
+		_, err := ecdsa.ParseUncompressedPublicKey(c.std, point)
+		return err == nil
+	}
+	// secp256k1: y² = x³ + 7 (mod p).
+	x := new(big.Int).SetBytes(point[1 : 1+c.Size])
+	y := new(big.Int).SetBytes(point[1+c.Size:])
+	if x.Cmp(k1.P) >= 0 || y.Cmp(k1.P) >= 0 {
+		return false
+	}
+	lhs := new(big.Int).Mul(y, y)
+	lhs.Mod(lhs, k1.P)
+	rhs := new(big.Int).Mul(x, x)
+	rhs.Mul(rhs, x).Add(rhs, big.NewInt(7)).Mod(rhs, k1.P)
+	return lhs.Cmp(rhs) == 0
+}
+
+// checkRSAWithoutD proves an RSA key that carries its primes but no private
+// exponent (a CNG BCRYPT_RSAPRIVATE_BLOB): d is derived as e⁻¹ mod λ(p·q), which
+// exists only when e is a valid exponent for these primes, and checkRSA then
+// proves p·q = n.
+func checkRSAWithoutD(k rsaParts, keyType string) (KeyInfo, Status) {
+	if okInt(k.E, 64) && okInt(k.P, maxRSABits) && okInt(k.Q, maxRSABits) &&
+		k.P.Cmp(bigOne) > 0 && k.Q.Cmp(bigOne) > 0 {
+		p1 := new(big.Int).Sub(k.P, bigOne)
+		q1 := new(big.Int).Sub(k.Q, bigOne)
+		g := new(big.Int).GCD(nil, nil, p1, q1)
+		lambda := p1.Mul(p1, q1)
+		lambda.Div(lambda, g)
+		k.D = new(big.Int).ModInverse(k.E, lambda) // nil when gcd(e, λ) ≠ 1
+	}
+	info, st := checkRSA(k, keyType)
+	if st == Validated {
+		info.Proof = "p·q=n, p and q prime, e invertible mod λ(n) (no d stored)"
+	}
+	return info, st
+}
+
+// checkRSACutOff judges an RSA key cut off after its first prime: a prime p
+// that divides the stored n factors the key, so the leak is real even though the
+// rest is missing.
+func checkRSACutOff(n, e, p *big.Int, keyType string) (KeyInfo, Status, bool) {
+	if !okInt(n, maxRSABits) || !okInt(p, maxRSABits) || p.Cmp(bigOne) <= 0 || p.Cmp(n) >= 0 ||
+		!p.ProbablyPrime(0) || new(big.Int).Mod(n, p).Sign() != 0 {
+		return KeyInfo{}, 0, false
+	}
+	info := KeyInfo{Type: keyType, Bits: n.BitLen(), Note: "cut off after the first prime, which divides n"}
+	if okInt(e, 64) && e.Bit(0) == 1 && e.Cmp(bigOne) != 0 {
+		info.SPKI = rsaSPKI(n, e, keyType)
+	}
+	return info, Fragment, true
+}
+
+// dsaDomainOK reports whether p, q, g are a DSA domain: q prime, q | p−1, p
+// prime and 1 < g < p with g^q ≡ 1 (mod p). A detector uses it when a blob stores
+// no y to prove x against, so that bytes after a magic are not taken for a key.
+func dsaDomainOK(p, q, g *big.Int) bool {
+	if !okInt(p, maxRSABits) || !okInt(q, 512) || !okInt(g, maxRSABits) || g.Cmp(bigOne) <= 0 || g.Cmp(p) >= 0 {
+		return false
+	}
+	if new(big.Int).Mod(new(big.Int).Sub(p, bigOne), q).Sign() != 0 || !q.ProbablyPrime(0) || !p.ProbablyPrime(0) {
+		return false
+	}
+	return new(big.Int).Exp(g, q, p).Cmp(bigOne) == 0
+}
