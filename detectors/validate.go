@@ -402,3 +402,25 @@ func dsaDomainOK(p, q, g *big.Int) bool {
 	}
 	return new(big.Int).Exp(g, q, p).Cmp(bigOne) == 0
 }
+
+// checkRSANoPrimes proves an RSA key stored as n, e, d alone (a JWK may omit
+// the primes): (m^e)^d ≡ m (mod n) for several m holds for every m exactly when
+// e·d ≡ 1 (mod λ(n)), and a d that is not the key's fails at once.
+func checkRSANoPrimes(n, e, d *big.Int, keyType string) (KeyInfo, Status) {
+	info := KeyInfo{Type: keyType}
+	if !okInt(n, maxRSABits) || n.BitLen() < 64 || !okInt(e, 64) || e.Bit(0) == 0 || e.Cmp(bigOne) == 0 ||
+		!okInt(d, maxRSABits) || d.Cmp(n) >= 0 {
+		info.Note = "n, e or d missing or out of range"
+		return info, Fragment
+	}
+	info.Bits, info.SPKI = n.BitLen(), rsaSPKI(n, e, keyType)
+	for _, m := range []int64{2, 3, 5, 7} {
+		c := new(big.Int).Exp(big.NewInt(m), e, n)
+		if c.Exp(c, d, n).Cmp(big.NewInt(m)) != 0 {
+			info.Note = "(m^e)^d ≢ m mod n: d does not belong to n"
+			return info, Unverified
+		}
+	}
+	info.Proof = "(m^e)^d ≡ m mod n for m = 2, 3, 5, 7 (no primes stored)"
+	return info, Validated
+}
