@@ -163,12 +163,31 @@ func parseCNGRSA(b []byte) (Hit, bool) {
 		return h, ok
 	}
 	k := rsaParts{N: n, E: e, D: d, P: p, Q: q}
+	if !rsaPlausible(k) {
+		return Hit{}, false
+	}
 	if d == nil {
 		h.Key, h.Status = checkRSAWithoutD(k, "rsa")
 	} else {
 		h.Key, h.Status = checkRSA(k, "rsa")
 	}
 	return rsaDamaged(h, k)
+}
+
+// rsaPlausible is the cheap test a blob must pass before any primality test:
+// p·q = n, or one of them divides n. Headers followed by junk fail it after a
+// multiplication, where a primality test on a 16384-bit junk number would take
+// a tenth of a second. A key whose n alone is damaged fails it too, and is lost.
+func rsaPlausible(k rsaParts) bool {
+	if !okInt(k.N, maxRSABits) || !okInt(k.P, maxRSABits) || !okInt(k.Q, maxRSABits) ||
+		k.P.Cmp(bigOne) <= 0 || k.Q.Cmp(bigOne) <= 0 {
+		return false
+	}
+	if new(big.Int).Mul(k.P, k.Q).Cmp(k.N) == 0 {
+		return true
+	}
+	r := new(big.Int)
+	return r.Mod(k.N, k.P).Sign() == 0 && k.P.Cmp(k.N) < 0 || r.Mod(k.N, k.Q).Sign() == 0 && k.Q.Cmp(k.N) < 0
 }
 
 // rsaDamaged keeps a Fragment from checkRSA only when one prime still factors
@@ -232,8 +251,13 @@ func parseCNGEC(b []byte) (Hit, bool) {
 	d := b[8+2*sz : size]
 	var best Hit
 	for _, c := range cs {
+		// d·G is on the curve, so a stored point off it can prove nothing;
+		// checking first also spares the scalar multiplication on junk.
+		if !c.onCurve(point) {
+			continue
+		}
 		info, st := checkEC(c, d, point)
-		if st == Validated || (st == Unverified && best.Status == 0 && c.onCurve(point)) {
+		if st == Validated || (st == Unverified && best.Status == 0) {
 			best = Hit{Len: size, Encoding: "cng-blob", Status: st, Key: info}
 		}
 	}
@@ -301,6 +325,9 @@ func parseCAPIPrivate(b []byte) (Hit, bool) {
 		return h, h.Status >= Unverified
 	}
 	// RSAPUBKEY{magic, bitlen, pubexp}, n, p, q, dp, dq, qinv (halves), d.
+	if len(b) < 20 {
+		return Hit{}, false
+	}
 	e := big.NewInt(int64(binary.LittleEndian.Uint32(b[16:])))
 	f := fields{b: b, at: 20}
 	n, p, q := f.le(bits/8), f.le(bits/16), f.le(bits/16)
@@ -312,6 +339,9 @@ func parseCAPIPrivate(b []byte) (Hit, bool) {
 		return h, ok
 	}
 	k := rsaParts{N: n, E: e, D: d, P: p, Q: q}
+	if !rsaPlausible(k) {
+		return Hit{}, false
+	}
 	h.Key, h.Status = checkRSA(k, "rsa")
 	return rsaDamaged(h, k)
 }
@@ -359,7 +389,7 @@ func parsePublicBlob(b []byte) (pb publicBlob, ok bool) {
 		return pb, true
 	default:
 		_, bits, ok := capiHeader(b, capiPublicKeyBlob)
-		if !ok {
+		if !ok || len(b) < 20 {
 			return publicBlob{}, false
 		}
 		pb.E = big.NewInt(int64(binary.LittleEndian.Uint32(b[16:])))

@@ -27,57 +27,183 @@ func (JWK) Name() string { return "jwk" }
 func (JWK) MaxLen() int { return 2 * jwkMaxText }
 
 var (
-	jwkAnchor      = []byte(`"kty"`)
-	jwkAnchorUTF16 = []byte("\"\x00k\x00t\x00y\x00\"\x00")
+	jwkAnchor        = []byte(`"kty"`)
+	jwkAnchorEscaped = []byte(`\"kty\"`) // a JWK kept as a JSON string: "{\"kty\":\"EC\",...}"
+	jwkAnchorUTF16   = []byte("\"\x00k\x00t\x00y\x00\"\x00")
 )
 
 func (JWK) Detect(dst []Hit, buf []byte) []Hit {
+	// Each loop passes the previous anchor to objectStart as a floor: the brace
+	// of a later key lies after it, and without the floor a run of anchors would
+	// make every one scan back the whole bound. A failed parse also skips what it
+	// read, so the work stays linear in len(buf).
+	floor := 0
 	for at := 0; ; {
 		i := bytes.Index(buf[at:], jwkAnchor)
 		if i < 0 {
 			break
 		}
 		at += i
-		if start, ok := objectStart(buf, at); ok {
-			if n, d, ok := parseJWK(buf[start:min(len(buf), start+jwkMaxText)]); ok {
+		start, ok := objectStart(buf, at, floor)
+		floor, i = at, at+len(jwkAnchor)
+		if ok {
+			n, d, ok := parseJWK(buf[start:min(len(buf), start+jwkMaxText)])
+			if ok {
 				dst = append(dst, Hit{Off: start, Len: n, Encoding: "jwk", Status: d.Status, Key: d.Key})
-				at = max(at+len(jwkAnchor), start+n)
-				continue
 			}
+			i = max(i, start+n)
 		}
-		at += len(jwkAnchor)
+		at = i
 	}
+
+	// A JWK kept inside a JSON string: unescape the string once and reuse the
+	// text for every anchor in it.
+	var v textView
+	floor = 0
+	for at := 0; ; {
+		i := bytes.Index(buf[at:], jwkAnchorEscaped)
+		if i < 0 {
+			break
+		}
+		at += i
+		start, ok := objectStart(buf, at, floor)
+		floor, i = at, at+len(jwkAnchorEscaped)
+		if ok {
+			j := v.index(start)
+			if j < 0 {
+				v.unescape(buf, start)
+				j = 0
+			}
+			n, d, ok := parseJWK(v.text[j:min(len(v.text), j+jwkMaxText)])
+			end := v.pos[j+n]
+			if ok {
+				dst = append(dst, Hit{Off: start, Len: end - start, Encoding: "jwk", Status: d.Status, Key: d.Key})
+			}
+			i = max(i, end)
+		}
+		at = i
+	}
+
+	// UTF-16LE: narrow the ASCII text around the anchor once and reuse it.
+	v = textView{}
+	floor = 0
 	for at := 0; ; {
 		i := bytes.Index(buf[at:], jwkAnchorUTF16)
 		if i < 0 {
 			break
 		}
 		at += i
-		// Narrow the ASCII text around the anchor: back to where it starts
-		// (bounded), then forward.
-		s := at
-		for s-2 >= 0 && at-s < 2*jwkMaxText && buf[s-1] == 0 && buf[s-2] != 0 && buf[s-2] < 0x80 {
-			s -= 2
+		j := v.index(at)
+		if j < 0 {
+			v.narrow(buf, at, floor)
+			j = v.index(at)
 		}
-		text := narrowUTF16(buf[s:min(len(buf), at+2*jwkMaxText)])
-		if start, ok := objectStart(text, (at-s)/2); ok {
-			if n, d, ok := parseJWK(text[start:min(len(text), start+jwkMaxText)]); ok {
-				dst = append(dst, Hit{Off: s + 2*start, Len: 2 * n, Encoding: "jwk-utf16le", Status: d.Status, Key: d.Key})
-				at = max(at+len(jwkAnchorUTF16), s+2*(start+n))
-				continue
+		start, ok := -1, false
+		if j >= 0 {
+			start, ok = objectStart(v.text, j, v.index(max(floor, v.pos[0])))
+		}
+		floor, i = at, at+len(jwkAnchorUTF16)
+		if ok {
+			n, d, ok := parseJWK(v.text[start:min(len(v.text), start+jwkMaxText)])
+			off, end := v.pos[start], v.pos[start+n]
+			if ok {
+				dst = append(dst, Hit{Off: off, Len: end - off, Encoding: "jwk-utf16le", Status: d.Status, Key: d.Key})
 			}
+			i = max(i, end)
 		}
-		at += len(jwkAnchorUTF16)
+		at = i
 	}
 	return dst
 }
 
+// A textView is text derived from a stretch of a buffer (a JSON string
+// unescaped, or UTF-16LE narrowed to ASCII), with pos[i] the buffer offset of
+// text[i] and pos[len(text)] the end of the stretch.
+type textView struct {
+	text   []byte
+	pos    []int
+	capped bool // the stretch stopped at the size bound, not at its own end
+}
+
+// index returns the index of buffer offset off in the text, or -1 when off is
+// not the start of a character in it, or too near a capped end to leave a whole
+// key after it.
+func (v *textView) index(off int) int {
+	if len(v.pos) == 0 || off < v.pos[0] || off >= v.pos[len(v.pos)-1] ||
+		v.capped && v.pos[len(v.pos)-1]-off < 2*jwkMaxText {
+		return -1
+	}
+	lo, hi := 0, len(v.pos)-1
+	for lo < hi { // the first pos >= off
+		m := int(uint(lo+hi) >> 1)
+		if v.pos[m] < off {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if v.pos[lo] != off {
+		return -1
+	}
+	return lo
+}
+
+// unescape fills v with the JSON string text of buf from start: one level of
+// escaping undone, up to the quote that ends the string. \" and \\ and \/
+// become the byte they stand for, and \n, \r, \t white space; \uXXXX stays as
+// it is, for the inner text to decode.
+func (v *textView) unescape(buf []byte, start int) {
+	end := min(len(buf), start+4*jwkMaxText)
+	v.text, v.pos = v.text[:0], v.pos[:0]
+	i := start
+	for i < end && buf[i] != '"' {
+		c, w := buf[i], 1
+		if c == '\\' && i+1 < end {
+			switch buf[i+1] {
+			case '"', '\\', '/':
+				c, w = buf[i+1], 2
+			case 'n':
+				c, w = '\n', 2
+			case 'r':
+				c, w = '\r', 2
+			case 't':
+				c, w = '\t', 2
+			}
+		}
+		v.text = append(v.text, c)
+		v.pos = append(v.pos, i)
+		i += w
+	}
+	v.pos = append(v.pos, i)
+	v.capped = i >= end && end < len(buf)
+}
+
+// narrow fills v with the ASCII text of the UTF-16LE run around the anchor at
+// at: back to the run's start (not before floor, nor more than a key's length),
+// and forward to its end or a bound.
+func (v *textView) narrow(buf []byte, at, floor int) {
+	s := at
+	for s-2 >= floor && at-s < 2*jwkMaxText && buf[s-1] == 0 && buf[s-2] != 0 && buf[s-2] < 0x80 {
+		s -= 2
+	}
+	end := min(len(buf), at+8*jwkMaxText)
+	v.text, v.pos = v.text[:0], v.pos[:0]
+	i := s
+	for ; i+1 < end && buf[i+1] == 0 && buf[i] != 0 && buf[i] < 0x80; i += 2 {
+		v.text = append(v.text, buf[i])
+		v.pos = append(v.pos, i)
+	}
+	v.pos = append(v.pos, i)
+	v.capped = i+1 >= end && end < len(buf)
+}
+
 // objectStart finds the '{' that opens the object whose member starts at at,
-// looking back at most jwkMaxText bytes and stepping over nested objects. It
-// fails when the brace is outside b: the window before this one owns the key.
-func objectStart(b []byte, at int) (int, bool) {
+// looking back at most jwkMaxText bytes, not before floor, and stepping over
+// nested objects. It fails when the brace is outside b: the window before this
+// one owns the key.
+func objectStart(b []byte, at, floor int) (int, bool) {
 	depth := 0
-	for i := at - 1; i >= 0 && at-i <= jwkMaxText; i-- {
+	for i := at - 1; i >= max(0, floor) && at-i <= jwkMaxText; i-- {
 		switch b[i] {
 		case '}':
 			depth++
@@ -336,7 +462,7 @@ const jwkMinSecret = 16
 func parseJWK(b []byte) (n int, d decoded, ok bool) {
 	o, n, complete := scanObject(b)
 	if !o.kty.complete {
-		return 0, decoded{}, false
+		return n, decoded{}, false
 	}
 	kty := string(o.kty.raw)
 	d.Encoding = "jwk"
@@ -344,7 +470,7 @@ func parseJWK(b []byte) (n int, d decoded, ok bool) {
 	case kty == "oct" && o.k.complete:
 		k := o.k.b64()
 		if len(k) < jwkMinSecret {
-			return 0, decoded{}, false
+			return n, decoded{}, false
 		}
 		// RFC 7638: the members k and kty, in that order, with no white space.
 		th := sha256.New()
@@ -357,7 +483,7 @@ func parseJWK(b []byte) (n int, d decoded, ok bool) {
 		d.Status = Unverified
 		return n, d, true
 	case len(o.d.raw) == 0:
-		return 0, decoded{}, false // a public key, or no key
+		return n, decoded{}, false // a public key, or no key
 	case !o.d.complete:
 		return jwkFragment(o, n, "d cut off")
 	}
@@ -419,7 +545,7 @@ func parseJWK(b []byte) (n int, d decoded, ok bool) {
 			return jwkFragment(o, n, d.Key.Note)
 		}
 	default:
-		return 0, decoded{}, false
+		return n, decoded{}, false
 	}
 	if !complete && d.Status == Validated {
 		d.Key.Note = "object cut off after the key members"
@@ -431,7 +557,7 @@ func parseJWK(b []byte) (n int, d decoded, ok bool) {
 // enough of it is there to be a secret.
 func jwkFragment(o jwkObject, n int, note string) (int, decoded, bool) {
 	if len(o.d.b64()) < jwkMinSecret {
-		return 0, decoded{}, false
+		return n, decoded{}, false
 	}
 	info := KeyInfo{Note: note}
 	switch string(o.kty.raw) {

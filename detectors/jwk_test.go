@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"math/big"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -114,6 +115,8 @@ func TestJWKKeys(t *testing.T) {
 			{"escaped", "jwk", escaped, 0},
 			{"standard alphabet", "jwk", std, 0},
 			{"in jwks", "jwk", jwks, strings.Index(jwks, jwkText(m, ""))},
+			{"json string", "jwk", `{"jwk":` + strconv.Quote(jwkText(m, "\n  ")) + `}`, 8},
+			{"json string, standard alphabet", "jwk", `{"jwk":` + strconv.Quote(std) + `}`, 8},
 			{"utf16le", "jwk-utf16le", string(utf16le(jwkText(reversed(m), " "))), 0},
 		} {
 			t.Run(tt.file+"/"+form.name, func(t *testing.T) {
@@ -129,6 +132,9 @@ func TestJWKKeys(t *testing.T) {
 				}
 				if form.name == "compact" && hits[0].Len != len(form.text) {
 					t.Errorf("Len = %d, want %d", hits[0].Len, len(form.text))
+				}
+				if want := len(form.text) - len(`{"jwk":"`) - len(`"}`); strings.HasPrefix(form.name, "json string") && hits[0].Len != want {
+					t.Errorf("Len = %d, want %d", hits[0].Len, want) // the escaped text, in the buffer's bytes
 				}
 			})
 		}

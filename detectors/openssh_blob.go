@@ -3,6 +3,7 @@ package detectors
 import (
 	"bytes"
 	"encoding/binary"
+	"math/big"
 )
 
 // OpenSSHBlob finds OpenSSH private keys outside PEM armour: the binary
@@ -15,7 +16,7 @@ import (
 //
 // A wire-format key has no magic, only its type string, which every public key
 // blob starts with too, so it is reported only when proved (Validated), or for
-// RSA when both primes are prime (Unverified): a public blob followed by
+// RSA when p·q = n with both prime (Unverified: d is wrong): a public blob followed by
 // unrelated bytes must not pass. The PEM armoured form is left to [PEM]: its
 // base64 text does not contain these bytes.
 type OpenSSHBlob struct{}
@@ -96,6 +97,17 @@ func sshWireKey(buf []byte, at int) (Hit, bool) {
 		return Hit{}, false
 	}
 	b := buf[at-4 : min(len(buf), at-4+opensshMaxLen)]
+	if string(typ) == "ssh-rsa" {
+		// n, e, d, iqmp, p, q: require p·q = n before any primality test, so
+		// that a public blob followed by junk costs a multiplication.
+		r := sshReader{b: b}
+		r.bytes()
+		n, _, _, _, p, q := r.mpint(), r.mpint(), r.mpint(), r.mpint(), r.mpint(), r.mpint()
+		if r.bad || !okInt(n, maxRSABits) || !okInt(p, maxRSABits) || !okInt(q, maxRSABits) ||
+			new(big.Int).Mul(p, q).Cmp(n) != 0 {
+			return Hit{}, false
+		}
+	}
 	r := sshReader{b: b}
 	info, st, ok := decodeSSHPrivate(&r, KeyInfo{})
 	if !ok || !(st == Validated || st == Unverified && info.Type == "rsa") {

@@ -135,7 +135,7 @@ func isHeaderName(b []byte) bool {
 // ppkLines gathers count lines of base64; whole is false when the text ends
 // or stops being base64 first.
 func ppkLines(t *pemText, count int) (body []byte, whole bool) {
-	body = make([]byte, 0, 64*count)
+	body = make([]byte, 0, min(64*count, 4096))
 	for range count {
 		t.skipSpace()
 		start := len(body)

@@ -380,7 +380,7 @@ func checkRSAWithoutD(k rsaParts, keyType string) (KeyInfo, Status) {
 // rest is missing.
 func checkRSACutOff(n, e, p *big.Int, keyType string) (KeyInfo, Status, bool) {
 	if !okInt(n, maxRSABits) || !okInt(p, maxRSABits) || p.Cmp(bigOne) <= 0 || p.Cmp(n) >= 0 ||
-		!p.ProbablyPrime(0) || new(big.Int).Mod(n, p).Sign() != 0 {
+		new(big.Int).Mod(n, p).Sign() != 0 || !p.ProbablyPrime(0) { // the cheap test first
 		return KeyInfo{}, 0, false
 	}
 	info := KeyInfo{Type: keyType, Bits: n.BitLen(), Note: "cut off after the first prime, which divides n"}
