@@ -113,7 +113,9 @@ func repeatTo(unit []byte, jlen int) []byte {
 	return out[:1<<20]
 }
 
-func sshString(s []byte) []byte { return append(binary.BigEndian.AppendUint32(nil, uint32(len(s))), s...) }
+func sshString(s []byte) []byte {
+	return append(binary.BigEndian.AppendUint32(nil, uint32(len(s))), s...)
+}
 
 // Hostile input must cost time linear in its size: runs of anchors, headers
 // that pass every cheap check, objects that nest without end.

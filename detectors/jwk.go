@@ -490,9 +490,13 @@ func parseJWK(b []byte) (n int, d decoded, ok bool) {
 	switch kty {
 	case "RSA":
 		k := rsaParts{N: o.n.int(), E: o.e.int(), D: o.d.int(), P: o.p.int(), Q: o.q.int()}
-		if k.P == nil && k.Q == nil {
+		switch {
+		case k.P == nil && k.Q == nil:
 			d.Key, d.Status = checkRSANoPrimes(k.N, k.E, k.D, "rsa")
-		} else {
+		case !rsaPlausible(k):
+			// Neither p·q = n nor a prime dividing n: spare the primality tests.
+			return jwkFragment(o, n, "p and q do not factor n")
+		default:
 			d.Key, d.Status = checkRSA(k, "rsa")
 		}
 		if d.Status == Fragment {

@@ -49,8 +49,8 @@ func parsePPK(b []byte) (n int, d decoded, ok bool) {
 	if len(first) < 4 || (first[0] != '2' && first[0] != '3') || first[1] != ':' {
 		return 0, decoded{}, false
 	}
-	algo := string(bytes.TrimSpace(first[2:]))
-	var encryption, kdf string
+	algo := bytes.TrimSpace(first[2:])
+	var encryption, kdf []byte
 	var pub, priv []byte
 	privComplete := false
 	for range 16 { // headers, each possibly followed by its base64 lines
@@ -64,9 +64,9 @@ func parsePPK(b []byte) (n int, d decoded, ok bool) {
 		}
 		switch string(name) {
 		case "Encryption":
-			encryption = string(value)
+			encryption = value
 		case "Key-Derivation":
-			kdf = string(bytes.ToLower(value))
+			kdf = value
 		case "Public-Lines", "Private-Lines":
 			count, err := strconv.Atoi(string(value))
 			if err != nil || count < 1 || count > maxPPKLines {
@@ -87,17 +87,17 @@ func parsePPK(b []byte) (n int, d decoded, ok bool) {
 		}
 	}
 	pubInfo, pubOK := sshPublicFingerprint(pub)
-	if !pubOK || !bytes.HasPrefix(pub[4:], []byte(algo)) {
+	if !pubOK || !bytes.HasPrefix(pub[4:], algo) {
 		return 0, decoded{}, false
 	}
 	d.Encoding, d.Key = "putty", pubInfo
-	if encryption != "none" {
-		if encryption == "" || len(priv) == 0 {
+	if string(encryption) != "none" {
+		if len(encryption) == 0 || len(priv) == 0 {
 			return 0, decoded{}, false
 		}
-		d.Key.Scheme, d.Key.Note, d.Status = encryption, "encrypted private blob", Encrypted
-		if kdf != "" {
-			d.Key.Scheme += "+" + kdf
+		d.Key.Scheme, d.Key.Note, d.Status = string(encryption), "encrypted private blob", Encrypted
+		if len(kdf) > 0 {
+			d.Key.Scheme += "+" + string(bytes.ToLower(kdf))
 		}
 		return t.pos, d, true
 	}
