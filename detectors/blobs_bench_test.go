@@ -10,9 +10,9 @@ import (
 	"time"
 )
 
-// blobDetectors are the detectors of blob.go, jwk.go, openssh_blob.go and putty.go.
+// blobDetectors are the detectors of blob.go, jwk.go, openssh_blob.go, putty.go and pgp.go.
 func blobDetectors() []Detector {
-	return []Detector{JWK{}, CNGBlob{}, CAPIBlob{}, OpenSSHBlob{}, PuTTY{}}
+	return []Detector{JWK{}, CNGBlob{}, CAPIBlob{}, OpenSSHBlob{}, PuTTY{}, PGP{}}
 }
 
 func TestAllHasBlobDetectors(t *testing.T) {
@@ -41,6 +41,7 @@ var mixedText = []string{
 	"RSA2 RSA3 ECS1 ECS2 ECK2 DSS2 BCRYPT_RSAPRIVATE_BLOB PuTTY-User-Key-File-3: ssh-rsa\n",
 	"The quick brown fox jumps over the lazy dog; SECRET RECORD EXEC SPEC DECODE ELECTRIC.\n",
 	"openssh-key-v1 is the format; see PROTOCOL.key. Encryption: none\n",
+	"-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQENBGsCnJcBCACy6AGJZCH6S29GKtB5urLGFE7awYP06rmUF41evNL0TV9AxZWG\n-----BEGIN PGP PRIVATE KEY BLOCK-----\n",
 }
 
 var (
@@ -146,6 +147,7 @@ func TestBlobDetectorsHostileInput(t *testing.T) {
 		{"dss2 headers", repeatTo([]byte{7, 2, 0, 0, 0, 0x22, 0, 0, 'D', 'S', 'S', '2', 0, 4, 0, 0}, 128+20+128+20+24)},
 		{"ssh-rsa wire", repeatTo(rsaWire, 0)},
 		{"openssh magic run", repeatTo([]byte(opensshMagic), 0)},
+		{"pgp header run", repeatTo([]byte("-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQOYBGsCnJcBCAC"), 0)},
 		{"putty header run", repeatTo([]byte("PuTTY-User-Key-File-3: ssh-rsa\nEncryption: none\nPublic-Lines: 1000\n"), 0)},
 	}
 	for _, tt := range tests {
