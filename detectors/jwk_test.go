@@ -160,6 +160,26 @@ func TestJWKSymmetric(t *testing.T) {
 	}
 }
 
+// withD replaces the d member.
+func withD(members [][2]string, d string) [][2]string {
+	out := append([][2]string(nil), members...)
+	for i := range out {
+		if out[i][0] == "d" {
+			out[i][1] = d
+		}
+	}
+	return out
+}
+
+// dModLambda returns e⁻¹ mod lcm(p−1, q−1) in base64url: the other private
+// exponent encoders use (the test keys have e⁻¹ mod (p−1)(q−1)).
+func dModLambda(k *pkcs1) string {
+	p1, q1 := new(big.Int).Sub(k.P, big.NewInt(1)), new(big.Int).Sub(k.Q, big.NewInt(1))
+	g := new(big.Int).GCD(nil, nil, p1, q1)
+	lambda := new(big.Int).Div(new(big.Int).Mul(p1, q1), g)
+	return b64i(new(big.Int).ModInverse(k.E, lambda))
+}
+
 func TestJWKDamaged(t *testing.T) {
 	keys := rawKeys(t)
 	rsa := jwkMembers(keys["rsa2048.pkcs1.pem"])
@@ -195,6 +215,7 @@ func TestJWKDamaged(t *testing.T) {
 		{"ec flipped d", jwkText(flipD(ec), ""), 1, Unverified},
 		{"ed25519 flipped d", jwkText(flipD(ed), ""), 1, Unverified},
 		{"rsa no primes", jwkText(without(rsa, "p", "q", "dp", "dq", "qi"), ""), 1, Validated},
+		{"rsa no primes, d mod λ", jwkText(withD(without(rsa, "p", "q", "dp", "dq", "qi"), dModLambda(keys["rsa2048.pkcs1.pem"].rsa)), ""), 1, Validated},
 		{"rsa no primes flipped d", jwkText(without(flipD(rsa), "p", "q", "dp", "dq", "qi"), ""), 1, Unverified},
 		{"ec without public point", jwkText(without(ec, "x", "y"), ""), 1, Unverified},
 		{"rsa two bytes short", rsaText[:len(rsaText)-2], 1, Fragment},                  // cuts the closing quote of d

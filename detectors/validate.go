@@ -403,33 +403,69 @@ func dsaDomainOK(p, q, g *big.Int) bool {
 	return new(big.Int).Exp(g, q, p).Cmp(bigOne) == 0
 }
 
-// maxNoPrimesBits bounds the modulus checkRSANoPrimes raises to d: a 4096-bit
-// modular exponentiation takes about 0.1 s, an 8192-bit one about 2 s, and junk
-// that merely looks like a key must not cost that.
-const maxNoPrimesBits = 4096
-
 // checkRSANoPrimes proves an RSA key stored as n, e, d alone (a JWK may omit
-// the primes): (m^e)^d ≡ m (mod n) for several m holds for every m exactly when
-// e·d ≡ 1 (mod λ(n)), and a d that is not the key's fails at once.
+// the primes) by recovering p and q from them: e·d − 1 is a multiple k of
+// φ(n)/g with g = gcd(p−1, q−1), k follows from the sizes, φ(n) gives p + q,
+// and p, q are the roots of x² − (p+q)·x + n. No modular exponentiation is
+// needed, so junk that looks like a key costs microseconds; a d that is not
+// the key's recovers nothing.
 func checkRSANoPrimes(n, e, d *big.Int, keyType string) (KeyInfo, Status) {
 	info := KeyInfo{Type: keyType}
-	if !okInt(n, maxRSABits) || n.BitLen() < 64 || !okInt(e, 64) || e.Bit(0) == 0 || e.Cmp(bigOne) == 0 ||
+	if !okInt(n, maxRSABits) || n.BitLen() < 256 || !okInt(e, 64) || e.Bit(0) == 0 || e.Cmp(bigOne) == 0 ||
 		!okInt(d, maxRSABits) || d.Cmp(n) >= 0 {
 		info.Note = "n, e or d missing or out of range"
 		return info, Fragment
 	}
-	info.Bits, info.SPKI = n.BitLen(), rsaSPKI(n, e, keyType)
-	if n.BitLen() > maxNoPrimesBits {
-		info.Note = "n, e, d without primes: too large to check"
-		return info, Unverified
+	if p, q, ok := rsaFactor(n, e, d); ok {
+		info, st := checkRSA(rsaParts{N: n, E: e, D: d, P: p, Q: q}, keyType)
+		if st == Validated {
+			info.Proof = "p, q recovered from n, e, d; " + info.Proof
+		}
+		return info, st
 	}
-	for _, m := range []int64{2, 3, 5, 7} {
-		c := new(big.Int).Exp(big.NewInt(m), e, n)
-		if c.Exp(c, d, n).Cmp(big.NewInt(m)) != 0 {
-			info.Note = "(m^e)^d ≢ m mod n: d does not belong to n"
-			return info, Unverified
+	info.Bits, info.SPKI = n.BitLen(), rsaSPKI(n, e, keyType)
+	info.Note = "d does not factor n: it is not this key's private exponent"
+	return info, Unverified
+}
+
+// rsaFactor recovers p and q from n, e and d when e·d ≡ 1 (mod φ(n)/g) for a
+// small g (d reduced mod φ(n) has g = 1, mod λ(n) has g = gcd(p−1, q−1)).
+// Since e·d − 1 = k·φ/g and n − 3√n < φ < n, k = ⌊g(e·d − 1)/n⌋ + 1 as long as
+// n is much larger than (e·g)², which the callers' sizes ensure.
+func rsaFactor(n, e, d *big.Int) (p, q *big.Int, ok bool) {
+	edm1 := new(big.Int).Mul(e, d)
+	edm1.Sub(edm1, bigOne)
+	if n.BitLen() < 2*(e.BitLen()+8)+8 {
+		return nil, nil, false
+	}
+	t, k, phi, rem := new(big.Int), new(big.Int), new(big.Int), new(big.Int)
+	s, disc, r := new(big.Int), new(big.Int), new(big.Int)
+	for g := int64(1); g <= 256; g++ {
+		t.Mul(edm1, big.NewInt(g))
+		k.Div(t, n)
+		k.Add(k, bigOne)
+		phi.QuoRem(t, k, rem)
+		if rem.Sign() != 0 {
+			continue
+		}
+		s.Sub(n, phi) // p + q = n − φ + 1
+		s.Add(s, bigOne)
+		disc.Mul(s, s) // (p − q)² = (p + q)² − 4n
+		disc.Sub(disc, r.Lsh(n, 2))
+		if disc.Sign() < 0 {
+			continue
+		}
+		r.Sqrt(disc)
+		if new(big.Int).Mul(r, r).Cmp(disc) != 0 {
+			continue
+		}
+		p = new(big.Int).Sub(s, r)
+		p.Rsh(p, 1)
+		q = new(big.Int).Add(s, r)
+		q.Rsh(q, 1)
+		if p.Sign() > 0 && new(big.Int).Mul(p, q).Cmp(n) == 0 {
+			return p, q, true
 		}
 	}
-	info.Proof = "(m^e)^d ≡ m mod n for m = 2, 3, 5, 7 (no primes stored)"
-	return info, Validated
+	return nil, nil, false
 }
