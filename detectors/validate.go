@@ -377,3 +377,143 @@ func looksRandom(b []byte) bool {
 	}
 	return 4*distinct >= 3*len(b)
 }
+
+// onCurve reports whether an uncompressed point 04‖X‖Y lies on the curve. A
+// detector uses it to tell a stored public point from bytes that merely sit
+// after a magic number.
+func (c *curve) onCurve(point []byte) bool {
+	if len(point) != 1+2*c.Size || point[0] != 4 {
+		return false
+	}
+	if c.std != nil {
+		_, err := ecdsa.ParseUncompressedPublicKey(c.std, point)
+		return err == nil
+	}
+	// secp256k1: y² = x³ + 7 (mod p).
+	x := new(big.Int).SetBytes(point[1 : 1+c.Size])
+	y := new(big.Int).SetBytes(point[1+c.Size:])
+	if x.Cmp(k1.P) >= 0 || y.Cmp(k1.P) >= 0 {
+		return false
+	}
+	lhs := new(big.Int).Mul(y, y)
+	lhs.Mod(lhs, k1.P)
+	rhs := new(big.Int).Mul(x, x)
+	rhs.Mul(rhs, x).Add(rhs, big.NewInt(7)).Mod(rhs, k1.P)
+	return lhs.Cmp(rhs) == 0
+}
+
+// checkRSAWithoutD proves an RSA key that carries its primes but no private
+// exponent (a CNG BCRYPT_RSAPRIVATE_BLOB): d is derived as e⁻¹ mod λ(p·q), which
+// exists only when e is a valid exponent for these primes, and checkRSA then
+// proves p·q = n.
+func checkRSAWithoutD(k rsaParts, keyType string) (KeyInfo, Status) {
+	if okInt(k.E, 64) && okInt(k.P, maxRSABits) && okInt(k.Q, maxRSABits) &&
+		k.P.Cmp(bigOne) > 0 && k.Q.Cmp(bigOne) > 0 {
+		p1 := new(big.Int).Sub(k.P, bigOne)
+		q1 := new(big.Int).Sub(k.Q, bigOne)
+		g := new(big.Int).GCD(nil, nil, p1, q1)
+		lambda := p1.Mul(p1, q1)
+		lambda.Div(lambda, g)
+		k.D = new(big.Int).ModInverse(k.E, lambda) // nil when gcd(e, λ) ≠ 1
+	}
+	info, st := checkRSA(k, keyType)
+	if st == Validated {
+		info.Proof = "p·q=n, p and q prime, e invertible mod λ(n) (no d stored)"
+	}
+	return info, st
+}
+
+// checkRSACutOff judges an RSA key cut off after its first prime: a prime p
+// that divides the stored n factors the key, so the leak is real even though the
+// rest is missing.
+func checkRSACutOff(n, e, p *big.Int, keyType string) (KeyInfo, Status, bool) {
+	if !okInt(n, maxRSABits) || !okInt(p, maxRSABits) || p.Cmp(bigOne) <= 0 || p.Cmp(n) >= 0 ||
+		new(big.Int).Mod(n, p).Sign() != 0 || !p.ProbablyPrime(0) { // the cheap test first
+		return KeyInfo{}, 0, false
+	}
+	info := KeyInfo{Type: keyType, Bits: n.BitLen(), Note: "cut off after the first prime, which divides n"}
+	if okInt(e, 64) && e.Bit(0) == 1 && e.Cmp(bigOne) != 0 {
+		info.SPKI = rsaSPKI(n, e, keyType)
+	}
+	return info, Fragment, true
+}
+
+// dsaDomainOK reports whether p, q, g are a DSA domain: q prime, q | p−1, p
+// prime and 1 < g < p with g^q ≡ 1 (mod p). A detector uses it when a blob stores
+// no y to prove x against, so that bytes after a magic are not taken for a key.
+func dsaDomainOK(p, q, g *big.Int) bool {
+	if !okInt(p, maxRSABits) || !okInt(q, 512) || !okInt(g, maxRSABits) || g.Cmp(bigOne) <= 0 || g.Cmp(p) >= 0 {
+		return false
+	}
+	if new(big.Int).Mod(new(big.Int).Sub(p, bigOne), q).Sign() != 0 || !q.ProbablyPrime(0) || !p.ProbablyPrime(0) {
+		return false
+	}
+	return new(big.Int).Exp(g, q, p).Cmp(bigOne) == 0
+}
+
+// checkRSANoPrimes proves an RSA key stored as n, e, d alone (a JWK may omit
+// the primes) by recovering p and q from them: e·d − 1 is a multiple k of
+// φ(n)/g with g = gcd(p−1, q−1), k follows from the sizes, φ(n) gives p + q,
+// and p, q are the roots of x² − (p+q)·x + n. No modular exponentiation is
+// needed, so junk that looks like a key costs microseconds; a d that is not
+// the key's recovers nothing.
+func checkRSANoPrimes(n, e, d *big.Int, keyType string) (KeyInfo, Status) {
+	info := KeyInfo{Type: keyType}
+	if !okInt(n, maxRSABits) || n.BitLen() < 256 || !okInt(e, 64) || e.Bit(0) == 0 || e.Cmp(bigOne) == 0 ||
+		!okInt(d, maxRSABits) || d.Cmp(n) >= 0 {
+		info.Note = "n, e or d missing or out of range"
+		return info, Fragment
+	}
+	if p, q, ok := rsaFactor(n, e, d); ok {
+		info, st := checkRSA(rsaParts{N: n, E: e, D: d, P: p, Q: q}, keyType)
+		if st == Validated {
+			info.Proof = "p, q recovered from n, e, d; " + info.Proof
+		}
+		return info, st
+	}
+	info.Bits, info.SPKI = n.BitLen(), rsaSPKI(n, e, keyType)
+	info.Note = "d does not factor n: it is not this key's private exponent"
+	return info, Unverified
+}
+
+// rsaFactor recovers p and q from n, e and d when e·d ≡ 1 (mod φ(n)/g) for a
+// small g (d reduced mod φ(n) has g = 1, mod λ(n) has g = gcd(p−1, q−1)).
+// Since e·d − 1 = k·φ/g and n − 3√n < φ < n, k = ⌊g(e·d − 1)/n⌋ + 1 as long as
+// n is much larger than (e·g)², which the callers' sizes ensure.
+func rsaFactor(n, e, d *big.Int) (p, q *big.Int, ok bool) {
+	edm1 := new(big.Int).Mul(e, d)
+	edm1.Sub(edm1, bigOne)
+	if n.BitLen() < 2*(e.BitLen()+8)+8 {
+		return nil, nil, false
+	}
+	t, k, phi, rem := new(big.Int), new(big.Int), new(big.Int), new(big.Int)
+	s, disc, r := new(big.Int), new(big.Int), new(big.Int)
+	for g := int64(1); g <= 256; g++ {
+		t.Mul(edm1, big.NewInt(g))
+		k.Div(t, n)
+		k.Add(k, bigOne)
+		phi.QuoRem(t, k, rem)
+		if rem.Sign() != 0 {
+			continue
+		}
+		s.Sub(n, phi) // p + q = n − φ + 1
+		s.Add(s, bigOne)
+		disc.Mul(s, s) // (p − q)² = (p + q)² − 4n
+		disc.Sub(disc, r.Lsh(n, 2))
+		if disc.Sign() < 0 {
+			continue
+		}
+		r.Sqrt(disc)
+		if new(big.Int).Mul(r, r).Cmp(disc) != 0 {
+			continue
+		}
+		p = new(big.Int).Sub(s, r)
+		p.Rsh(p, 1)
+		q = new(big.Int).Add(s, r)
+		q.Rsh(q, 1)
+		if p.Sign() > 0 && new(big.Int).Mul(p, q).Cmp(n) == 0 {
+			return p, q, true
+		}
+	}
+	return nil, nil, false
+}
