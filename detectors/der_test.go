@@ -154,6 +154,31 @@ func TestDERStartCutOff(t *testing.T) {
 	}
 }
 
+// TestDERCutAnywhere cuts each key at every length (every seventh for long
+// ones): what DER reports of a cut key is a Fragment, or nothing.
+func TestDERCutAnywhere(t *testing.T) {
+	keys := loadKeys(t)
+	for _, tt := range derCases {
+		t.Run(tt.file, func(t *testing.T) {
+			der := derOf(t, keys[tt.file])
+			step := 1 + len(der)/150
+			fragments := 0
+			for n := 1; n < len(der); n += step {
+				buf := append(junk(8, 40), der[:n]...)
+				for _, h := range (DER{}).Detect(nil, buf) {
+					if h.Status != Fragment || h.Off != 40 || h.Len != n {
+						t.Fatalf("cut at %d: %d+%d %s %v, want a fragment at 40+%d", n, h.Off, h.Len, h.Encoding, h.Status, n)
+					}
+					fragments++
+				}
+			}
+			if tt.short == Fragment && fragments == 0 {
+				t.Errorf("no cut made a fragment")
+			}
+		})
+	}
+}
+
 // TestDERFlippedBit flips one bit (bit i mod 8) of every byte i of each
 // key's numbers in turn: the result may be a lesser hit or none, never
 // Validated. (encoding/asn1 reads
