@@ -73,7 +73,7 @@ func mapValues(members [][2]string, r *strings.Replacer) [][2]string {
 	return out
 }
 
-func reversed(members [][2]string) [][2]string {
+func reversedMembers(members [][2]string) [][2]string {
 	out := append([][2]string(nil), members...)
 	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
 		out[i], out[j] = out[j], out[i]
@@ -109,7 +109,7 @@ func TestJWKKeys(t *testing.T) {
 		}{
 			{"compact", "jwk", jwkText(m, ""), 0},
 			{"pretty", "jwk", strings.ReplaceAll(jwkText(m, "\n  "), "{", "{\n  "), 0},
-			{"reversed", "jwk", jwkText(reversed(m), " "), 0},
+			{"reversed", "jwk", jwkText(reversedMembers(m), " "), 0},
 			{"extra members", "jwk", jwkText(append([][2]string{{"kid", "k1"}, {"use", "sig"}}, m...), "")[:1] +
 				`"key_ops":["sign", "verify"],"ext":true,"n1":-1.5e3,"obj":{"a":{"b":"c"}},` + jwkText(m, "")[1:], 0},
 			{"escaped", "jwk", escaped, 0},
@@ -117,7 +117,7 @@ func TestJWKKeys(t *testing.T) {
 			{"in jwks", "jwk", jwks, strings.Index(jwks, jwkText(m, ""))},
 			{"json string", "jwk", `{"jwk":` + strconv.Quote(jwkText(m, "\n  ")) + `}`, 8},
 			{"json string, standard alphabet", "jwk", `{"jwk":` + strconv.Quote(std) + `}`, 8},
-			{"utf16le", "jwk-utf16le", string(utf16le(jwkText(reversed(m), " "))), 0},
+			{"utf16le", "jwk-utf16le", string(utf16le(jwkText(reversedMembers(m), " "))), 0},
 		} {
 			t.Run(tt.file+"/"+form.name, func(t *testing.T) {
 				buf := plant([]byte(form.text), 1000, 1000+len(form.text)+500)
