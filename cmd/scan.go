@@ -24,6 +24,9 @@ type scanFlags struct {
 	allowPartial bool
 	shard        string
 	limits       limitFlags
+	pubkeys      []string
+	deep         bool
+	noHunt       bool
 }
 
 func (f *scanFlags) register(c *cobra.Command) {
@@ -36,6 +39,9 @@ func (f *scanFlags) register(c *cobra.Command) {
 	fl.BoolVar(&f.follow, "follow-symlinks", false, "follow symbolic links met inside directories")
 	fl.BoolVar(&f.allowPartial, "allow-partial", false, "a truncated dump is not an error: scan what it holds, report what is missing")
 	f.limits.register(c)
+	fl.StringArrayVar(&f.pubkeys, "pubkeys", nil, "hunt the private halves of the public keys in `PATH` (certificates, public keys, JWKS, authorized_keys; file or directory; repeatable)")
+	fl.BoolVar(&f.deep, "deep", false, "hunt raw key numbers in every region and at every byte offset, not only 8-aligned words of writable memory (slow)")
+	fl.BoolVar(&f.noHunt, "no-hunt", false, "do not hunt raw key numbers (factors, scalars) of known public keys")
 	fl.StringVar(&f.shard, "shard", "", "scan only the `I/N`-th stable subset of the inputs (0 <= I < N), for sweeps spread over N machines")
 }
 
@@ -91,8 +97,19 @@ func (f *scanFlags) run(ctx context.Context, s stdio, args []string) error {
 			total += max(in.size, 0)
 		}
 	}
+	var hunt *scanner.HuntConfig
+	var protected []detectors.PublicKey
+	if f.noHunt && (len(f.pubkeys) > 0 || f.deep) {
+		return fmt.Errorf("--no-hunt contradicts --pubkeys and --deep")
+	}
+	if !f.noHunt {
+		if protected, err = loadPubkeys(f.pubkeys, warn); err != nil {
+			return err
+		}
+		hunt = &scanner.HuntConfig{Protected: protected, Harvest: true, Deep: f.deep}
+	}
 	bar := newProgress(s.err, total, len(inputs), f.quiet)
-	opt := &scanner.FileOptions{Options: scanner.Options{Detectors: detectors.All(), Progress: bar.add}, Limits: lim}
+	opt := &scanner.FileOptions{Options: scanner.Options{Detectors: detectors.All(), Progress: bar.add}, Limits: lim, Hunt: hunt}
 
 	out := s.out
 	var commit func() error
@@ -148,6 +165,7 @@ func (f *scanFlags) run(ctx context.Context, s stdio, args []string) error {
 		files = append(files, frs...)
 	}
 	rep := scanner.Report{Version: scanner.ReportVersion, Files: files, Summary: scanner.Summarize(files, policy, f.allowPartial)}
+	rep.Summary.ProtectedKeys = protectedSummary(protected, files)
 	if files == nil {
 		rep.Files = []scanner.FileReport{}
 	}
