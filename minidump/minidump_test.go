@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -256,6 +257,18 @@ func TestMemoryLists(t *testing.T) {
 				t.Errorf("Warnings = %q, want %d", f.Warnings, tt.wantWarn)
 			}
 		})
+	}
+}
+
+func TestMissingBytesSaturates(t *testing.T) {
+	b := newDump()
+	p := le(uint64(3), uint64(0xfffffff0))
+	for i := range 3 {
+		p = le(p, uint64(i)<<20, uint64(1)<<62)
+	}
+	f := mustParse(t, b.stream(streamMemory64List, p).bytes())
+	if len(f.Missing) != 3 || f.MissingBytes() != math.MaxInt64 {
+		t.Errorf("Missing = %+v, MissingBytes = %d, want 3 gaps and MaxInt64", f.Missing, f.MissingBytes())
 	}
 }
 
