@@ -505,6 +505,20 @@ func TestThreadNames(t *testing.T) {
 	}
 }
 
+func TestThreadExList(t *testing.T) {
+	b := newDump()
+	stack := b.data(fill(0x20, 's'))
+	name := b.mdstring("ex")
+	rec := le(uint32(8), 0, 0, 0, uint64(0), uint64(0x9000), 0x20, stack, 0, 0, make([]byte, 16))
+	f := mustParse(t, b.stream(streamThreadExList, le(1, rec)).
+		stream(streamThreadNames, le(1, uint32(8), uint64(name))).bytes())
+	wantThreads := []Thread{{ID: 8, StackAddr: 0x9000, StackSize: 0x20, Name: "ex"}}
+	wantRegions := []Region{{Addr: 0x9000, Off: int64(stack), Size: 0x20, Kind: "stack", Thread: 8}}
+	if !slices.Equal(f.Threads, wantThreads) || !slices.Equal(f.Regions, wantRegions) {
+		t.Errorf("Threads, Regions = %+v, %+v, want %+v, %+v", f.Threads, f.Regions, wantThreads, wantRegions)
+	}
+}
+
 func TestListPadding(t *testing.T) {
 	// MemoryList with 4 bytes of padding after the count.
 	b := newDump()
