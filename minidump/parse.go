@@ -98,6 +98,10 @@ func (f *File) parse() error {
 	if err := p.parseDirectory(); err != nil {
 		return err
 	}
+	threadEx := streamThreadExList // used only when there is no ThreadList
+	if _, ok := p.first[streamThreadList]; ok {
+		threadEx = 0
+	}
 	steps := []struct {
 		typ uint32
 		fn  func(Stream) error
@@ -105,18 +109,12 @@ func (f *File) parse() error {
 		{streamSystemInfo, p.systemInfo},
 		{streamModuleList, p.moduleList},
 		{streamThreadList, func(s Stream) error { return p.threadList(s, 48) }},
+		{uint32(threadEx), func(s Stream) error { return p.threadList(s, 64) }},
 		{streamThreadNames, p.threadNames},
 	}
 	for _, st := range steps {
-		if s, ok := p.first[st.typ]; ok {
+		if s, ok := p.first[st.typ]; ok && st.typ != 0 {
 			if err := p.try(s, st.fn(s)); err != nil {
-				return err
-			}
-		}
-	}
-	if _, ok := p.first[streamThreadList]; !ok {
-		if s, ok := p.first[streamThreadExList]; ok {
-			if err := p.try(s, p.threadList(s, 64)); err != nil {
 				return err
 			}
 		}
