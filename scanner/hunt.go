@@ -100,28 +100,39 @@ func firstPass(opt *FileOptions) (Options, *harvester) {
 	return o, h
 }
 
-// mergeHunt adds the hunt's findings to the detectors', dropping those that
-// lie inside a key the detectors already reported (the factors inside a DER
-// key or a key blob are the same key, not another finding).
+// mergeHunt adds the hunt's findings to the detectors', leaving out the
+// components that lie inside a key the detectors already reported (the
+// factors inside a DER key or a key blob are that key, not another finding),
+// and the findings left with no component.
 func mergeHunt(fs, hunted []Finding) []Finding {
-	for _, h := range hunted {
-		inside := false
+	inKey := func(s [2]int64) bool {
 		for _, f := range fs {
-			if f.Detector == h.Detector {
-				continue
-			}
-			all := true
-			for _, s := range h.Spans() {
-				all = all && s[0] >= f.Offset && s[1] <= f.Offset+f.Length
-			}
-			if all {
-				inside = true
-				break
+			if f.Detector != "raw-hunt" && s[0] >= f.Offset && s[1] <= f.Offset+f.Length {
+				return true
 			}
 		}
-		if !inside {
-			fs = append(fs, h)
+		return false
+	}
+	for _, h := range hunted {
+		if len(h.Components) == 0 {
+			if !inKey([2]int64{h.Offset, h.Offset + h.Length}) {
+				fs = append(fs, h)
+			}
+			continue
 		}
+		kept := h.Components[:0]
+		for _, c := range h.Components {
+			if !inKey([2]int64{c.Offset, c.Offset + c.Length}) {
+				kept = append(kept, c)
+			}
+		}
+		if len(kept) == 0 {
+			continue
+		}
+		h.Components = kept
+		h.Offset, h.Length = kept[0].Offset, kept[0].Length
+		h.VA = kept[0].VA
+		fs = append(fs, h)
 	}
 	return sortFindings(fs)
 }
