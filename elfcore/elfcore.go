@@ -1,0 +1,270 @@
+// Package elfcore reads Linux (and NetBSD) ELF core files: the memory they
+// captured, where each byte sits in the crashed process, and what kind of
+// memory it was (stack, heap, module image, mapped file, anonymous).
+//
+// [Open] maps a file and [NewFile] reads any [io.ReaderAt]. Both parse the ELF
+// header, the program headers and the notes eagerly, and never read memory:
+// [File.Memory] returns a lazy reader over one [Region].
+//
+// # Security
+//
+// A core file is hostile input. The package parses the ELF header, program
+// headers and notes itself rather than with debug/elf, which documents that it
+// is not hardened against adversarial files (and lacks PN_XNUM, notes and
+// truncation handling anyway). Every offset, size and count read from the file
+// is checked against the file size with overflow-safe arithmetic before use,
+// no allocation is sized by the file beyond fixed caps (maxPhnum, maxNotes,
+// maxNoteDesc), and a note walk that loses sync stops and keeps what it parsed.
+//
+// A bad ELF header or program header table is a [*FormatError]. Everything
+// after that degrades: segments past EOF are clipped and listed in
+// [File.Missing], and broken notes leave a message in [File.Warnings]. The
+// memory list never depends on the notes, so a core with garbage notes is still
+// scanned in full; only attribution (Kind, Module, Thread) gets worse.
+//
+// A mapped file can shrink while it is read. All reads go through one function
+// that turns the resulting fault into an error instead of a crash.
+//
+// Limits: notes are only decoded for the "CORE", "LINUX" and "NetBSD-CORE"
+// owners; the thread stack pointer is known for x86_64, x32, i386, aarch64,
+// arm, riscv64, ppc, ppc64, s390, s390x, mips and m68k, and is 0 elsewhere.
+// The brk heap is found by a heuristic (the first anonymous rw region after
+// the executable's last mapping), and goroutine stacks of Go programs live in
+// the Go heap arena, so such a region is labelled "stack".
+package elfcore
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"slices"
+
+	"golang.org/x/exp/mmap"
+)
+
+// ErrNotCore means the input is not an ELF file, or is an ELF file whose
+// e_type is not ET_CORE.
+var ErrNotCore = errors.New("elfcore: not an ELF core file")
+
+// A FormatError reports a structural problem at a file offset.
+type FormatError struct {
+	Off int64  // offset of the offending field
+	Msg string // "program header count 70000 exceeds limit"
+}
+
+func (e *FormatError) Error() string {
+	return fmt.Sprintf("elfcore: %s (at offset %#x)", e.Msg, e.Off)
+}
+
+// A File is a parsed ELF core.
+type File struct {
+	Class     int              // 32 or 64 (ELF class: the word size of headers and notes)
+	ByteOrder binary.ByteOrder // from EI_DATA
+	Machine   string           // "x86_64", "i386", "aarch64", ... or "em-<n>"
+	OS        string           // "linux", "netbsd", "freebsd", "openbsd", or "" (from note owners)
+
+	Process string // pr_fname (at most 15 bytes, kernel-truncated)
+	Args    string // pr_psargs (at most 79 bytes)
+	PID     uint32 // process id (NT_PRPSINFO; else the first thread's id)
+	Signal  int    // signal that caused the dump (NT_SIGINFO, else pr_cursig), 0 if unknown
+
+	Threads  []Thread  // in note order: the first is the signalled thread
+	Files    []Mapping // NT_FILE entries, in note order
+	Segments []Segment // every PT_LOAD, in program header order
+	Regions  []Region  // captured bytes only, sorted by Addr
+	Missing  []Gap     // memory the core describes but does not hold
+	Notes    []Note    // every note parsed, in file order
+	Auxv     []AuxEntry
+	Warnings []string // non-fatal problems, in the order met
+
+	Executable string // path of the main program from NT_FILE, "" if unknown
+
+	r          io.ReaderAt
+	size       int64
+	closer     io.Closer
+	ehsize     int64
+	phoff      int64 // program header table
+	phsize     int64
+	shoff      int64 // section header table (gdb cores, PN_XNUM)
+	shsize     int64
+	warnMore   int    // warnings dropped past maxWarnings
+	noteRanges []part // file ranges the note walk covered
+	order      []int  // segment indices sorted by Addr
+	overlap    bool   // some regions overlap in VA
+	partList   []part // labelled file ranges, for Coverage and PartAt
+}
+
+// A Thread is one NT_PRSTATUS (or NetBSD LWP register) note.
+type Thread struct {
+	ID uint32 // pr_pid: the kernel writes the thread id here
+	SP uint64 // stack pointer, 0 when unknown for this machine
+}
+
+// A Mapping is one NT_FILE entry: a file-backed VMA.
+type Mapping struct {
+	Start, End uint64 // VA range
+	FileOff    uint64 // byte offset in the file
+	Path       string // may end in " (deleted)"
+}
+
+// A Segment is one PT_LOAD program header, as in the file, plus its attribution.
+type Segment struct {
+	Addr     uint64 // p_vaddr
+	MemSize  uint64 // p_memsz
+	Off      int64  // p_offset
+	FileSize int64  // p_filesz
+	Avail    int64  // bytes of p_filesz that the file holds (clipped at EOF and to p_memsz)
+	Flags    string // "rwx" style from p_flags
+	Kind     string // as Region.Kind
+	Module   string // as Region.Module
+	Thread   uint32 // as Region.Thread
+}
+
+// A Region is a run of captured memory: one PT_LOAD, or several that are
+// contiguous in both VA and file offset and attributed alike. It is plain
+// data, comparable with ==.
+type Region struct {
+	Addr    uint64 // virtual address in the crashed process
+	Off     int64  // where its bytes are in the file
+	Size    int64  // bytes captured
+	Kind    string // "stack", "heap", "anon", "image", "mapped", "vdso", "unknown"
+	Module  string // backing file path from NT_FILE ("" if none)
+	Thread  uint32 // tid when a thread's SP is inside
+	Protect string // "r-x" style from p_flags
+}
+
+// A Gap is memory a segment describes but the file does not hold.
+type Gap struct {
+	Addr uint64
+	Size int64
+	Why  string // "not dumped" (p_filesz < p_memsz) or "truncated" (file ends early)
+}
+
+// A Note is one ELF note; Off and Size locate its descriptor in the file.
+type Note struct {
+	Owner     string
+	Type      uint32
+	Off, Size int64
+}
+
+// An AuxEntry is one NT_AUXV pair.
+type AuxEntry struct {
+	Type, Val uint64
+}
+
+// Open maps the named file and parses it. Close unmaps it.
+func Open(name string) (*File, error) {
+	m, err := mmap.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	f, err := NewFile(m, int64(m.Len()))
+	if err != nil {
+		m.Close()
+		return nil, err
+	}
+	f.closer = m
+	return f, nil
+}
+
+// NewFile parses the core in r, which holds size bytes. The caller owns r;
+// Close is then a no-op.
+func NewFile(r io.ReaderAt, size int64) (*File, error) {
+	if size < 0 {
+		return nil, fmt.Errorf("elfcore: negative size %d", size)
+	}
+	f := &File{r: r, size: size}
+	if err := f.parse(); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// Close releases the mapping made by Open. It is a no-op for NewFile.
+func (f *File) Close() error {
+	if f.closer == nil {
+		return nil
+	}
+	c := f.closer
+	f.closer = nil
+	return c.Close()
+}
+
+// Size returns the size of the core file in bytes.
+func (f *File) Size() int64 { return f.size }
+
+// Memory returns a reader over the captured bytes of g. Reads that fault on a
+// shrinking mapped file return an error.
+func (f *File) Memory(g Region) *io.SectionReader {
+	return io.NewSectionReader(guarded{f.r}, g.Off, g.Size)
+}
+
+// ReaderAt returns the whole file as a fault-guarded reader.
+func (f *File) ReaderAt() io.ReaderAt { return guarded{f.r} }
+
+// RegionAt returns the region holding the byte at va.
+func (f *File) RegionAt(va uint64) (Region, bool) {
+	i, _ := slices.BinarySearchFunc(f.Regions, va, func(g Region, va uint64) int {
+		switch {
+		case g.Addr+uint64(g.Size) <= va:
+			return -1
+		case g.Addr > va:
+			return 1
+		}
+		return 0
+	})
+	if i < len(f.Regions) && f.Regions[i].Addr <= va && va-f.Regions[i].Addr < uint64(f.Regions[i].Size) {
+		return f.Regions[i], true
+	}
+	if !f.overlap {
+		return Region{}, false
+	}
+	// Overlapping regions break the binary search order; fall back to a scan.
+	for _, g := range f.Regions {
+		if g.Addr <= va && va-g.Addr < uint64(g.Size) {
+			return g, true
+		}
+	}
+	return Region{}, false
+}
+
+type guarded struct{ r io.ReaderAt }
+
+func (g guarded) ReadAt(p []byte, off int64) (int, error) { return readAt(g.r, p, off) }
+
+// readAt is the only function that copies out of r. A mapped file that
+// shrinks turns a read into SIGBUS; SetPanicOnFault makes that a panic, which
+// becomes an error here.
+func readAt(r io.ReaderAt, p []byte, off int64) (n int, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if e := recover(); e != nil {
+			n, err = 0, fmt.Errorf("elfcore: fault reading %d bytes at %#x: %v", len(p), off, e)
+		}
+	}()
+	return r.ReadAt(p, off)
+}
+
+// readFull reads exactly len(p) bytes at off or fails.
+func (f *File) readFull(p []byte, off int64) error {
+	n, err := readAt(f.r, p, off)
+	if n == len(p) {
+		return nil
+	}
+	if err == nil || err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return fmt.Errorf("elfcore: reading %d bytes at %#x: %w", len(p), off, err)
+}
+
+const maxWarnings = 200
+
+func (f *File) warnf(format string, args ...any) {
+	if len(f.Warnings) >= maxWarnings {
+		f.warnMore++
+		return
+	}
+	f.Warnings = append(f.Warnings, fmt.Sprintf(format, args...))
+}
