@@ -1,0 +1,3 @@
+module dumpguard-testdumps
+
+go 1.26
