@@ -344,6 +344,7 @@ func TestLinuxDumps(t *testing.T) {
 		prefix    string // what the buffers in the manifest start with
 	}{
 		{"pem-heap.core.zst", "/hold-files", []string{"libc.so.6", "ld-linux-x86-64.so.2"}, "-----BEGIN "},
+		{"pem-heap-kernel.core.zst", "/hold-files", []string{"libc.so.6", "ld-linux-x86-64.so.2"}, "-----BEGIN "},
 		{"clean-cert-only.core.zst", "/hold-files", []string{"libc.so.6"}, "-----BEGIN "},
 		{"libssl-wiped.core.zst", "/libssl-wiped", []string{"libc.so.6", "libcrypto.so.3"}, ""},
 		{"openssl-s-server-rsa.core.zst", "/openssl", []string{"libc.so.6", "libssl.so.3", "libcrypto.so.3"}, ""},
