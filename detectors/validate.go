@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/asn1"
 	"math/big"
+	"sync"
 )
 
 // This file holds the validation math every detector shares. A detector parses;
@@ -34,6 +35,69 @@ func okInt(x *big.Int, maxBits int) bool { return x != nil && x.Sign() > 0 && x.
 // leak (Unverified, fingerprinted as p·q, the key the primes make); with neither
 // it is a Fragment.
 func checkRSA(k rsaParts, keyType string) (KeyInfo, Status) {
+	// Primality tests of large primes take up to seconds, and the same key
+	// turns up again and again: in every core of a program that embeds it (the
+	// openssl tool carries RSA keys up to 15360 bits for its speed test), and
+	// twice where two windows overlap. Remember recent results.
+	id := rsaCacheKey(k, keyType)
+	if r, ok := rsaCache.get(id); ok {
+		return r.info, r.status
+	}
+	info, st := checkRSAUncached(k, keyType)
+	rsaCache.put(id, rsaResult{info, st})
+	return info, st
+}
+
+type rsaResult struct {
+	info   KeyInfo
+	status Status
+}
+
+// resultCache is a small bounded cache, emptied when full.
+type resultCache struct {
+	mu sync.Mutex
+	m  map[[32]byte]rsaResult
+}
+
+const rsaCacheSize = 1024
+
+var rsaCache = &resultCache{m: map[[32]byte]rsaResult{}}
+
+func (c *resultCache) get(id [32]byte) (rsaResult, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r, ok := c.m[id]
+	return r, ok
+}
+
+func (c *resultCache) put(id [32]byte, r rsaResult) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= rsaCacheSize {
+		clear(c.m)
+	}
+	c.m[id] = r
+}
+
+// rsaCacheKey digests every number a verdict depends on.
+func rsaCacheKey(k rsaParts, keyType string) [32]byte {
+	h := sha256.New()
+	h.Write([]byte(keyType))
+	for _, x := range []*big.Int{k.N, k.E, k.D, k.P, k.Q, k.Dp, k.Dq, k.Qinv} {
+		if x == nil {
+			h.Write([]byte{0xff, 0xff, 0xff, 0xff})
+			continue
+		}
+		b := x.Bytes()
+		h.Write([]byte{byte(len(b) >> 24), byte(len(b) >> 16), byte(len(b) >> 8), byte(len(b))})
+		h.Write(b)
+	}
+	var id [32]byte
+	h.Sum(id[:0])
+	return id
+}
+
+func checkRSAUncached(k rsaParts, keyType string) (KeyInfo, Status) {
 	info := KeyInfo{Type: keyType}
 	if !okInt(k.N, maxRSABits) {
 		info.Note = "modulus missing or out of range"

@@ -70,6 +70,9 @@ type File struct {
 	Regions     []Region // captured memory, sorted by Addr then Off
 	Missing     []Gap    // memory the dump describes but the file does not hold
 	Warnings    []string // non-fatal problems, at most maxWarnings (+1 saying how many more)
+	// MissingStreamBytes counts the bytes of streams that the directory places
+	// past the end of the file: a truncated or forged dump (saturating).
+	MissingStreamBytes int64
 
 	r      io.ReaderAt
 	size   int64

@@ -214,6 +214,9 @@ func (p *parser) parseDirectory() error {
 		}
 		s := Stream{Type: typ, Name: streamName(typ), Off: int64(off)}
 		have := clip(off, size, p.size)
+		if have < size {
+			p.MissingStreamBytes = satAdd(p.MissingStreamBytes, int64(size-have))
+		}
 		if have == 0 {
 			p.warnf("stream %d (%s) at %#x past eof", i, s.Name, off)
 			continue
@@ -470,4 +473,12 @@ func (p *parser) memory64List(s Stream) error {
 		rva = next
 		return nil
 	})
+}
+
+// satAdd adds two non-negative sizes, saturating instead of overflowing.
+func satAdd(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
 }

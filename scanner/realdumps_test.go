@@ -179,6 +179,11 @@ func TestSharedRealDumps(t *testing.T) {
 			if fr.Format != want || len(fr.Errors) > 0 {
 				t.Errorf("format %s errors %v, want %s and none", fr.Format, fr.Errors, want)
 			}
+			// The two fuzzer-made rust-minidump samples place streams past the
+			// end of the file: scanned whole, but partial (exit 2 unless allowed).
+			if malformed := strings.Contains(f, "rust-minidump__invalid-r"); fr.Partial != malformed {
+				t.Errorf("partial = %v (missing %d bytes), want %v", fr.Partial, fr.MissingBytes, malformed)
+			}
 			if len(fr.Findings) > 0 {
 				t.Errorf("findings in a public dump: %+v", fr.Findings)
 			}
@@ -198,4 +203,73 @@ func readJSON(t *testing.T, name string, v any) {
 	if err := json.Unmarshal(b, v); err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
+}
+
+// TestLinuxDumpsHunt finds, by the raw hunt alone, every key that the
+// processes held only as numbers (OpenSSL BIGNUMs, Go big.Int words): with the
+// public key given as --pubkeys would give it, and, where the dump holds the
+// certificate, with no help at all.
+func TestLinuxDumpsHunt(t *testing.T) {
+	var manifest []struct {
+		Dump string
+		Keys []struct{ File, Form, Certificate string }
+	}
+	var keys []struct {
+		File   string
+		SPKI   string `json:"spki_sha256"`
+		Public string `json:"public_file"`
+	}
+	readJSON(t, filepath.Join(dumps, "linux/dumps.json"), &manifest)
+	readJSON(t, filepath.Join(dumps, "linux/keys/keys.json"), &keys)
+	p := NewPool(0)
+	defer p.Close()
+	for _, d := range manifest {
+		for _, k := range d.Keys {
+			if k.Form != "raw-numbers" && k.Form != "evp-pkey" {
+				continue
+			}
+			var spki, pub string
+			for _, kk := range keys {
+				if kk.File == k.File {
+					spki, pub = kk.SPKI, kk.Public
+				}
+			}
+			b, err := os.ReadFile(filepath.Join(dumps, "linux/keys", pub))
+			if err != nil {
+				t.Fatal(err)
+			}
+			pk, err := detectors.LoadPublicKeys(pub, b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Run(d.Dump+"/"+k.File, func(t *testing.T) {
+				opt := &FileOptions{Hunt: &HuntConfig{Protected: pk}}
+				fr := scanDump(t, p, filepath.Join(dumps, "linux", d.Dump), opt)
+				checkHunted(t, fr, spki, true)
+				if k.Certificate == "" {
+					return
+				}
+				// The certificate is in the dump: the harvest alone finds the key.
+				opt = &FileOptions{Options: Options{Detectors: detectors.All()}, Hunt: &HuntConfig{Harvest: true}}
+				fr = scanDump(t, p, filepath.Join(dumps, "linux", d.Dump), opt)
+				checkHunted(t, fr, spki, false)
+			})
+		}
+	}
+}
+
+func checkHunted(t *testing.T, fr FileReport, spki string, protected bool) {
+	t.Helper()
+	for _, f := range fr.Findings {
+		if f.Fingerprint() == spki && strings.HasPrefix(f.Encoding, "raw") {
+			if f.Status != detectors.Validated || f.Protected != protected || f.VA == nil || len(f.Components) == 0 {
+				t.Errorf("hunted key %+v: want validated, protected %v, with an address and components", f, protected)
+			}
+			if f.Region.Kind != KindHeap && f.Region.Kind != KindAnon && f.Region.Kind != KindStack {
+				t.Errorf("hunted key in a %s region, want writable process memory", f.Region.Kind)
+			}
+			return
+		}
+	}
+	t.Errorf("key %s not found by the hunt; findings %+v", spki[:12], fr.Findings)
 }
