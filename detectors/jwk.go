@@ -225,7 +225,7 @@ type jwkValue struct {
 
 // jwkObject holds the members of a JWK that matter; others are skipped.
 type jwkObject struct {
-	kty, crv, d, k, n, e, p, q, x, y jwkValue
+	kty, crv, d, k, n, e, p, q, dp, dq, qi, x, y jwkValue
 }
 
 func (o *jwkObject) member(name []byte) *jwkValue {
@@ -246,6 +246,12 @@ func (o *jwkObject) member(name []byte) *jwkValue {
 		return &o.p
 	case "q":
 		return &o.q
+	case "dp":
+		return &o.dp
+	case "dq":
+		return &o.dq
+	case "qi":
+		return &o.qi
 	case "x":
 		return &o.x
 	case "y":
@@ -489,7 +495,8 @@ func parseJWK(b []byte) (n int, d decoded, ok bool) {
 	}
 	switch kty {
 	case "RSA":
-		k := rsaParts{N: o.n.int(), E: o.e.int(), D: o.d.int(), P: o.p.int(), Q: o.q.int()}
+		k := rsaParts{N: o.n.int(), E: o.e.int(), D: o.d.int(), P: o.p.int(), Q: o.q.int(),
+			Dp: o.dp.int(), Dq: o.dq.int(), Qinv: o.qi.int()}
 		switch {
 		case k.P == nil && k.Q == nil:
 			d.Key, d.Status = checkRSANoPrimes(k.N, k.E, k.D, "rsa")

@@ -163,8 +163,8 @@ func ppkPrivate(pub, priv []byte) (KeyInfo, Status, bool) {
 	switch {
 	case typ == "ssh-rsa":
 		e, n := r.mpint(), r.mpint()
-		d, p, q := s.mpint(), s.mpint(), s.mpint()
-		k := rsaParts{N: n, E: e, D: d, P: p, Q: q}
+		d, p, q, iqmp := s.mpint(), s.mpint(), s.mpint(), s.mpint()
+		k := rsaParts{N: n, E: e, D: d, P: p, Q: q, Qinv: iqmp}
 		if r.bad || s.bad || !rsaPlausible(k) { // junk primes: spare the primality tests
 			return KeyInfo{}, 0, false
 		}
