@@ -37,13 +37,20 @@ func (JWK) Detect(dst []Hit, buf []byte) []Hit {
 	// of a later key lies after it, and without the floor a run of anchors would
 	// make every one scan back the whole bound. A failed parse also skips what it
 	// read, so the work stays linear in len(buf).
+	//
+	// The searches skip the anchors' opening quote, which JSON text is full of,
+	// and check it after a match.
 	floor := 0
 	for at := 0; ; {
-		i := bytes.Index(buf[at:], jwkAnchor)
+		i := bytes.Index(buf[at:], jwkAnchor[1:])
 		if i < 0 {
 			break
 		}
-		at += i
+		at += i - 1
+		if at < 0 || buf[at] != '"' {
+			at += len(jwkAnchor)
+			continue
+		}
 		start, ok := objectStart(buf, at, floor)
 		floor, i = at, at+len(jwkAnchor)
 		if ok {
@@ -88,11 +95,15 @@ func (JWK) Detect(dst []Hit, buf []byte) []Hit {
 	v = textView{}
 	floor = 0
 	for at := 0; ; {
-		i := bytes.Index(buf[at:], jwkAnchorUTF16)
+		i := bytes.Index(buf[at:], jwkAnchorUTF16[2:])
 		if i < 0 {
 			break
 		}
-		at += i
+		at += i - 2
+		if at < 0 || buf[at] != '"' || buf[at+1] != 0 {
+			at += len(jwkAnchorUTF16)
+			continue
+		}
 		j := v.index(at)
 		if j < 0 {
 			v.narrow(buf, at, floor)
