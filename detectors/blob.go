@@ -152,17 +152,16 @@ func parseCNGRSA(b []byte) (Hit, bool) {
 	}
 	f := fields{b: b, at: 24}
 	e, n, p, q := f.be(cbE), f.be(cbN), f.be(cbP), f.be(cbQ)
-	var d *big.Int
+	var d, dp, dq, qinv *big.Int
 	if string(b[:4]) == magicRSAFull {
-		f.skip(2*cbP + cbQ) // dp, dq, qinv: fixed by p, q and d
-		d = f.be(cbN)
+		dp, dq, qinv, d = f.be(cbP), f.be(cbQ), f.be(cbP), f.be(cbN)
 	}
 	h := Hit{Len: min(size, len(b)), Encoding: "cng-blob"}
 	if f.short {
 		h.Key, h.Status, ok = checkRSACutOff(n, e, p, "rsa")
 		return h, ok
 	}
-	k := rsaParts{N: n, E: e, D: d, P: p, Q: q}
+	k := rsaParts{N: n, E: e, D: d, P: p, Q: q, Dp: dp, Dq: dq, Qinv: qinv}
 	if !rsaPlausible(k) {
 		return Hit{}, false
 	}
@@ -331,14 +330,14 @@ func parseCAPIPrivate(b []byte) (Hit, bool) {
 	e := big.NewInt(int64(binary.LittleEndian.Uint32(b[16:])))
 	f := fields{b: b, at: 20}
 	n, p, q := f.le(bits/8), f.le(bits/16), f.le(bits/16)
-	f.skip(3 * bits / 16)
+	dp, dq, qinv := f.le(bits/16), f.le(bits/16), f.le(bits/16)
 	d := f.le(bits / 8)
 	h.Len = min(f.at, len(b))
 	if f.short {
 		h.Key, h.Status, ok = checkRSACutOff(n, e, p, "rsa")
 		return h, ok
 	}
-	k := rsaParts{N: n, E: e, D: d, P: p, Q: q}
+	k := rsaParts{N: n, E: e, D: d, P: p, Q: q, Dp: dp, Dq: dq, Qinv: qinv}
 	if !rsaPlausible(k) {
 		return Hit{}, false
 	}

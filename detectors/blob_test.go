@@ -125,6 +125,10 @@ func blobCases(t *testing.T) []blobCase {
 		{"rsa1024/capi", capi, capiRSABlob(rsa1024.rsa, false), Validated, rsa1024.spki, -1, Unverified, Fragment, Fragment},
 		// Flipping the low bit of p (little-endian: its first byte) makes it even.
 		{"rsa2048/capi p", capi, capiRSABlob(rsa2048.rsa, false), Validated, rsa2048.spki, 20 + 256, Fragment, Fragment, Fragment},
+		// A flip in dp (little-endian: its low byte) breaks only the CRT values.
+		{"rsa2048/capi dp", capi, capiRSABlob(rsa2048.rsa, false), Validated, rsa2048.spki, 20 + 256 + 2*128, Unverified, Fragment, Fragment},
+		// CNG RSA3: qinv sits before d; its last byte is qinv's low byte.
+		{"rsa2048/RSA3 qinv", cng, cngRSABlob(rsa2048.rsa, "RSA3"), Validated, rsa2048.spki, -257, Unverified, Fragment, Fragment},
 		// DSS2 stores no y: Unverified at best. A flip in g breaks the domain.
 		{"dsa1024/capi", capi, capiDSSBlob(dsa.dsa), Unverified, dsa.spki, 16 + 128 + 20 + 5, 0, 0, 0},
 	}

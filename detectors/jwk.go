@@ -37,13 +37,20 @@ func (JWK) Detect(dst []Hit, buf []byte) []Hit {
 	// of a later key lies after it, and without the floor a run of anchors would
 	// make every one scan back the whole bound. A failed parse also skips what it
 	// read, so the work stays linear in len(buf).
+	//
+	// The searches skip the anchors' opening quote, which JSON text is full of,
+	// and check it after a match.
 	floor := 0
 	for at := 0; ; {
-		i := bytes.Index(buf[at:], jwkAnchor)
+		i := bytes.Index(buf[at:], jwkAnchor[1:])
 		if i < 0 {
 			break
 		}
-		at += i
+		at += i - 1
+		if at < 0 || buf[at] != '"' {
+			at += len(jwkAnchor)
+			continue
+		}
 		start, ok := objectStart(buf, at, floor)
 		floor, i = at, at+len(jwkAnchor)
 		if ok {
@@ -88,11 +95,15 @@ func (JWK) Detect(dst []Hit, buf []byte) []Hit {
 	v = textView{}
 	floor = 0
 	for at := 0; ; {
-		i := bytes.Index(buf[at:], jwkAnchorUTF16)
+		i := bytes.Index(buf[at:], jwkAnchorUTF16[2:])
 		if i < 0 {
 			break
 		}
-		at += i
+		at += i - 2
+		if at < 0 || buf[at] != '"' || buf[at+1] != 0 {
+			at += len(jwkAnchorUTF16)
+			continue
+		}
 		j := v.index(at)
 		if j < 0 {
 			v.narrow(buf, at, floor)
@@ -225,7 +236,7 @@ type jwkValue struct {
 
 // jwkObject holds the members of a JWK that matter; others are skipped.
 type jwkObject struct {
-	kty, crv, d, k, n, e, p, q, x, y jwkValue
+	kty, crv, d, k, n, e, p, q, dp, dq, qi, x, y jwkValue
 }
 
 func (o *jwkObject) member(name []byte) *jwkValue {
@@ -246,6 +257,12 @@ func (o *jwkObject) member(name []byte) *jwkValue {
 		return &o.p
 	case "q":
 		return &o.q
+	case "dp":
+		return &o.dp
+	case "dq":
+		return &o.dq
+	case "qi":
+		return &o.qi
 	case "x":
 		return &o.x
 	case "y":
@@ -489,7 +506,8 @@ func parseJWK(b []byte) (n int, d decoded, ok bool) {
 	}
 	switch kty {
 	case "RSA":
-		k := rsaParts{N: o.n.int(), E: o.e.int(), D: o.d.int(), P: o.p.int(), Q: o.q.int()}
+		k := rsaParts{N: o.n.int(), E: o.e.int(), D: o.d.int(), P: o.p.int(), Q: o.q.int(),
+			Dp: o.dp.int(), Dq: o.dq.int(), Qinv: o.qi.int()}
 		switch {
 		case k.P == nil && k.Q == nil:
 			d.Key, d.Status = checkRSANoPrimes(k.N, k.E, k.D, "rsa")

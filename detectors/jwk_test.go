@@ -160,6 +160,20 @@ func TestJWKSymmetric(t *testing.T) {
 	}
 }
 
+// flipMember flips one bit of a middle character of a member's value; letters
+// and digits stay in the base64url alphabet.
+func flipMember(members [][2]string, name string) [][2]string {
+	out := append([][2]string(nil), members...)
+	for i := range out {
+		if out[i][0] == name {
+			v := []byte(out[i][1])
+			v[len(v)/2] ^= 1
+			out[i][1] = string(v)
+		}
+	}
+	return out
+}
+
 // withD replaces the d member.
 func withD(members [][2]string, d string) [][2]string {
 	out := append([][2]string(nil), members...)
@@ -185,17 +199,7 @@ func TestJWKDamaged(t *testing.T) {
 	rsa := jwkMembers(keys["rsa2048.pkcs1.pem"])
 	ec := jwkMembers(keys["p256.sec1.pem"])
 	ed := jwkMembers(keys["ed25519.pkcs8.pem"])
-	flipD := func(m [][2]string) [][2]string {
-		out := append([][2]string(nil), m...)
-		for i := range out {
-			if out[i][0] == "d" {
-				v := []byte(out[i][1])
-				v[len(v)/2] ^= 1 // stays in the base64url alphabet for letters and digits
-				out[i][1] = string(v)
-			}
-		}
-		return out
-	}
+	flipD := func(m [][2]string) [][2]string { return flipMember(m, "d") }
 	dLast := func(m [][2]string) [][2]string {
 		for _, v := range m {
 			if v[0] == "d" {
@@ -212,6 +216,8 @@ func TestJWKDamaged(t *testing.T) {
 		status Status
 	}{
 		{"rsa flipped d", jwkText(flipD(rsa), ""), 1, Unverified},
+		{"rsa flipped dp", jwkText(flipMember(rsa, "dp"), ""), 1, Unverified},
+		{"rsa flipped qi", jwkText(flipMember(rsa, "qi"), ""), 1, Unverified},
 		{"ec flipped d", jwkText(flipD(ec), ""), 1, Unverified},
 		{"ed25519 flipped d", jwkText(flipD(ed), ""), 1, Unverified},
 		{"rsa no primes", jwkText(without(rsa, "p", "q", "dp", "dq", "qi"), ""), 1, Validated},

@@ -51,19 +51,25 @@ func (OpenSSHBlob) Detect(dst []Hit, buf []byte) []Hit {
 		at += len(opensshMagic)
 	}
 	keyV1 := dst[first:len(dst):len(dst)]
-	for _, anchor := range []string{"ssh-", "ecdsa-sha2-nistp"} {
+	// "ssh-" covers ssh-rsa, ssh-dss and ssh-ed25519. The ECDSA names start
+	// with 'e', the commonest letter in text, so that anchor starts with the
+	// byte before the name instead: the low byte of its length.
+	for _, a := range []struct {
+		anchor string
+		skip   int // bytes before the type name
+	}{{"ssh-", 0}, {"\x13ecdsa-sha2-nistp", 1}} {
 		for at := 0; ; {
-			i := bytes.Index(buf[at:], []byte(anchor))
+			i := bytes.Index(buf[at:], []byte(a.anchor))
 			if i < 0 {
 				break
 			}
-			at += i
+			at += i + a.skip
 			if h, ok := sshWireKey(buf, at); ok && !inside(keyV1, h.Off) {
 				dst = append(dst, h)
 				at = h.Off + h.Len
 				continue
 			}
-			at += len(anchor)
+			at += len(a.anchor) - a.skip
 		}
 	}
 	return dst

@@ -62,6 +62,12 @@ func parsePGPArmour(b []byte) (int, decoded, bool) {
 			break
 		}
 	}
+	// The body opens with a Secret-Key packet header: 0x94-0x97 (old format)
+	// or 0xc5 (new), which base64 writes as 'l' or 'x'. Check before allocating.
+	t.skipSpace()
+	if c, _ := t.base64Char(); c != 'l' && c != 'x' {
+		return 0, decoded{}, false
+	}
 	body := make([]byte, 0, 4096)
 	for t.pos < len(b) {
 		t.skipSpace()

@@ -163,11 +163,12 @@ func ppkPrivate(pub, priv []byte) (KeyInfo, Status, bool) {
 	switch {
 	case typ == "ssh-rsa":
 		e, n := r.mpint(), r.mpint()
-		d, p, q := s.mpint(), s.mpint(), s.mpint()
-		if r.bad || s.bad {
+		d, p, q, iqmp := s.mpint(), s.mpint(), s.mpint(), s.mpint()
+		k := rsaParts{N: n, E: e, D: d, P: p, Q: q, Qinv: iqmp}
+		if r.bad || s.bad || !rsaPlausible(k) { // junk primes: spare the primality tests
 			return KeyInfo{}, 0, false
 		}
-		info, st = checkRSA(rsaParts{N: n, E: e, D: d, P: p, Q: q}, "rsa")
+		info, st = checkRSA(k, "rsa")
 	case typ == "ssh-dss":
 		p, q, g, y := r.mpint(), r.mpint(), r.mpint(), r.mpint()
 		x := s.mpint()
