@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -31,4 +32,26 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 	})
+}
+
+// TestMakefileFuzzTargets checks that `make fuzz` runs every fuzz target.
+func TestMakefileFuzzTargets(t *testing.T) {
+	mk, err := os.ReadFile("Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests, _ := filepath.Glob("*/*_test.go")
+	re := regexp.MustCompile(`(?m)^func (Fuzz\w+)\(`)
+	for _, f := range tests {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range re.FindAllSubmatch(b, -1) {
+			target := filepath.Dir(f) + ":" + string(m[1])
+			if !regexp.MustCompile(`\s` + regexp.QuoteMeta(target) + `\s`).Match(mk) {
+				t.Errorf("Makefile FUZZ_TARGETS lacks %s", target)
+			}
+		}
+	}
 }

@@ -32,8 +32,8 @@ func TestPolicyFile(t *testing.T) {
 		{"missing file", []string{"--config", filepath.Join(dir, "nope.json"), planted}, ExitError, "no such file"},
 		{"test key listed by the policy", []string{"--config", "testdata/policy/full.json", "--fail-on", "validated", testKeyBin}, ExitClean, ""},
 		{"fail_on from the file", []string{"--config", "testdata/policy/full.json", planted}, ExitFindings, ""},
-		{"limits from the file", []string{"--config", small, pemHeap}, ExitError, ""},
-		{"limits flag wins", []string{"--config", small, "--max-total", "1099511627776", pemHeap}, ExitFindings, ""},
+		{"limits from the file", []string{"--config", small, cleanCore}, ExitError, "decompression limit exceeded"},
+		{"limits flag wins", []string{"--config", small, "--max-total", "1099511627776", cleanCore}, ExitClean, ""},
 		{"built-in test key", []string{testKeyBin}, ExitClean, ""},
 		{"built-in test key, --strict", []string{"--strict", testKeyBin}, ExitFindings, ""},
 		{"built-in test key, strict policy", []string{"--config", strict, testKeyBin}, ExitFindings, ""},
@@ -168,9 +168,30 @@ func TestProtectedKeysResolved(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{filepath.Join("testdata", "policy", "keys", "prod.pub"), "/etc/ssl/ca.pub"}
+	want := []string{filepath.Join("..", "testdata", "dumps", "linux", "keys", "pem-heap-p256.pub.pem")}
 	if !slices.Equal(p.ProtectedKeys, want) {
 		t.Errorf("ProtectedKeys = %q, want %q", p.ProtectedKeys, want)
+	}
+	// The hunt gets them: the summary says the protected key was found.
+	_, out, stderr := run(t, "", "scan", "-q", "--format", "json", "--config", "testdata/policy/full.json", pemHeap)
+	var rep struct {
+		Summary struct {
+			ProtectedKeys []struct {
+				Source string
+				Found  bool
+			} `json:"protected_keys"`
+		}
+	}
+	json.Unmarshal([]byte(out), &rep)
+	if pk := rep.Summary.ProtectedKeys; len(pk) != 1 || !pk[0].Found || !strings.HasSuffix(pk[0].Source, "pem-heap-p256.pub.pem") {
+		t.Errorf("protected keys in the summary: %+v; stderr:\n%s", pk, stderr)
+	}
+	// A protected key file that does not exist is an error.
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "p.json")
+	os.WriteFile(bad, []byte(`{"protected_keys": ["nope.pub"]}`), 0o644)
+	if code, _, _ := run(t, "", "scan", "-q", "--config", bad, planted); code != ExitError {
+		t.Errorf("missing protected key file: exit status %d, want %d", code, ExitError)
 	}
 }
 

@@ -84,8 +84,9 @@ func TestRedact(t *testing.T) {
 		{"raw, hex fill", planted, "hex:cc", 3},
 		{"gzip", plantedGz, "", 3},
 		{"elf core, zstd", pemHeap, "", 2},
-		{"minidump", keyholder, "", 1},
-		{"minidump, no key", "../testdata/dumps/windows/keyholder-normal.dmp", "", 0},
+		{"key held as numbers, in pieces", "../testdata/dumps/linux/libssl-wiped.core.zst", "", 1},
+		{"minidump", keyholder, "", 4},
+		{"minidump, key on a stack", "../testdata/dumps/windows/keyholder-normal.dmp", "", 1},
 		{"real elf core, no key", "../../shared/testdata/realdumps/lldb__gcore_linux-x86_64.core", "", 0},
 		{"known test key", testKeyBin, "", 1},
 	}
@@ -119,6 +120,9 @@ func TestRedact(t *testing.T) {
 			}
 			if len(rep.Findings) != tt.wantFindings {
 				t.Errorf("sidecar lists %d findings, want %d", len(rep.Findings), tt.wantFindings)
+			}
+			if strings.Contains(tt.name, "in pieces") && (len(rep.Findings) == 0 || len(rep.Findings[0].Spans()) < 2) {
+				t.Errorf("want a finding in pieces, got %d findings", len(rep.Findings))
 			}
 			inside := func(off int64) bool {
 				for _, r := range rep.Ranges {

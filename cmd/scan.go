@@ -23,6 +23,9 @@ type scanFlags struct {
 	allowPartial bool
 	shard        string
 	limits       limitFlags
+	pubkeys      []string
+	deep         bool
+	noHunt       bool
 	config       string
 	strict       bool
 	changed      func(name string) bool // whether a flag was set on the command line
@@ -46,6 +49,9 @@ func (f *scanFlags) registerDetect(c *cobra.Command) {
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar")
 	fl.BoolVar(&f.allowPartial, "allow-partial", false, "a truncated dump is not an error: scan what it holds, report what is missing")
 	f.limits.register(c)
+	fl.StringArrayVar(&f.pubkeys, "pubkeys", nil, "hunt the private halves of the public keys in `PATH` (certificates, public keys, JWKS, authorized_keys; file or directory; repeatable)")
+	fl.BoolVar(&f.deep, "deep", false, "hunt raw key numbers in every region and at every byte offset, not only 8-aligned words of writable memory (slow)")
+	fl.BoolVar(&f.noHunt, "no-hunt", false, "do not hunt raw key numbers (factors, scalars) of known public keys")
 	fl.StringVar(&f.config, "config", "", "policy `FILE` (JSON: allowlist, fail_on, protected_keys, test_keys, limits); default ./"+policyName+" if present")
 	fl.BoolVar(&f.strict, "strict", false, "known test keys (published with programs, such as openssl's) block too")
 }
@@ -152,6 +158,7 @@ func (f *scanFlags) run(ctx context.Context, s stdio, args []string) error {
 		files = append(files, frs...)
 	}
 	rep := scanner.Report{Version: scanner.ReportVersion, Files: files, Summary: scanner.Summarize(files, policy, f.allowPartial)}
+	rep.Summary.ProtectedKeys = protectedSummary(st.protected, files)
 	if files == nil {
 		rep.Files = []scanner.FileReport{}
 	}

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"dumpguard/container"
@@ -16,9 +17,10 @@ type scanSetup struct {
 	limits container.Limits
 	rules  *policy
 	warn   func(string)
-	// pubkeys are the public key files the policy's protected_keys name, for
-	// the hunt (to be joined with --pubkeys, which wins).
-	pubkeys []string
+	// protected are the public keys hunted: --pubkeys and the policy's
+	// protected_keys. hunt is nil with --no-hunt.
+	protected []detectors.PublicKey
+	hunt      *scanner.HuntConfig
 }
 
 // setup checks the detection flags and loads the policy file.
@@ -32,7 +34,6 @@ func (f *scanFlags) setup(s stdio) (*scanSetup, error) {
 		return nil, err
 	}
 	st.rules = rules
-	st.pubkeys = rules.ProtectedKeys
 	changed := f.changed
 	if changed == nil {
 		changed = func(string) bool { return false }
@@ -60,6 +61,17 @@ func (f *scanFlags) setup(s stdio) (*scanSetup, error) {
 	if st.limits, err = lf.limits(); err != nil {
 		return nil, err
 	}
+	if f.noHunt && (len(f.pubkeys) > 0 || f.deep) {
+		return nil, fmt.Errorf("--no-hunt contradicts --pubkeys and --deep")
+	}
+	if !f.noHunt {
+		// A key the policy protects is hunted as well as those named by
+		// --pubkeys: more keys hunted is never less safe.
+		if st.protected, err = loadPubkeys(append(slices.Clone(f.pubkeys), rules.ProtectedKeys...), st.warn); err != nil {
+			return nil, err
+		}
+		st.hunt = &scanner.HuntConfig{Protected: st.protected, Harvest: true, Deep: f.deep}
+	}
 	return st, nil
 }
 
@@ -69,5 +81,6 @@ func (st *scanSetup) fileOptions(progress func(int64)) *scanner.FileOptions {
 		Options:  scanner.Options{Detectors: detectors.All(), Progress: progress},
 		Annotate: st.rules.annotate,
 		Limits:   st.limits,
+		Hunt:     st.hunt,
 	}
 }

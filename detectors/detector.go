@@ -129,5 +129,5 @@ func (s *Status) UnmarshalText(b []byte) error {
 
 // All returns the built-in detectors in a fixed order. No init() registration.
 func All() []Detector {
-	return []Detector{PEM{}}
+	return []Detector{PEM{}, DER{}, PKCS12{}, JWK{}, CNGBlob{}, CAPIBlob{}, OpenSSHBlob{}, PuTTY{}, PGP{}}
 }

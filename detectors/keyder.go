@@ -59,18 +59,33 @@ var (
 	oidPBKDF2  = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 5, 12}
 	oidScrypt  = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 11591, 4, 11}
 	cipherOIDs = map[string]string{
-		"2.16.840.1.101.3.4.1.2":  "aes128-cbc",
-		"2.16.840.1.101.3.4.1.22": "aes192-cbc",
-		"2.16.840.1.101.3.4.1.42": "aes256-cbc",
-		"2.16.840.1.101.3.4.1.6":  "aes128-gcm",
-		"2.16.840.1.101.3.4.1.46": "aes256-gcm",
-		"1.2.840.113549.3.7":      "des-ede3-cbc",
-		"1.3.14.3.2.7":            "des-cbc",
-		"1.2.840.113549.3.2":      "rc2-cbc",
-		"1.2.156.10197.1.104.2":   "sm4-cbc",
+		"2.16.840.1.101.3.4.1.2":    "aes128-cbc",
+		"2.16.840.1.101.3.4.1.22":   "aes192-cbc",
+		"2.16.840.1.101.3.4.1.42":   "aes256-cbc",
+		"2.16.840.1.101.3.4.1.6":    "aes128-gcm",
+		"2.16.840.1.101.3.4.1.46":   "aes256-gcm",
+		"1.2.840.113549.3.7":        "des-ede3-cbc",
+		"1.3.14.3.2.7":              "des-cbc",
+		"1.2.840.113549.3.2":        "rc2-cbc",
+		"1.2.156.10197.1.104.2":     "sm4-cbc",
+		"2.16.840.1.101.3.4.1.26":   "aes192-gcm",
+		"2.16.840.1.101.3.4.1.7":    "aes128-ccm",
+		"2.16.840.1.101.3.4.1.27":   "aes192-ccm",
+		"2.16.840.1.101.3.4.1.47":   "aes256-ccm",
+		"1.2.840.113549.3.9":        "rc5-cbc",
+		"1.2.392.200011.61.1.1.1.2": "camellia128-cbc",
+		"1.2.392.200011.61.1.1.1.3": "camellia192-cbc",
+		"1.2.392.200011.61.1.1.1.4": "camellia256-cbc",
+		"1.2.410.200046.1.1.2":      "aria128-cbc",
+		"1.2.410.200046.1.1.7":      "aria192-cbc",
+		"1.2.410.200046.1.1.12":     "aria256-cbc",
 	}
 	pbes1OIDs = map[string]string{
+		"1.2.840.113549.1.5.1":    "pbes1-md2-des-cbc",
 		"1.2.840.113549.1.5.3":    "pbes1-md5-des-cbc",
+		"1.2.840.113549.1.5.4":    "pbes1-md2-rc2-cbc",
+		"1.2.840.113549.1.5.6":    "pbes1-md5-rc2-cbc",
+		"1.2.840.113549.1.5.11":   "pbes1-sha1-rc2-cbc",
 		"1.2.840.113549.1.5.10":   "pbes1-sha1-des-cbc",
 		"1.2.840.113549.1.12.1.1": "pkcs12-sha1-rc4-128",
 		"1.2.840.113549.1.12.1.2": "pkcs12-sha1-rc4-40",
@@ -88,76 +103,105 @@ func decodePKCS1(der []byte) (decoded, bool) {
 	if err != nil || (k.Version != 0 && k.Version != 1) {
 		return decoded{}, false
 	}
-	info, st := checkRSA(rsaParts{N: k.N, E: k.E, D: k.D, P: k.P, Q: k.Q}, "rsa")
+	info, st := checkRSA(rsaParts{N: k.N, E: k.E, D: k.D, P: k.P, Q: k.Q, Dp: k.Dp, Dq: k.Dq, Qinv: k.Qinv}, "rsa")
 	return decoded{"der-pkcs1", info, st, len(der) - len(rest)}, true
 }
 
 // decodeSEC1 decodes an ECPrivateKey; curve names it when the structure does not.
+// With neither, a stored public point names the curve it proves the key on.
 func decodeSEC1(der []byte, c *curve) (decoded, bool) {
+	d, _, ok := sec1Key(der, c)
+	return d, ok
+}
+
+// sec1Key is decodeSEC1 that also says whether the key is weak: a secret that
+// nothing could check (no public half stored) and that does not look random,
+// as a DER template or placeholder in a library's read-only data does not.
+// Detectors without other evidence (a PEM label, say) drop weak keys.
+func sec1Key(der []byte, c *curve) (d decoded, weak, ok bool) {
 	var k sec1
 	rest, err := asn1.Unmarshal(der, &k)
 	if err != nil || k.Version != 1 || len(k.Key) == 0 {
-		return decoded{}, false
+		return decoded{}, false, false
 	}
 	if len(k.Curve) > 0 {
 		c = curveByOID(k.Curve)
 	}
-	if c == nil {
-		return decoded{}, false
+	pub := k.Pub.RightAlign()
+	if c == nil && len(k.Curve) == 0 {
+		for _, cc := range curves {
+			if len(pub) != 1+2*cc.Size && len(pub) != 1+cc.Size {
+				continue
+			}
+			if info, st := checkEC(cc, k.Key, pub); st == Validated {
+				return decoded{Encoding: "der-sec1", Key: info, Status: st, Len: len(der) - len(rest)}, false, true
+			}
+		}
 	}
-	info, st := checkEC(c, k.Key, k.Pub.RightAlign())
-	return decoded{"der-sec1", info, st, len(der) - len(rest)}, true
+	if c == nil {
+		return decoded{}, false, false
+	}
+	info, st := checkEC(c, k.Key, pub)
+	weak = len(pub) == 0 && !looksRandom(k.Key)
+	return decoded{Encoding: "der-sec1", Key: info, Status: st, Len: len(der) - len(rest)}, weak, true
 }
 
 // decodePKCS8 decodes a PrivateKeyInfo or OneAsymmetricKey.
 func decodePKCS8(der []byte) (decoded, bool) {
+	d, _, ok := pkcs8Key(der)
+	return d, ok
+}
+
+// pkcs8Key is decodePKCS8 that also says whether the key is weak (see sec1Key).
+func pkcs8Key(der []byte) (d decoded, weak, ok bool) {
 	var k pkcs8
 	rest, err := asn1.Unmarshal(der, &k)
 	if err != nil || (k.Version != 0 && k.Version != 1) {
-		return decoded{}, false
+		return decoded{}, false, false
 	}
-	d := decoded{Encoding: "der-pkcs8", Len: len(der) - len(rest)}
+	d = decoded{Encoding: "der-pkcs8", Len: len(der) - len(rest)}
 	pub := k.Pub.RightAlign()
 	alg := k.Algo.Algorithm
 	switch {
 	case alg.Equal(oidRSA) || alg.Equal(oidRSAPSS):
 		var r pkcs1
 		if _, err := asn1.Unmarshal(k.Key, &r); err != nil {
-			return decoded{}, false
+			return decoded{}, false, false
 		}
 		typ := "rsa"
 		if alg.Equal(oidRSAPSS) {
 			typ = "rsa-pss"
 		}
-		d.Key, d.Status = checkRSA(rsaParts{N: r.N, E: r.E, D: r.D, P: r.P, Q: r.Q}, typ)
+		d.Key, d.Status = checkRSA(rsaParts{N: r.N, E: r.E, D: r.D, P: r.P, Q: r.Q, Dp: r.Dp, Dq: r.Dq, Qinv: r.Qinv}, typ)
 	case alg.Equal(oidECPublic):
 		var curveOID asn1.ObjectIdentifier
 		if _, err := asn1.Unmarshal(k.Algo.Parameters.FullBytes, &curveOID); err != nil {
-			return decoded{}, false
+			return decoded{}, false, false
 		}
 		c := curveByOID(curveOID)
 		if c == nil {
-			return decoded{}, false
+			return decoded{}, false, false
 		}
-		s, ok := decodeSEC1(k.Key, c)
+		s, w, ok := sec1Key(k.Key, c)
 		if !ok {
-			return decoded{}, false
+			return decoded{}, false, false
 		}
-		d.Key, d.Status = s.Key, s.Status
+		d.Key, d.Status, weak = s.Key, s.Status, w
 	case alg.Equal(oidEd25519), alg.Equal(oidX25519):
 		var seed []byte
 		if _, err := asn1.Unmarshal(k.Key, &seed); err != nil {
-			return decoded{}, false
+			return decoded{}, false, false
 		}
 		if alg.Equal(oidEd25519) {
 			d.Key, d.Status = checkEd25519(seed, pub)
 		} else {
 			d.Key, d.Status = checkX25519(seed, pub)
 		}
+		weak = len(pub) == 0 && !looksRandom(seed)
 	case alg.Equal(oidEd448), alg.Equal(oidX448):
 		var priv []byte
 		if _, err := asn1.Unmarshal(k.Key, &priv); err != nil || (len(priv) != 57 && len(priv) != 56) {
-			return decoded{}, false
+			return decoded{}, false, false
 		}
 		// No Ed448/X448 arithmetic in the standard library: the key is well
 		// formed but cannot be checked.
@@ -169,20 +213,21 @@ func decodePKCS8(der []byte) (decoded, bool) {
 			d.Key.SPKI = okpSPKI(alg, pub)
 		}
 		d.Status = Unverified
+		weak = len(pub) == 0 && !looksRandom(priv)
 	case alg.Equal(oidDSA):
 		var params struct{ P, Q, G *big.Int }
 		var x *big.Int
 		if _, err := asn1.Unmarshal(k.Algo.Parameters.FullBytes, &params); err != nil {
-			return decoded{}, false
+			return decoded{}, false, false
 		}
 		if _, err := asn1.Unmarshal(k.Key, &x); err != nil {
-			return decoded{}, false
+			return decoded{}, false, false
 		}
 		d.Key, d.Status = checkDSA(dsaParts{P: params.P, Q: params.Q, G: params.G, X: x})
 	default:
-		return decoded{}, false
+		return decoded{}, false, false
 	}
-	return d, true
+	return d, weak, true
 }
 
 // decodeEncryptedPKCS8 decodes an EncryptedPrivateKeyInfo and names its scheme.

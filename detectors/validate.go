@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/asn1"
 	"math/big"
+	"sync"
 )
 
 // This file holds the validation math every detector shares. A detector parses;
@@ -20,6 +21,9 @@ const maxRSABits = 16384
 // rsaParts are the numbers of an RSA private key as found; nil means absent.
 type rsaParts struct {
 	N, E, D, P, Q *big.Int
+	// Dp, Dq and Qinv are the CRT values when the encoding stores them; a
+	// key whose stored ones are wrong is not Validated.
+	Dp, Dq, Qinv *big.Int
 }
 
 var bigOne = big.NewInt(1)
@@ -31,6 +35,69 @@ func okInt(x *big.Int, maxBits int) bool { return x != nil && x.Sign() > 0 && x.
 // leak (Unverified, fingerprinted as p·q, the key the primes make); with neither
 // it is a Fragment.
 func checkRSA(k rsaParts, keyType string) (KeyInfo, Status) {
+	// Primality tests of large primes take up to seconds, and the same key
+	// turns up again and again: in every core of a program that embeds it (the
+	// openssl tool carries RSA keys up to 15360 bits for its speed test), and
+	// twice where two windows overlap. Remember recent results.
+	id := rsaCacheKey(k, keyType)
+	if r, ok := rsaCache.get(id); ok {
+		return r.info, r.status
+	}
+	info, st := checkRSAUncached(k, keyType)
+	rsaCache.put(id, rsaResult{info, st})
+	return info, st
+}
+
+type rsaResult struct {
+	info   KeyInfo
+	status Status
+}
+
+// resultCache is a small bounded cache, emptied when full.
+type resultCache struct {
+	mu sync.Mutex
+	m  map[[32]byte]rsaResult
+}
+
+const rsaCacheSize = 1024
+
+var rsaCache = &resultCache{m: map[[32]byte]rsaResult{}}
+
+func (c *resultCache) get(id [32]byte) (rsaResult, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r, ok := c.m[id]
+	return r, ok
+}
+
+func (c *resultCache) put(id [32]byte, r rsaResult) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= rsaCacheSize {
+		clear(c.m)
+	}
+	c.m[id] = r
+}
+
+// rsaCacheKey digests every number a verdict depends on.
+func rsaCacheKey(k rsaParts, keyType string) [32]byte {
+	h := sha256.New()
+	h.Write([]byte(keyType))
+	for _, x := range []*big.Int{k.N, k.E, k.D, k.P, k.Q, k.Dp, k.Dq, k.Qinv} {
+		if x == nil {
+			h.Write([]byte{0xff, 0xff, 0xff, 0xff})
+			continue
+		}
+		b := x.Bytes()
+		h.Write([]byte{byte(len(b) >> 24), byte(len(b) >> 16), byte(len(b) >> 8), byte(len(b))})
+		h.Write(b)
+	}
+	var id [32]byte
+	h.Sum(id[:0])
+	return id
+}
+
+func checkRSAUncached(k rsaParts, keyType string) (KeyInfo, Status) {
 	info := KeyInfo{Type: keyType}
 	if !okInt(k.N, maxRSABits) {
 		info.Note = "modulus missing or out of range"
@@ -61,10 +128,13 @@ func checkRSA(k rsaParts, keyType string) (KeyInfo, Status) {
 	if e != nil {
 		info.SPKI = rsaSPKI(pq, e, keyType)
 	}
+	crtOK := rsaCRTOK(k)
 	switch {
-	case nOK && dOK:
-		info.Proof = "p·q=n, e·d≡1 mod λ(n), p and q prime"
+	case nOK && dOK && crtOK:
+		info.Proof = "p·q=n, e·d≡1 mod λ(n), p and q prime" // and the stored CRT values, if any, agree
 		return info, Validated
+	case nOK && dOK:
+		info.Note = "p·q=n and e·d≡1 mod λ(n) but the stored dp, dq or qinv is wrong"
 	case !nOK:
 		info.Note = "p and q are prime but p·q≠n"
 	case e == nil:
@@ -73,6 +143,25 @@ func checkRSA(k rsaParts, keyType string) (KeyInfo, Status) {
 		info.Note = "p·q=n but e·d≢1 mod λ(n)"
 	}
 	return info, Unverified
+}
+
+// rsaCRTOK reports whether the stored CRT values, those present, are
+// dp = d mod (p−1), dq = d mod (q−1) and qinv·q ≡ 1 (mod p).
+func rsaCRTOK(k rsaParts) bool {
+	if k.D == nil || k.P == nil || k.Q == nil || k.P.Cmp(bigOne) <= 0 || k.Q.Cmp(bigOne) <= 0 {
+		return true // nothing to check against; checkRSA judges d, p and q
+	}
+	t := new(big.Int)
+	if k.Dp != nil && k.Dp.Cmp(t.Mod(k.D, t.Sub(k.P, bigOne))) != 0 {
+		return false
+	}
+	if k.Dq != nil && k.Dq.Cmp(t.Mod(k.D, t.Sub(k.Q, bigOne))) != 0 {
+		return false
+	}
+	if k.Qinv != nil && t.Mul(k.Qinv, k.Q).Mod(t, k.P).Cmp(bigOne) != 0 {
+		return false
+	}
+	return true
 }
 
 // rsaExponentOK reports whether e·d ≡ 1 (mod λ(p·q)), λ = lcm(p−1, q−1).
@@ -239,7 +328,7 @@ func checkX25519(priv, storedPub []byte) (KeyInfo, Status) {
 // dsaParts are the numbers of a DSA private key.
 type dsaParts struct{ P, Q, G, Y, X *big.Int }
 
-// checkDSA proves a DSA key: 0 < x < q and y = g^x mod p.
+// checkDSA proves a DSA key: 0 < x < q, g of order q (g^q mod p = 1) and y = g^x mod p.
 func checkDSA(k dsaParts) (KeyInfo, Status) {
 	info := KeyInfo{Type: "dsa"}
 	if !okInt(k.P, maxRSABits) || !okInt(k.Q, 512) || !okInt(k.G, maxRSABits) || !okInt(k.X, 512) || k.X.Cmp(k.Q) >= 0 {
@@ -250,11 +339,14 @@ func checkDSA(k dsaParts) (KeyInfo, Status) {
 	y := new(big.Int).Exp(k.G, k.X, k.P)
 	info.SPKI = dsaSPKI(k.P, k.Q, k.G, y)
 	switch {
+	case new(big.Int).Exp(k.G, k.Q, k.P).Cmp(bigOne) != 0:
+		info.Note = "g^q mod p ≠ 1: the domain parameters are wrong"
+		return info, Unverified
 	case k.Y == nil:
 		info.Note = "no public value stored to check against"
 		return info, Unverified
 	case y.Cmp(k.Y) == 0:
-		info.Proof = "g^x mod p = y, 0<x<q"
+		info.Proof = "g^x mod p = y, g^q mod p = 1, 0<x<q"
 		return info, Validated
 	}
 	info.Note = "g^x mod p differs from the stored y"
@@ -328,4 +420,164 @@ func dsaSPKI(p, q, g, y *big.Int) Fingerprint {
 		return Fingerprint{}
 	}
 	return spkiHash(spkiAlg{OID: oidDSA, Params: asn1.RawValue{FullBytes: params}}, pub)
+}
+
+// looksRandom reports whether a secret of 16 to 128 bytes has as many distinct
+// byte values as random bytes would: 32 random bytes show 30 on average, and
+// fewer than 24 with odds below 1e-9, while a template, a placeholder or the
+// rodata that follows a DER prefix repeats bytes (zeros, tags, lengths, ASCII).
+// It is the only evidence for a key that carries no public half to check.
+func looksRandom(b []byte) bool {
+	if len(b) < 16 || len(b) > 128 {
+		return false
+	}
+	var seen [256]bool
+	distinct := 0
+	for _, c := range b {
+		if !seen[c] {
+			seen[c] = true
+			distinct++
+		}
+	}
+	return 4*distinct >= 3*len(b)
+}
+
+// onCurve reports whether an uncompressed point 04‖X‖Y lies on the curve. A
+// detector uses it to tell a stored public point from bytes that merely sit
+// after a magic number.
+func (c *curve) onCurve(point []byte) bool {
+	if len(point) != 1+2*c.Size || point[0] != 4 {
+		return false
+	}
+	if c.std != nil {
+		_, err := ecdsa.ParseUncompressedPublicKey(c.std, point)
+		return err == nil
+	}
+	// secp256k1: y² = x³ + 7 (mod p).
+	x := new(big.Int).SetBytes(point[1 : 1+c.Size])
+	y := new(big.Int).SetBytes(point[1+c.Size:])
+	if x.Cmp(k1.P) >= 0 || y.Cmp(k1.P) >= 0 {
+		return false
+	}
+	lhs := new(big.Int).Mul(y, y)
+	lhs.Mod(lhs, k1.P)
+	rhs := new(big.Int).Mul(x, x)
+	rhs.Mul(rhs, x).Add(rhs, big.NewInt(7)).Mod(rhs, k1.P)
+	return lhs.Cmp(rhs) == 0
+}
+
+// checkRSAWithoutD proves an RSA key that carries its primes but no private
+// exponent (a CNG BCRYPT_RSAPRIVATE_BLOB): d is derived as e⁻¹ mod λ(p·q), which
+// exists only when e is a valid exponent for these primes, and checkRSA then
+// proves p·q = n.
+func checkRSAWithoutD(k rsaParts, keyType string) (KeyInfo, Status) {
+	if okInt(k.E, 64) && okInt(k.P, maxRSABits) && okInt(k.Q, maxRSABits) &&
+		k.P.Cmp(bigOne) > 0 && k.Q.Cmp(bigOne) > 0 {
+		p1 := new(big.Int).Sub(k.P, bigOne)
+		q1 := new(big.Int).Sub(k.Q, bigOne)
+		g := new(big.Int).GCD(nil, nil, p1, q1)
+		lambda := p1.Mul(p1, q1)
+		lambda.Div(lambda, g)
+		k.D = new(big.Int).ModInverse(k.E, lambda) // nil when gcd(e, λ) ≠ 1
+	}
+	info, st := checkRSA(k, keyType)
+	if st == Validated {
+		info.Proof = "p·q=n, p and q prime, e invertible mod λ(n) (no d stored)"
+	}
+	return info, st
+}
+
+// checkRSACutOff judges an RSA key cut off after its first prime: a prime p
+// that divides the stored n factors the key, so the leak is real even though the
+// rest is missing.
+func checkRSACutOff(n, e, p *big.Int, keyType string) (KeyInfo, Status, bool) {
+	if !okInt(n, maxRSABits) || !okInt(p, maxRSABits) || p.Cmp(bigOne) <= 0 || p.Cmp(n) >= 0 ||
+		new(big.Int).Mod(n, p).Sign() != 0 || !p.ProbablyPrime(0) { // the cheap test first
+		return KeyInfo{}, 0, false
+	}
+	info := KeyInfo{Type: keyType, Bits: n.BitLen(), Note: "cut off after the first prime, which divides n"}
+	if okInt(e, 64) && e.Bit(0) == 1 && e.Cmp(bigOne) != 0 {
+		info.SPKI = rsaSPKI(n, e, keyType)
+	}
+	return info, Fragment, true
+}
+
+// dsaDomainOK reports whether p, q, g are a DSA domain: q prime, q | p−1, p
+// prime and 1 < g < p with g^q ≡ 1 (mod p). A detector uses it when a blob stores
+// no y to prove x against, so that bytes after a magic are not taken for a key.
+func dsaDomainOK(p, q, g *big.Int) bool {
+	if !okInt(p, maxRSABits) || !okInt(q, 512) || !okInt(g, maxRSABits) || g.Cmp(bigOne) <= 0 || g.Cmp(p) >= 0 {
+		return false
+	}
+	if new(big.Int).Mod(new(big.Int).Sub(p, bigOne), q).Sign() != 0 || !q.ProbablyPrime(0) || !p.ProbablyPrime(0) {
+		return false
+	}
+	return new(big.Int).Exp(g, q, p).Cmp(bigOne) == 0
+}
+
+// checkRSANoPrimes proves an RSA key stored as n, e, d alone (a JWK may omit
+// the primes) by recovering p and q from them: e·d − 1 is a multiple k of
+// φ(n)/g with g = gcd(p−1, q−1), k follows from the sizes, φ(n) gives p + q,
+// and p, q are the roots of x² − (p+q)·x + n. No modular exponentiation is
+// needed, so junk that looks like a key costs microseconds; a d that is not
+// the key's recovers nothing.
+func checkRSANoPrimes(n, e, d *big.Int, keyType string) (KeyInfo, Status) {
+	info := KeyInfo{Type: keyType}
+	if !okInt(n, maxRSABits) || n.BitLen() < 256 || !okInt(e, 64) || e.Bit(0) == 0 || e.Cmp(bigOne) == 0 ||
+		!okInt(d, maxRSABits) || d.Cmp(n) >= 0 {
+		info.Note = "n, e or d missing or out of range"
+		return info, Fragment
+	}
+	if p, q, ok := rsaFactor(n, e, d); ok {
+		info, st := checkRSA(rsaParts{N: n, E: e, D: d, P: p, Q: q}, keyType)
+		if st == Validated {
+			info.Proof = "p, q recovered from n, e, d; " + info.Proof
+		}
+		return info, st
+	}
+	info.Bits, info.SPKI = n.BitLen(), rsaSPKI(n, e, keyType)
+	info.Note = "d does not factor n: it is not this key's private exponent"
+	return info, Unverified
+}
+
+// rsaFactor recovers p and q from n, e and d when e·d ≡ 1 (mod φ(n)/g) for a
+// small g (d reduced mod φ(n) has g = 1, mod λ(n) has g = gcd(p−1, q−1)).
+// Since e·d − 1 = k·φ/g and n − 3√n < φ < n, k = ⌊g(e·d − 1)/n⌋ + 1 as long as
+// n is much larger than (e·g)², which the callers' sizes ensure.
+func rsaFactor(n, e, d *big.Int) (p, q *big.Int, ok bool) {
+	edm1 := new(big.Int).Mul(e, d)
+	edm1.Sub(edm1, bigOne)
+	if n.BitLen() < 2*(e.BitLen()+8)+8 {
+		return nil, nil, false
+	}
+	t, k, phi, rem := new(big.Int), new(big.Int), new(big.Int), new(big.Int)
+	s, disc, r := new(big.Int), new(big.Int), new(big.Int)
+	for g := int64(1); g <= 256; g++ {
+		t.Mul(edm1, big.NewInt(g))
+		k.Div(t, n)
+		k.Add(k, bigOne)
+		phi.QuoRem(t, k, rem)
+		if rem.Sign() != 0 {
+			continue
+		}
+		s.Sub(n, phi) // p + q = n − φ + 1
+		s.Add(s, bigOne)
+		disc.Mul(s, s) // (p − q)² = (p + q)² − 4n
+		disc.Sub(disc, r.Lsh(n, 2))
+		if disc.Sign() < 0 {
+			continue
+		}
+		r.Sqrt(disc)
+		if new(big.Int).Mul(r, r).Cmp(disc) != 0 {
+			continue
+		}
+		p = new(big.Int).Sub(s, r)
+		p.Rsh(p, 1)
+		q = new(big.Int).Add(s, r)
+		q.Rsh(q, 1)
+		if p.Sign() > 0 && new(big.Int).Mul(p, q).Cmp(n) == 0 {
+			return p, q, true
+		}
+	}
+	return nil, nil, false
 }

@@ -229,6 +229,7 @@ func (f *File) buildRegions(order []int) {
 			p := &f.Regions[n-1]
 			pend := p.Addr + uint64(p.Size)
 			if g.Addr < pend {
+				f.overlap = true
 				overlaps++
 				if overlaps <= 4 {
 					f.warnf("elfcore: segment at %#x overlaps the one at %#x", g.Addr, p.Addr)

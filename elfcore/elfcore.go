@@ -92,6 +92,7 @@ type File struct {
 	warnMore   int    // warnings dropped past maxWarnings
 	noteRanges []part // file ranges the note walk covered
 	order      []int  // segment indices sorted by Addr
+	overlap    bool   // some regions overlap in VA
 	partList   []part // labelled file ranges, for Coverage and PartAt
 }
 
@@ -216,6 +217,9 @@ func (f *File) RegionAt(va uint64) (Region, bool) {
 	})
 	if i < len(f.Regions) && f.Regions[i].Addr <= va && va-f.Regions[i].Addr < uint64(f.Regions[i].Size) {
 		return f.Regions[i], true
+	}
+	if !f.overlap {
+		return Region{}, false
 	}
 	// Overlapping regions break the binary search order; fall back to a scan.
 	for _, g := range f.Regions {

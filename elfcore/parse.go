@@ -41,6 +41,9 @@ type hdr struct {
 	shoffOff           int64
 }
 
+// parse reads the ELF header and the program headers with our own bounds-checked
+// code rather than debug/elf, which is not hardened against hostile input and
+// does not handle PN_XNUM, notes or truncation.
 func (f *File) parse() error {
 	var id [64]byte
 	n := int64(len(id))
@@ -127,8 +130,11 @@ func (f *File) parsePhdrs(h *hdr) error {
 			ent = shdrSize
 		}
 		if h.shoff < uint64(f.size) {
-			end, _ := span(h.shoff, cnt*ent, math.MaxInt64)
-			f.shoff, f.shsize = int64(h.shoff), min(end, f.size)-int64(h.shoff)
+			end, ok := span(h.shoff, cnt*ent, f.size)
+			if !ok {
+				end = f.size
+			}
+			f.shoff, f.shsize = int64(h.shoff), end-int64(h.shoff)
 		}
 	}
 	phnum := uint64(h.phnum)

@@ -436,3 +436,69 @@ func TestOpen(t *testing.T) {
 		t.Errorf("Open(missing) succeeded")
 	}
 }
+
+func TestRegionAt(t *testing.T) {
+	f := mustParse(t, typical(64, binary.LittleEndian).bytes())
+	ov := newCore(64, binary.LittleEndian)
+	ov.load(0x1000, 0x3000, page("a", 0x3000), 6)
+	ov.load(0x2000, 0x1000, page("b", 0x1000), 4)
+	ov.load(0x9000, 0x1000, page("c", 0x1000), 6)
+	fo := mustParse(t, ov.bytes())
+	for _, tt := range []struct {
+		f      *File
+		va     uint64
+		want   uint64 // region Addr
+		wantOK bool
+	}{
+		{f, 0x400000, 0x400000, true},
+		{f, 0x400fff, 0x400000, true},
+		{f, 0x401000, 0, false}, // not dumped
+		{f, 0x7ff0100, 0x7ff0000, true},
+		{f, 0x7f200fff, 0x7f200000, true},
+		{f, 0x3fffff, 0, false},
+		{f, 0xffffffffffffffff, 0, false},
+		{fo, 0x3800, 0x1000, true},
+		{fo, 0x9800, 0x9000, true},
+		{fo, 0x8000, 0, false},
+	} {
+		g, ok := tt.f.RegionAt(tt.va)
+		if g.Addr != tt.want || ok != tt.wantOK {
+			t.Errorf("RegionAt(%#x) = %#x, %v, want %#x, %v", tt.va, g.Addr, ok, tt.want, tt.wantOK)
+		}
+	}
+}
+
+// TestImageRules checks the FORMATS.md 2.7 image rules: the executable, a
+// shared-object name, an executable mapping, or an ELF header at file offset 0.
+func TestImageRules(t *testing.T) {
+	le := binary.LittleEndian
+	b := newCore(64, le)
+	b.note("CORE", ntPrpsinfo, b.prpsinfo(1, "prog", "prog"))
+	b.note("CORE", ntFile, b.fileNote(8, 4096,
+		synMap{0x10000, 0x11000, 0, "/bin/prog"},
+		synMap{0x20000, 0x21000, 0, "/opt/plugin.bin"},
+		synMap{0x30000, 0x31000, 0, "/opt/data"},
+		synMap{0x40000, 0x41000, 0, "/opt/jit"},
+		synMap{0x50000, 0x51000, 4, "/lib/libfoo-1.2.so (deleted)"},
+		synMap{0x60000, 0x61000, 0, "/srv/also.solid"}))
+	b.load(0x10000, 0x1000, page("code", 0x1000), 4) // executable by pr_fname
+	b.load(0x20000, 0x1000, page("\x7fELF", 0x1000), 4)
+	b.load(0x30000, 0x1000, page("data", 0x1000), 4)
+	b.load(0x40000, 0x1000, page("code", 0x1000), 5)
+	b.load(0x50000, 0x1000, page("data", 0x1000), 4)
+	b.load(0x60000, 0x1000, page("data", 0x1000), 4)
+	f := mustParse(t, b.bytes())
+	want := []string{"image", "image", "mapped", "image", "image", "mapped"}
+	var got []string
+	for _, g := range f.Regions {
+		got = append(got, g.Kind)
+	}
+	if !equalSlices(got, want) || f.Executable != "/bin/prog" {
+		t.Errorf("kinds = %q, Executable %q; want %q, /bin/prog", got, f.Executable, want)
+	}
+	// ReaderAt gives the whole file, guarded.
+	head := make([]byte, 4)
+	if _, err := f.ReaderAt().ReadAt(head, 0); err != nil || string(head) != "\x7fELF" {
+		t.Errorf("ReaderAt().ReadAt = %q, %v", head, err)
+	}
+}

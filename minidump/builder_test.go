@@ -145,14 +145,14 @@ func (b *builder) bytes() []byte {
 	if len(b.mems) > 0 {
 		p := le(len(b.mems))
 		for _, m := range b.mems {
-			p = le(p, m[0], uint32(m[1]), uint32(m[1]>>32))
+			p = append(p, le(m[0], uint32(m[1]), uint32(m[1]>>32))...)
 		}
 		b.stream(streamMemoryList, p)
 	}
 	if len(b.mem64) > 0 {
 		p := le(uint64(len(b.mem64)), uint64(0))
 		for _, m := range b.mem64 {
-			p = le(p, m.addr, uint64(len(m.data)))
+			p = append(p, le(m.addr, uint64(len(m.data)))...)
 		}
 		s := b.data(p)
 		b.dir = append(b.dir, [3]uint32{streamMemory64List, uint32(len(p)), s})

@@ -15,9 +15,9 @@
 // The input is treated as hostile. Every count, size and offset read from the
 // file is checked against the file size with overflow-safe arithmetic before
 // use, nothing is allocated from a count read from the file, and counts are
-// capped (4096 streams, 1<<16 threads, 1<<14 modules, 1<<20 memory ranges and
-// memory info entries, 1<<16 LinuxMaps lines, 1<<12 heaps, 1024-character
-// strings, 64 warnings). A bad header or directory is a [*FormatError]; any
+// capped (4096 streams, 1<<16 threads and thread names, 1<<14 modules, 1<<20
+// memory ranges and memory info entries, 16 MiB and 1<<16 lines of LinuxMaps
+// text, 1<<12 heaps, 1024-character strings, 64 warnings). A bad header or directory is a [*FormatError]; any
 // other damage (truncation, ranges or streams past the end of the file, bad
 // counts, duplicate streams) is clipped or skipped and reported in
 // [File.Warnings] and [File.Missing], so that what is present can still be
@@ -35,6 +35,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"runtime/debug"
 	"slices"
 
@@ -55,7 +56,9 @@ func (e *FormatError) Error() string {
 	return fmt.Sprintf("minidump: %s (at offset %#x)", e.Msg, e.Off)
 }
 
-// A File is a parsed minidump.
+// A File is a parsed minidump. Its fields are filled by [NewFile] and not
+// changed afterwards, so a File may be read, and [File.Memory] called, from
+// several goroutines at once; Close must wait until they are done.
 type File struct {
 	Arch        string   // "x86", "amd64", "arm", "arm64", ..., "unknown" (from SystemInfo)
 	OS          string   // "windows 10.0.19042", "linux", "macos", ..., "unknown"
@@ -67,6 +70,9 @@ type File struct {
 	Regions     []Region // captured memory, sorted by Addr then Off
 	Missing     []Gap    // memory the dump describes but the file does not hold
 	Warnings    []string // non-fatal problems, at most maxWarnings (+1 saying how many more)
+	// MissingStreamBytes counts the bytes of streams that the directory places
+	// past the end of the file: a truncated or forged dump (saturating).
+	MissingStreamBytes int64
 
 	r      io.ReaderAt
 	size   int64
@@ -164,6 +170,19 @@ func (f *File) Close() error {
 	return c.Close()
 }
 
+// MissingBytes returns the total size of [File.Missing], saturating at
+// math.MaxInt64: hostile descriptors can claim sizes whose sum overflows.
+func (f *File) MissingBytes() int64 {
+	var n int64
+	for _, g := range f.Missing {
+		if g.Size > math.MaxInt64-n {
+			return math.MaxInt64
+		}
+		n += g.Size
+	}
+	return n
+}
+
 // Size returns the size of the file in bytes.
 func (f *File) Size() int64 { return f.size }
 
@@ -186,7 +205,7 @@ func (f *File) StreamAt(off int64) (Stream, bool) {
 }
 
 // RegionAt returns the region holding virtual address va, if any. When
-// regions overlap, the one with the lowest address wins.
+// regions overlap, the one starting closest below va wins.
 func (f *File) RegionAt(va uint64) (Region, bool) {
 	i, _ := slices.BinarySearchFunc(f.Regions, va, func(g Region, va uint64) int {
 		if g.Addr > va {

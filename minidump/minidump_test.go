@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -259,6 +260,18 @@ func TestMemoryLists(t *testing.T) {
 	}
 }
 
+func TestMissingBytesSaturates(t *testing.T) {
+	b := newDump()
+	p := le(uint64(3), uint64(0xfffffff0))
+	for i := range 3 {
+		p = le(p, uint64(i)<<20, uint64(1)<<62)
+	}
+	f := mustParse(t, b.stream(streamMemory64List, p).bytes())
+	if len(f.Missing) != 3 || f.MissingBytes() != math.MaxInt64 {
+		t.Errorf("Missing = %+v, MissingBytes = %d, want 3 gaps and MaxInt64", f.Missing, f.MissingBytes())
+	}
+}
+
 func TestHostileCounts(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -489,6 +502,20 @@ func TestThreadNames(t *testing.T) {
 	f := mustParse(t, b.stream(streamThreadNames, le(2, uint32(5), uint64(name), uint32(99), uint64(name))).bytes())
 	if len(f.Threads) != 1 || f.Threads[0].Name != "worker" {
 		t.Errorf("Threads = %+v, want one named worker", f.Threads)
+	}
+}
+
+func TestThreadExList(t *testing.T) {
+	b := newDump()
+	stack := b.data(fill(0x20, 's'))
+	name := b.mdstring("ex")
+	rec := le(uint32(8), 0, 0, 0, uint64(0), uint64(0x9000), 0x20, stack, 0, 0, make([]byte, 16))
+	f := mustParse(t, b.stream(streamThreadExList, le(1, rec)).
+		stream(streamThreadNames, le(1, uint32(8), uint64(name))).bytes())
+	wantThreads := []Thread{{ID: 8, StackAddr: 0x9000, StackSize: 0x20, Name: "ex"}}
+	wantRegions := []Region{{Addr: 0x9000, Off: int64(stack), Size: 0x20, Kind: "stack", Thread: 8}}
+	if !slices.Equal(f.Threads, wantThreads) || !slices.Equal(f.Regions, wantRegions) {
+		t.Errorf("Threads, Regions = %+v, %+v, want %+v, %+v", f.Threads, f.Regions, wantThreads, wantRegions)
 	}
 }
 

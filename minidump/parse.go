@@ -98,6 +98,10 @@ func (f *File) parse() error {
 	if err := p.parseDirectory(); err != nil {
 		return err
 	}
+	threadEx := streamThreadExList // used only when there is no ThreadList
+	if _, ok := p.first[streamThreadList]; ok {
+		threadEx = 0
+	}
 	steps := []struct {
 		typ uint32
 		fn  func(Stream) error
@@ -105,18 +109,12 @@ func (f *File) parse() error {
 		{streamSystemInfo, p.systemInfo},
 		{streamModuleList, p.moduleList},
 		{streamThreadList, func(s Stream) error { return p.threadList(s, 48) }},
+		{uint32(threadEx), func(s Stream) error { return p.threadList(s, 64) }},
 		{streamThreadNames, p.threadNames},
 	}
 	for _, st := range steps {
-		if s, ok := p.first[st.typ]; ok {
+		if s, ok := p.first[st.typ]; ok && st.typ != 0 {
 			if err := p.try(s, st.fn(s)); err != nil {
-				return err
-			}
-		}
-	}
-	if _, ok := p.first[streamThreadList]; !ok {
-		if s, ok := p.first[streamThreadExList]; ok {
-			if err := p.try(s, p.threadList(s, 64)); err != nil {
 				return err
 			}
 		}
@@ -216,6 +214,9 @@ func (p *parser) parseDirectory() error {
 		}
 		s := Stream{Type: typ, Name: streamName(typ), Off: int64(off)}
 		have := clip(off, size, p.size)
+		if have < size {
+			p.MissingStreamBytes = satAdd(p.MissingStreamBytes, int64(size-have))
+		}
 		if have == 0 {
 			p.warnf("stream %d (%s) at %#x past eof", i, s.Name, off)
 			continue
@@ -472,4 +473,12 @@ func (p *parser) memory64List(s Stream) error {
 		rva = next
 		return nil
 	})
+}
+
+// satAdd adds two non-negative sizes, saturating instead of overflowing.
+func satAdd(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
 }

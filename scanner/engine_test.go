@@ -49,7 +49,7 @@ func scanBoth(t *testing.T, p *Pool, b []byte, opt *Options) (mapped, streamed [
 		t.Fatalf("Scan: %v", err)
 	}
 	// A reader that returns one byte at a time exercises short reads.
-	res, err := p.ScanStream(context.Background(), iotest.HalfReader(bytes.NewReader(b)), 0, opt)
+	res, err := p.ScanStream(context.Background(), iotest.HalfReader(bytes.NewReader(b)), 0, nil, opt)
 	if err != nil {
 		t.Fatalf("ScanStream: %v", err)
 	}
@@ -138,7 +138,7 @@ func TestScanReadError(t *testing.T) {
 	if err == nil {
 		t.Fatal("Scan of a short reader returned no error")
 	}
-	_, err = p.ScanStream(context.Background(), iotest.TimeoutReader(bytes.NewReader(b)), 0, &Options{Detectors: []detectors.Detector{needle{8}}, Window: 1 << 20})
+	_, err = p.ScanStream(context.Background(), iotest.TimeoutReader(bytes.NewReader(b)), 0, nil, &Options{Detectors: []detectors.Detector{needle{8}}, Window: 1 << 20})
 	if err == nil {
 		t.Fatal("ScanStream of a failing reader returned no error")
 	}

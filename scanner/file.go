@@ -20,6 +20,8 @@ type FileOptions struct {
 	Annotate func(*Finding)
 	// Limits bound the decompression of compressed files and archives.
 	Limits container.Limits
+	// Hunt, when set, hunts the private halves of known public keys.
+	Hunt *HuntConfig
 }
 
 // ScanFile scans one file on disk, whatever it holds: a minidump, an ELF core,
@@ -51,14 +53,21 @@ func (p *Pool) ScanFile(ctx context.Context, name string, opt *FileOptions) []Fi
 func (p *Pool) ScanAt(ctx context.Context, name string, m io.ReaderAt, size int64, opt *FileOptions) []FileReport {
 	fr := FileReport{Path: name, Format: "raw", Errors: []string{}, Findings: []Finding{}}
 	if packed(m, size) != "" {
-		return p.scanPacked(ctx, name, func(fn func(container.Member) error, onErr func(string, error)) error {
+		walk := func(fn func(container.Member) error, onErr func(string, error)) error {
 			return container.WalkFile(ctx, name, m, size, opt.Limits, fn, onErr)
-		}, opt)
+		}
+		return p.scanPacked(ctx, name, walk, walk, opt)
 	}
 	fr.Size = size
 	l := LayoutOf(m, size)
 	fr.describe(l)
-	fs, err := p.Scan(ctx, m, size, l, &opt.Options)
+	o, h := firstPass(opt)
+	fs, err := p.Scan(ctx, m, size, l, &o)
+	if err == nil && opt.Hunt != nil {
+		var warn []string
+		fs, warn, err = p.huntFile(ctx, m, size, l, opt, h, fs)
+		fr.Warnings = append(fr.Warnings, warn...)
+	}
 	fr.finish(fs, err, size, opt)
 	return []FileReport{fr}
 }
@@ -81,6 +90,7 @@ func (fr *FileReport) finish(fs []Finding, err error, scanned int64, opt *FileOp
 	if fs == nil {
 		fs = []Finding{}
 	}
+	markProtected(fs, opt.Hunt)
 	for i := range fs {
 		fs[i].Member = fr.Member
 		if opt.Annotate != nil {
@@ -150,7 +160,7 @@ func (p prefixReader) ReadAt(b []byte, off int64) (int, error) {
 func (p *Pool) ScanReader(ctx context.Context, name string, r io.Reader, opt *FileOptions) []FileReport {
 	return p.scanPacked(ctx, name, func(fn func(container.Member) error, onErr func(string, error)) error {
 		return container.Walk(ctx, name, r, opt.Limits, fn, onErr)
-	}, opt)
+	}, nil, opt)
 }
 
 // streamLayout parses the kept prefix of a scanned stream.

@@ -116,6 +116,11 @@ func newFinding(l *Layout, d detectors.Detector, h detectors.Hit, base int64) Fi
 	return f
 }
 
+// huntReach is how far apart two raw-hunt findings of one key may be for
+// them to be one occurrence split by a window edge, as the hunt itself groups
+// the components it finds near each other.
+const huntReach = 64 << 10
+
 // sortFindings orders findings by offset, then detector, and merges the hits of
 // one raw-hunt key that adjacent windows reported separately.
 func sortFindings(fs []Finding) []Finding {
@@ -130,7 +135,7 @@ func sortFindings(fs []Finding) []Finding {
 		if len(f.Components) > 0 && len(out) > 0 {
 			prev := &out[len(out)-1]
 			if len(prev.Components) > 0 && prev.Fingerprint() == f.Fingerprint() && prev.Detector == f.Detector &&
-				f.Offset-(prev.Offset+prev.Length) < 1<<20 {
+				f.Offset-lastEnd(prev) < huntReach {
 				mergeComponents(prev, f)
 				continue
 			}
@@ -138,6 +143,15 @@ func sortFindings(fs []Finding) []Finding {
 		out = append(out, f)
 	}
 	return out
+}
+
+// lastEnd is where the last component of a finding ends.
+func lastEnd(f *Finding) int64 {
+	end := f.Offset + f.Length
+	for _, c := range f.Components {
+		end = max(end, c.Offset+c.Length)
+	}
+	return end
 }
 
 func mergeComponents(dst *Finding, f Finding) {

@@ -3,6 +3,7 @@ package scanner
 import (
 	"errors"
 	"io"
+	"math"
 	"sort"
 
 	"dumpguard/elfcore"
@@ -29,9 +30,9 @@ func minidumpLayout(r io.ReaderAt, size int64) (*Layout, error) {
 		l.Regions = append(l.Regions, Region{Off: g.Off, Size: g.Size, Addr: g.Addr, HasAddr: true,
 			Kind: g.Kind, Module: g.Module, Thread: g.Thread, Protect: g.Protect})
 	}
-	for _, g := range f.Missing {
-		l.Missing += g.Size
-	}
+	// Memory ranges and streams the directory places past the end of the file:
+	// the dump is truncated (or forged), and the scan incomplete.
+	l.Missing = satAdd(f.MissingBytes(), f.MissingStreamBytes)
 	l.Seams = seams(l.Regions)
 	l.PartAt = func(off int64) (string, bool) {
 		if s, ok := f.StreamAt(off); ok {
@@ -57,7 +58,7 @@ func elfcoreLayout(r io.ReaderAt, size int64) (*Layout, error) {
 	}
 	for _, g := range f.Missing {
 		if g.Why != "not dumped" { // a filtered mapping is not a truncated core
-			l.Missing += g.Size
+			l.Missing = satAdd(l.Missing, g.Size)
 		}
 	}
 	l.Seams = seams(l.Regions)
@@ -77,4 +78,12 @@ func seams(rs []Region) [][2]Region {
 		}
 	}
 	return out
+}
+
+// satAdd adds two non-negative sizes, saturating instead of overflowing.
+func satAdd(a, b int64) int64 {
+	if b < 0 || a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
 }

@@ -3,6 +3,7 @@ package scanner
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 
@@ -42,26 +43,40 @@ func kinds(ks []container.Kind) []string {
 // walkFunc runs a container walk with the given callbacks.
 type walkFunc func(fn func(container.Member) error, onErr func(string, error)) error
 
+// memberScan is what the first pass learnt of one member, for the hunt's pass.
+type memberScan struct {
+	path   string
+	report int // index in the reports
+	layout *Layout
+	h      *harvester
+}
+
 // scanPacked scans every member a walk yields, one after the other; each
 // member's windows are spread over the pool. A member that cannot be read to
 // its end is reported with an error and the walk goes on with the next one.
-func (p *Pool) scanPacked(ctx context.Context, name string, walk walkFunc, opt *FileOptions) []FileReport {
+//
+// The hunt needs a second pass over a member (it hunts the public keys the
+// first pass found, in the regions the first pass laid out): rewalk, when not
+// nil, walks the input again. A stream that cannot be read twice (stdin) is
+// hunted in its one pass, for the protected keys only.
+func (p *Pool) scanPacked(ctx context.Context, name string, walk, rewalk walkFunc, opt *FileOptions) []FileReport {
 	var reports []FileReport
+	var members []memberScan
+	oneHuntPass := opt.Hunt != nil && rewalk == nil
 	fn := func(m container.Member) error {
 		fr := FileReport{Path: name, Member: memberName(name, m.Path), Layers: kinds(m.Layers), Errors: []string{}, Format: "raw"}
-		o := opt.Options
-		if o.Progress != nil && m.Count != nil {
-			// Progress counts bytes of the input on disk, as its total does.
-			last := m.Count.In()
-			report := opt.Progress
-			o.Progress = func(int64) {
-				if in := m.Count.In(); in > last {
-					report(in - last)
-					last = in
-				}
+		o, h := firstPass(opt)
+		if oneHuntPass {
+			h, o.Visit = nil, nil
+			if ho := opt.Hunt.huntOptions(nil, opt.Window); ho != nil {
+				o.Hunt, o.Deep = ho.Hunt, ho.Deep
+			}
+			if opt.Hunt.Harvest {
+				fr.Warnings = append(fr.Warnings, "hunt: a stream read once is hunted for the --pubkeys keys only, not for the public keys inside it")
 			}
 		}
-		res, err := p.ScanStream(ctx, m.R, KeepPrefix, &o)
+		o.Progress = compressedProgress(opt.Progress, m.Count)
+		res, err := p.ScanStream(ctx, m.R, KeepPrefix, nil, &o)
 		fr.Size = res.Size
 		l := streamLayout(res)
 		fr.describe(l)
@@ -71,6 +86,7 @@ func (p *Pool) scanPacked(ctx context.Context, name string, walk walkFunc, opt *
 			fr.ScannedBytes = res.Size
 		}
 		reports = append(reports, fr)
+		members = append(members, memberScan{path: m.Path, report: len(reports) - 1, layout: l, h: h})
 		return ctx.Err()
 	}
 	onErr := func(path string, err error) {
@@ -85,17 +101,79 @@ func (p *Pool) scanPacked(ctx context.Context, name string, walk walkFunc, opt *
 		}
 		reports = append(reports, FileReport{Path: name, Member: memberName(name, path), Format: "raw", Errors: []string{msg}, Findings: []Finding{}})
 	}
-	if err := walk(fn, onErr); err != nil {
+	fail := func(err error) {
 		if errors.Is(err, context.Canceled) {
 			err = errors.New("scan interrupted")
 		}
 		reports = append(reports, FileReport{Path: name, Format: "raw", Errors: []string{err.Error()}, Findings: []Finding{}})
+	}
+	if err := walk(fn, onErr); err != nil {
+		fail(err)
+	} else if opt.Hunt != nil && rewalk != nil {
+		if err := p.huntPacked(ctx, rewalk, members, reports, opt); err != nil {
+			fail(err)
+		}
 	}
 	if len(reports) == 0 {
 		// An archive with no member to scan is not an error: it holds no dump.
 		reports = append(reports, FileReport{Path: name, Format: "raw", Errors: []string{}, Findings: []Finding{}})
 	}
 	return reports
+}
+
+// huntPacked walks the input a second time and hunts each member, in the
+// layout and for the public keys its first pass found.
+func (p *Pool) huntPacked(ctx context.Context, rewalk walkFunc, members []memberScan, reports []FileReport, opt *FileOptions) error {
+	need := false
+	for _, ms := range members {
+		need = need || len(reports[ms.report].Errors) == 0 && len(opt.Hunt.huntKeys(ms.h)) > 0
+	}
+	if !need {
+		return nil
+	}
+	k := 0
+	fn := func(m container.Member) error {
+		if k >= len(members) || members[k].path != m.Path {
+			return fmt.Errorf("%s: the archive changed between two reads", m.Path)
+		}
+		ms := members[k]
+		k++
+		fr := &reports[ms.report]
+		ho := opt.Hunt.huntOptions(ms.h, opt.Window)
+		if ho == nil || len(fr.Errors) > 0 {
+			return nil
+		}
+		res, err := p.ScanStream(ctx, m.R, 0, ms.layout, ho)
+		if err != nil {
+			fr.Errors = append(fr.Errors, "hunt: "+err.Error())
+			return ctx.Err()
+		}
+		markProtected(res.Findings, opt.Hunt)
+		for i := range res.Findings {
+			res.Findings[i].Member = fr.Member
+			if opt.Annotate != nil {
+				opt.Annotate(&res.Findings[i])
+			}
+		}
+		fr.Findings = mergeHunt(fr.Findings, res.Findings)
+		return ctx.Err()
+	}
+	return rewalk(fn, func(string, error) {}) // the first pass reported these
+}
+
+// compressedProgress reports progress in bytes of the input on disk, as the
+// progress total counts them, rather than in decompressed bytes.
+func compressedProgress(report func(int64), c *container.Counter) func(int64) {
+	if report == nil || c == nil {
+		return report
+	}
+	last := c.In()
+	return func(int64) {
+		if in := c.In(); in > last {
+			report(in - last)
+			last = in
+		}
+	}
 }
 
 // errorsSame reports whether a scan error and a walk error describe the same

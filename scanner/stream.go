@@ -22,8 +22,14 @@ type StreamResult struct {
 // Findings are placed with a raw layout (no addresses): the caller may parse the
 // kept prefix once the stream has ended, and call [Relocate] with the layout it
 // finds. A read error ends the scan and is returned with what was found before it.
-func (p *Pool) ScanStream(ctx context.Context, r io.Reader, keepPrefix int, opt *Options) (StreamResult, error) {
-	l := &Layout{Format: "raw", Regions: []Region{{Off: 0, Size: 1<<63 - 1, Kind: KindRaw}}}
+//
+// l, when not nil, is the stream's layout already known (from an earlier pass
+// over the same bytes): it restricts the hunt to writable memory.
+func (p *Pool) ScanStream(ctx context.Context, r io.Reader, keepPrefix int, l *Layout, opt *Options) (StreamResult, error) {
+	if l == nil {
+		l = &Layout{Format: "raw", Regions: []Region{{Off: 0, Size: 1<<63 - 1, Kind: KindRaw}}}
+	}
+	l.normalize()
 	f := &fileScan{opt: opt, layout: l}
 	f.ctx, f.cancel = context.WithCancelCause(ctx)
 	defer f.cancel(nil)

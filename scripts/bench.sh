@@ -35,7 +35,7 @@ best() {
 	echo "$b"
 }
 peak() { # peak resident set of one run, in MiB
-	/usr/bin/time -v "$@" 2>&1 >/dev/null | awk '/Maximum resident/ {printf "%.0f", $6/1024}'
+	{ /usr/bin/time -v "$@" 2>&1 >/dev/null || true; } | awk '/Maximum resident/ {printf "%.0f", $6/1024}'
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
 mbps() { awk -v s="$size" -v t="$1" 'BEGIN{printf "%.0f", s/t}'; }

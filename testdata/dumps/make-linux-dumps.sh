@@ -128,8 +128,11 @@ needles() {
 	local n
 	n=$(grep -vc -- '-----' "$k")
 	sed -n "$((n / 2 + 1))p" "$k" | tr -d '\n' >"$d/pem-middle-line"
-	openssl pkey -in "$k" -outform DER | head -c 48 >"$d/der-pkcs8-prefix"
-	if openssl pkey -in "$k" -traditional -outform DER >"$d/trad.der" 2>/dev/null && ! cmp -s "$d/trad.der" <(openssl pkey -in "$k" -outform DER); then
+	# `openssl pkey -outform DER` writes the traditional form (PKCS#1, SEC1);
+	# `openssl pkcs8 -topk8` writes PKCS#8. Ed25519 has only PKCS#8.
+	openssl pkcs8 -topk8 -nocrypt -in "$k" -outform DER | head -c 48 >"$d/der-pkcs8-prefix"
+	openssl pkey -in "$k" -outform DER >"$d/trad.der"
+	if ! cmp -s <(head -c 48 "$d/trad.der") "$d/der-pkcs8-prefix"; then
 		head -c 48 "$d/trad.der" >"$d/der-traditional-prefix"
 	fi
 	rm -f "$d/trad.der"
@@ -159,7 +162,7 @@ record() {
 	local raw zsz
 	raw=$(stat -c %s "$work/$name.core")
 	zsz=$(stat -c %s "$out/$name.core.zst")
-	dumpentries+=("{\"dump\": \"$name.core.zst\", \"process\": \"$2\", \"made_with\": \"gcore\", \"core_bytes\": $raw, \"expect\": \"$3\", \"note\": \"$4\", \"keys\": [$5], \"buffers\": {$6}}")
+	dumpentries+=("{\"dump\": \"$name.core.zst\", \"process\": \"$2\", \"made_with\": \"${madewith:-gcore}\", \"core_bytes\": $raw, \"expect\": \"$3\", \"note\": \"$4\", \"keys\": [$5], \"buffers\": {$6}}")
 	echo "made $name.core.zst ($raw bytes raw, $zsz compressed)"
 }
 
@@ -177,6 +180,31 @@ core pem-heap "$pid"
 record pem-heap hold-files findings "PEM text of both private keys in malloc'd brk-heap buffers; buffers gives their VAs" \
 	"{\"file\": \"pem-heap-rsa2048.pem\", \"form\": \"pem-text\", $(found "$work/pem-heap.core" pem-heap-rsa2048)}, {\"file\": \"pem-heap-p256.pem\", \"form\": \"pem-text\", $(found "$work/pem-heap.core" pem-heap-p256)}" \
 	"$(vas "$work/pem-heap.ready")"
+
+# ---- 1b. pem-heap-kernel: the same program, core written by the kernel ----
+# Only when core_pattern names a plain file in the process's directory (as
+# "core" or "core.%p"); pipe handlers and absolute paths are left alone.
+pattern=$(cat /proc/sys/kernel/core_pattern)
+case $pattern in
+"|"* | */* | "")
+	echo "skipping pem-heap-kernel: core_pattern is '$pattern'"
+	;;
+*)
+	mkdir -p "$work/kcore"
+	(cd "$work/kcore" && ulimit -c unlimited && exec "$work/hold-files" "$work/kcore/ready" "$keys/pem-heap-rsa2048.pem" "$keys/pem-heap-p256.pem") &
+	pid=$!; pids+=("$pid")
+	waitready "$work/kcore/ready"
+	echo 0x33 >"/proc/$pid/coredump_filter"
+	kill -ABRT "$pid"
+	wait "$pid" 2>/dev/null || true
+	kc=$(find "$work/kcore" -maxdepth 1 -name 'core*' -newer "$work/kcore/ready" | head -1)
+	[ -n "$kc" ] || die "pem-heap-kernel: the kernel wrote no core (core_pattern '$pattern')"
+	mv "$kc" "$work/pem-heap-kernel.core"
+	madewith=kernel record pem-heap-kernel hold-files findings "as pem-heap, but the core was written by the kernel (SIGABRT, ulimit -c unlimited, coredump_filter 0x33)" \
+		"{\"file\": \"pem-heap-rsa2048.pem\", \"form\": \"pem-text\", $(found "$work/pem-heap-kernel.core" pem-heap-rsa2048)}, {\"file\": \"pem-heap-p256.pem\", \"form\": \"pem-text\", $(found "$work/pem-heap-kernel.core" pem-heap-p256)}" \
+		"$(vas "$work/kcore/ready")"
+	;;
+esac
 
 # ---- 2. openssl s_server ------------------------------------------------------
 mkfifo "$work/stdin"

@@ -21,7 +21,13 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 	"unsafe"
+)
+
+const (
+	madvDoDump   = 17
+	madvDontDump = 16
 )
 
 func main() {
@@ -38,12 +44,16 @@ func main() {
 	k, err = load(os.Args[3], func(der []byte) (any, error) { return x509.ParseECPrivateKey(der) })
 	check(err)
 	ek := k.(*ecdsa.PrivateKey)
-	runtime.GC()
-	check(dontDumpUntouched())
-	ready := fmt.Sprintf("rsa_private_key %p\nrsa_d_words %p\necdsa_private_key %p\nready\n", rk, &rk.D.Bits()[0], ek)
-	check(os.WriteFile(os.Args[1], []byte(ready), 0o644))
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	runtime.GC()
+	// Threads may start or touch new stack pages after the first pass; the
+	// second pass takes back every page that became resident meanwhile.
+	check(advise(false, madvDontDump))
+	time.Sleep(200 * time.Millisecond)
+	check(advise(true, madvDoDump))
+	ready := fmt.Sprintf("rsa_private_key %p\nrsa_d_words %p\necdsa_private_key %p\nready\n", rk, &rk.D.Bits()[0], ek)
+	check(os.WriteFile(os.Args[1], []byte(ready), 0o644))
 	<-sig
 	runtime.KeepAlive(rk)
 	runtime.KeepAlive(ek)
@@ -72,15 +82,14 @@ func check(err error) {
 	}
 }
 
-// dontDumpUntouched marks the non-resident pages of every anonymous mapping
-// MADV_DONTDUMP, so gcore skips them.
-func dontDumpUntouched() error {
+// advise applies madvise advice to every run of pages of the anonymous
+// mappings whose residency (mincore) equals resident.
+func advise(resident bool, advice uintptr) error {
 	maps, err := os.ReadFile("/proc/self/maps")
 	if err != nil {
 		return err
 	}
 	const page = 4096
-	const madvDontDump = 16
 	for _, line := range strings.Split(string(maps), "\n") {
 		f := strings.Fields(line)
 		if len(f) != 5 || f[4] != "0" { // anonymous: inode 0 and no name
@@ -92,7 +101,7 @@ func dontDumpUntouched() error {
 		}
 		start, err1 := strconv.ParseUint(lo, 16, 64)
 		end, err2 := strconv.ParseUint(hi, 16, 64)
-		if err1 != nil || err2 != nil {
+		if err1 != nil || err2 != nil || end <= start {
 			continue
 		}
 		vec := make([]byte, (end-start)/page)
@@ -100,16 +109,16 @@ func dontDumpUntouched() error {
 			return fmt.Errorf("mincore %s: %v", f[0], e)
 		}
 		for i := 0; i < len(vec); {
-			if vec[i]&1 != 0 {
+			if (vec[i]&1 != 0) != resident {
 				i++
 				continue
 			}
 			j := i
-			for j < len(vec) && vec[j]&1 == 0 {
+			for j < len(vec) && (vec[j]&1 != 0) == resident {
 				j++
 			}
 			a := uintptr(start) + uintptr(i)*page
-			if _, _, e := syscall.Syscall(syscall.SYS_MADVISE, a, uintptr(j-i)*page, madvDontDump); e != 0 {
+			if _, _, e := syscall.Syscall(syscall.SYS_MADVISE, a, uintptr(j-i)*page, advice); e != 0 {
 				return fmt.Errorf("madvise %#x: %v", a, e)
 			}
 			i = j

@@ -1,0 +1,752 @@
+package detectors
+
+import (
+	"bytes"
+	"crypto/ecdh"
+	"crypto/ed25519"
+	"encoding/binary"
+	"math/big"
+	"math/bits"
+	"slices"
+	"sync"
+
+	"github.com/decred/dcrd/dcrec/secp256k1/v4"
+)
+
+// This file hunts for private keys kept as bare numbers: the BIGNUM limbs of
+// OpenSSL, the big.Int words of Go, a scalar in a byte array. Such numbers have
+// no marker, so the hunt needs the public half: for every known RSA modulus it
+// looks for a prime factor, for every known EC or Ed25519 public key for the
+// scalar or seed that yields it.
+//
+// What the default mode tries (8-aligned offsets from the buffer start):
+//   - every offset within huntNear (RSA) or huntNearEC (EC, Ed25519) bytes of an
+//     anchor: the public material of a known key sitting in memory (the modulus
+//     or the X coordinate as big-endian bytes or little-endian limbs, the
+//     Ed25519 public key). A process that holds a private key in numbers holds
+//     its public half beside it, allocated in the same breath.
+//   - every offset just after a glibc malloc chunk header whose size fits the
+//     number (a 32-byte limb array sits behind a size word of 0x31).
+//
+// It does not try numbers far from any copy of their public half without an
+// allocator header (Go's allocator has none), nor unaligned numbers. Deep mode
+// tries every byte offset for RSA factors and every 8-aligned window that
+// passes the entropy filter for EC scalars and Ed25519 seeds.
+
+// HuntOptions tunes the raw hunt.
+type HuntOptions struct {
+	// Deep tries every byte offset for RSA factors and every 8-aligned window
+	// for EC scalars and Ed25519 seeds, not only the likely ones.
+	Deep bool
+
+	// all8 tries every 8-aligned offset for RSA (for measurements).
+	all8 bool
+}
+
+// Reach of the hunt around an anchor or a found component.
+const (
+	huntNear   = 64 << 10 // RSA: factors, d and CRT values around the modulus or a factor
+	huntNearEC = 4 << 10  // EC: scalars around the public point (each try costs a scalar multiplication)
+	maxParts   = 16
+)
+
+type hunt struct {
+	opt     HuntOptions
+	keys    []PublicKey
+	rsa     []*rsaGroup // by factor size
+	ec      []*ecGroup  // by curve
+	anchors anchorIndex
+	chunks  []chunkKind // glibc chunk sizes worth a look, sorted
+	maxLen  int
+}
+
+// An rsaGroup holds the moduli whose factors have the same byte length.
+type rsaGroup struct {
+	size    int  // bytes of a factor
+	topBit  uint // the factor's top byte has this bit as its highest set bit
+	loose   bool // an odd-sized modulus: the factor may be a bit shorter
+	targets []rsaTarget
+}
+
+type rsaTarget struct {
+	key int // index in hunt.keys
+	n   *big.Int
+}
+
+// An ecGroup holds the public keys on one curve; curve is nil for Ed25519.
+type ecGroup struct {
+	curve   *curve
+	name    string
+	size    int      // bytes of a scalar or seed
+	targets [][]byte // X coordinate (EC) or public key (Ed25519), one per key
+	keys    []int
+}
+
+// NewHunt returns the raw-hunt detector for keys. Keys it cannot use (no
+// modulus, no point, an unknown curve) are ignored.
+func NewHunt(keys []PublicKey, opt HuntOptions) Detector {
+	h := &hunt{opt: opt, keys: keys}
+	for i, k := range keys {
+		switch {
+		case (k.Type == "rsa" || k.Type == "rsa-pss") && k.N != nil && k.N.BitLen() >= 256 && k.N.BitLen() <= maxRSABits:
+			half := (k.N.BitLen() + 1) / 2
+			size := (half + 7) / 8
+			g := h.rsaGroupFor(size, uint((half-1)%8), k.N.BitLen()%2 == 1)
+			g.targets = append(g.targets, rsaTarget{i, k.N})
+			h.anchors.add(i, k.N.Bytes(), huntNear)
+			h.anchors.add(i, reversed(k.N.Bytes()), huntNear)
+			h.addChunk(size, true)
+		case k.Type == "ec" && curveByName(k.Curve) != nil && len(k.Point) == 1+2*curveByName(k.Curve).Size:
+			c := curveByName(k.Curve)
+			x := k.Point[1 : 1+c.Size]
+			g := h.ecGroupFor(c, c.Name, c.Size)
+			g.targets, g.keys = append(g.targets, x), append(g.keys, i)
+			h.anchors.add(i, x, huntNearEC)
+			h.anchors.add(i, reversed(x), huntNearEC)
+			h.addChunk(c.Size, false)
+			h.addChunk((c.Size+7)&^7, false)
+		case k.Type == "ed25519" && len(k.Point) == 32:
+			g := h.ecGroupFor(nil, "Ed25519", 32)
+			g.targets, g.keys = append(g.targets, k.Point), append(g.keys, i)
+			h.anchors.add(i, k.Point, huntNearEC)
+			h.addChunk(32, false)
+		}
+	}
+	h.anchors.build()
+	slices.SortFunc(h.chunks, func(a, b chunkKind) int { return a.size - b.size })
+	h.maxLen = huntNear
+	for _, g := range h.rsa {
+		h.maxLen = max(h.maxLen, huntNear+4*g.size)
+	}
+	return h
+}
+
+// A chunkKind is a glibc chunk size whose data may be a wanted number.
+type chunkKind struct {
+	size    int
+	rsa, ec bool
+}
+
+func (h *hunt) addChunk(n int, rsa bool) {
+	c := chunkSize(n)
+	for i := range h.chunks {
+		if h.chunks[i].size == c {
+			h.chunks[i].rsa = h.chunks[i].rsa || rsa
+			h.chunks[i].ec = h.chunks[i].ec || !rsa
+			return
+		}
+	}
+	h.chunks = append(h.chunks, chunkKind{c, rsa, !rsa})
+}
+
+func (h *hunt) rsaGroupFor(size int, topBit uint, loose bool) *rsaGroup {
+	for _, g := range h.rsa {
+		if g.size == size {
+			g.loose = g.loose || loose || g.topBit != topBit
+			return g
+		}
+	}
+	g := &rsaGroup{size: size, topBit: topBit, loose: loose}
+	h.rsa = append(h.rsa, g)
+	return g
+}
+
+func (h *hunt) ecGroupFor(c *curve, name string, size int) *ecGroup {
+	for _, g := range h.ec {
+		if g.name == name {
+			return g
+		}
+	}
+	g := &ecGroup{curve: c, name: name, size: size}
+	h.ec = append(h.ec, g)
+	return g
+}
+
+func (h *hunt) Name() string { return "raw-hunt" }
+
+// MaxLen covers the neighbourhood searched around a factor for its cofactor,
+// d and the CRT values.
+func (h *hunt) MaxLen() int { return h.maxLen }
+
+// huntScratch is the per-call working memory, pooled so a miss allocates nothing.
+type huntScratch struct {
+	ranges  []span2 // RSA candidate ranges
+	rangesE []span2 // EC candidate ranges
+	limbs   []big.Word
+	c, q, r big.Int
+	rev     []byte
+	found   []foundKey
+	headers []int
+}
+
+type span2 struct{ lo, hi int }
+
+type foundKey struct{ key, hit int }
+
+var huntPool = sync.Pool{New: func() any { return new(huntScratch) }}
+
+func (h *hunt) Detect(dst []Hit, buf []byte) []Hit {
+	if len(h.rsa) == 0 && len(h.ec) == 0 {
+		return dst
+	}
+	s := huntPool.Get().(*huntScratch)
+	defer huntPool.Put(s)
+	s.ranges, s.rangesE, s.found = s.ranges[:0], s.rangesE[:0], s.found[:0]
+
+	// One pass over the aligned words: anchors and allocator headers.
+	h.scanWords(s, buf)
+	merge := func(r []span2) []span2 {
+		slices.SortFunc(r, func(a, b span2) int { return a.lo - b.lo })
+		out := r[:0]
+		for _, x := range r {
+			if n := len(out); n > 0 && x.lo <= out[n-1].hi {
+				out[n-1].hi = max(out[n-1].hi, x.hi)
+				continue
+			}
+			out = append(out, x)
+		}
+		return out
+	}
+	if h.opt.Deep || h.opt.all8 {
+		s.ranges = append(s.ranges[:0], span2{0, len(buf)})
+	}
+	if h.opt.Deep {
+		s.rangesE = append(s.rangesE[:0], span2{0, len(buf)})
+	}
+	s.ranges, s.rangesE = merge(s.ranges), merge(s.rangesE)
+
+	step := 8
+	if h.opt.Deep {
+		step = 1
+	}
+	for _, r := range s.ranges {
+		for i := (r.lo + step - 1) / step * step; i < r.hi; i += step {
+			dst = h.tryRSA(dst, s, buf, i)
+		}
+	}
+	for _, r := range s.rangesE {
+		for i := (r.lo + 7) &^ 7; i < r.hi; i += 8 {
+			dst = h.tryEC(dst, s, buf, i)
+		}
+	}
+	if !h.opt.Deep {
+		for _, v := range s.headers {
+			i := v >> 2
+			if v&1 != 0 && !h.opt.all8 && !inRanges(s.ranges, i) {
+				dst = h.tryRSA(dst, s, buf, i)
+			}
+			if v&2 != 0 && !inRanges(s.rangesE, i) {
+				dst = h.tryEC(dst, s, buf, i)
+			}
+		}
+	}
+	return dst
+}
+
+func inRanges(r []span2, i int) bool {
+	j, _ := slices.BinarySearchFunc(r, i, func(x span2, i int) int {
+		switch {
+		case x.hi <= i:
+			return -1
+		case x.lo > i:
+			return 1
+		}
+		return 0
+	})
+	return j < len(r) && r[j].lo <= i && i < r[j].hi
+}
+
+// scanWords reads buf once as 8-aligned little-endian words. Anchors (known
+// public material) add candidate ranges to s; the offsets just after a glibc
+// chunk header whose data size fits a wanted number go to s.headers, with
+// bit 0 set for an RSA size and bit 1 for an EC one (offset<<2 | bits).
+func (h *hunt) scanWords(s *huntScratch, buf []byte) {
+	s.headers = s.headers[:0]
+	lo, hi := 1, 0
+	if len(h.chunks) > 0 {
+		lo, hi = h.chunks[0].size, h.chunks[len(h.chunks)-1].size
+	}
+	a := &h.anchors
+	for i := 0; i+8 <= len(buf); i += 8 {
+		w := binary.LittleEndian.Uint64(buf[i:])
+		if hb := (w * hashMul) >> (64 - anchorBits); a.bitmap[hb/64]&(1<<(hb%64)) != 0 {
+			h.anchorAt(s, buf, i, w)
+		}
+		// A glibc chunk header: the size, with flag bits in the low three.
+		if c := int(w &^ 7); w>>32 == 0 && c >= lo && c <= hi && i+8 < len(buf) {
+			for _, k := range h.chunks {
+				if k.size == c {
+					v := (i + 8) << 2
+					if k.rsa {
+						v |= 1
+					}
+					if k.ec {
+						v |= 2
+					}
+					s.headers = append(s.headers, v)
+					break
+				}
+			}
+		}
+	}
+}
+
+// chunkSize is the glibc chunk size of a malloc(n): n plus the size word,
+// rounded up to 16.
+func chunkSize(n int) int { return max(32, (n+8+15)&^15) }
+
+// anchorAt checks the anchor entries for word w at aligned offset i and adds
+// the ranges around every needle that matches in full.
+func (h *hunt) anchorAt(s *huntScratch, buf []byte, i int, w uint64) {
+	a := &h.anchors
+	j, _ := slices.BinarySearchFunc(a.entries, w, func(e anchorEntry, w uint64) int {
+		switch {
+		case e.word < w:
+			return -1
+		case e.word > w:
+			return 1
+		}
+		return 0
+	})
+	for ; j < len(a.entries) && a.entries[j].word == w; j++ {
+		e := a.entries[j]
+		nd := a.needles[e.needle]
+		off := i - e.skip
+		if off < 0 || off+len(nd.b) > len(buf) || !bytes.Equal(buf[off:off+len(nd.b)], nd.b) {
+			continue
+		}
+		r := span2{max(0, off-nd.reach), min(len(buf), off+len(nd.b)+nd.reach)}
+		if nd.reach == huntNear {
+			s.ranges = append(s.ranges, r)
+		} else {
+			s.rangesE = append(s.rangesE, r)
+		}
+	}
+}
+
+// An anchorIndex finds known public material in a buffer with one pass over
+// its aligned words: every needle is entered under the aligned word it would
+// put in memory at each of the eight possible misalignments.
+type anchorIndex struct {
+	needles []anchorNeedle
+	entries []anchorEntry // sorted by word
+	bitmap  [1 << anchorBits / 64]uint64
+}
+
+type anchorNeedle struct {
+	b     []byte
+	key   int
+	reach int
+}
+
+type anchorEntry struct {
+	word   uint64
+	needle int
+	skip   int // bytes of the needle before the aligned word
+}
+
+const (
+	anchorBits = 16
+	hashMul    = 0x9e3779b97f4a7c15
+)
+
+func (a *anchorIndex) add(key int, b []byte, reach int) {
+	if len(b) < 16 {
+		return
+	}
+	a.needles = append(a.needles, anchorNeedle{b, key, reach})
+	for skip := range 8 {
+		w := binary.LittleEndian.Uint64(b[skip:])
+		a.entries = append(a.entries, anchorEntry{w, len(a.needles) - 1, skip})
+	}
+}
+
+func (a *anchorIndex) build() {
+	slices.SortFunc(a.entries, func(x, y anchorEntry) int {
+		switch {
+		case x.word < y.word:
+			return -1
+		case x.word > y.word:
+			return 1
+		}
+		return 0
+	})
+	for _, e := range a.entries {
+		hb := (e.word * hashMul) >> (64 - anchorBits)
+		a.bitmap[hb/64] |= 1 << (hb % 64)
+	}
+}
+
+// tryRSA tests the numbers at buf[i:] in both byte orders as factors of every
+// known modulus of each size.
+func (h *hunt) tryRSA(dst []Hit, s *huntScratch, buf []byte, i int) []Hit {
+	for _, g := range h.rsa {
+		if i+g.size > len(buf) {
+			continue
+		}
+		c := buf[i : i+g.size]
+		if c[g.size-1]&1 == 1 && g.topOK(c[0]) {
+			dst = h.tryFactor(dst, s, buf, g, i, false)
+		}
+		if c[0]&1 == 1 && g.topOK(c[g.size-1]) {
+			dst = h.tryFactor(dst, s, buf, g, i, true)
+		}
+	}
+	return dst
+}
+
+// topOK reports whether b can be the top byte of a factor of the group.
+func (g *rsaGroup) topOK(b byte) bool {
+	t := b >> g.topBit
+	if g.loose {
+		return t == 1 || (t == 0 && g.topBit > 0 && b>>(g.topBit-1) == 1) || (g.topBit == 0 && b == 0)
+	}
+	return t == 1
+}
+
+// tryFactor runs the filters on one candidate and divides the survivors into
+// every modulus of the group.
+func (h *hunt) tryFactor(dst []Hit, s *huntScratch, buf []byte, g *rsaGroup, i int, le bool) []Hit {
+	c := buf[i : i+g.size]
+	if !notRepetitive(c) {
+		return dst
+	}
+	limbs := loadLimbs(s.limbs[:0], c, le)
+	s.limbs = limbs
+	if !sieve(limbs) {
+		return dst
+	}
+	s.c.SetBits(limbs)
+	for _, t := range g.targets {
+		if s.q.QuoRem(t.n, &s.c, &s.r); s.r.Sign() != 0 || s.c.Cmp(bigOne) <= 0 || s.c.Cmp(t.n) >= 0 {
+			continue
+		}
+		dst = h.foundFactor(dst, s, buf, t.key, i, g.size, le)
+	}
+	return dst
+}
+
+// notRepetitive rejects numbers with a 64-bit group starting or ending in
+// three zero bytes: pointers, small integers, padding. A random number fails
+// with probability about len/2²¹.
+func notRepetitive(c []byte) bool {
+	for j := 0; j+8 <= len(c); j += 8 {
+		w := binary.LittleEndian.Uint64(c[j:])
+		if w>>40 == 0 || w<<40 == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// loadLimbs returns the number c (big-endian, or little-endian with le) as
+// little-endian 64-bit words.
+func loadLimbs(dst []big.Word, c []byte, le bool) []big.Word {
+	n := (len(c) + 7) / 8
+	for k := range n {
+		var w uint64
+		if le {
+			lo := 8 * k
+			if lo+8 <= len(c) {
+				w = binary.LittleEndian.Uint64(c[lo:])
+			} else {
+				for j := len(c) - 1; j >= lo; j-- {
+					w = w<<8 | uint64(c[j])
+				}
+			}
+		} else {
+			hi := len(c) - 8*k
+			if hi-8 >= 0 {
+				w = binary.BigEndian.Uint64(c[hi-8:])
+			} else {
+				for j := 0; j < hi; j++ {
+					w = w<<8 | uint64(c[j])
+				}
+			}
+		}
+		dst = append(dst, big.Word(w))
+	}
+	for len(dst) > 0 && dst[len(dst)-1] == 0 {
+		dst = dst[:len(dst)-1]
+	}
+	return dst
+}
+
+// The small-prime sieve: a prime factor has no factor below 100. Residues come
+// from products of small primes below 2⁶⁰ and tables of 2^(64i) mod m, so one
+// candidate costs a multiply-add per limb and product, and no division until
+// the end.
+type sieveProduct struct {
+	m      uint64
+	pow    [maxSieveLimbs]uint64 // 2^(64i) mod m
+	primes []sievePrime
+}
+
+type sievePrime struct{ inv, lim uint64 } // x ≡ 0 mod p ⇔ x·inv ≤ lim (mod 2⁶⁴)
+
+const maxSieveLimbs = maxRSABits / 2 / 64
+
+var sieveProducts = func() []*sieveProduct {
+	var out []*sieveProduct
+	cur := &sieveProduct{m: 1}
+	for p := uint64(3); p < 100; p += 2 {
+		if !big.NewInt(int64(p)).ProbablyPrime(0) {
+			continue
+		}
+		if hi, lo := bits.Mul64(cur.m, p); hi != 0 || lo >= 1<<60 {
+			out = append(out, cur)
+			cur = &sieveProduct{m: 1}
+		}
+		cur.m *= p
+		inv := p // Newton: p·inv ≡ 1 mod 2⁶⁴
+		for range 6 {
+			inv *= 2 - p*inv
+		}
+		cur.primes = append(cur.primes, sievePrime{inv, ^uint64(0) / p})
+	}
+	out = append(out, cur)
+	for _, sp := range out {
+		sp.pow[0] = 1
+		for i := 1; i < len(sp.pow); i++ {
+			sp.pow[i] = pow64(sp.pow[i-1], sp.m)
+		}
+	}
+	return out
+}()
+
+// pow64 returns (x·2⁶⁴) mod m for x < m.
+func pow64(x, m uint64) uint64 {
+	_, r := bits.Div64(x, 0, m)
+	return r
+}
+
+// sieve reports whether the number in limbs has no prime factor below 100.
+func sieve(limbs []big.Word) bool {
+	if len(limbs) > maxSieveLimbs {
+		return true
+	}
+	for _, sp := range sieveProducts {
+		var hi, lo uint64
+		for i, w := range limbs {
+			ph, pl := bits.Mul64(uint64(w), sp.pow[i])
+			var carry uint64
+			lo, carry = bits.Add64(lo, pl, 0)
+			hi += ph + carry
+			if i&31 == 31 { // keep the sum below 2¹²⁸
+				hi, lo = 0, bits.Rem64(hi, lo, sp.m)
+			}
+		}
+		r := bits.Rem64(hi, lo, sp.m)
+		for _, p := range sp.primes {
+			if r*p.inv <= p.lim {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// seen returns the index in dst of the hit already made for key in this
+// buffer, after adding the span to its parts; -1 when the key is new.
+func (s *huntScratch) seen(dst []Hit, key int, sp Span) int {
+	for _, f := range s.found {
+		if f.key != key {
+			continue
+		}
+		h := &dst[f.hit]
+		for _, p := range h.Parts {
+			if p.Off == sp.Off {
+				return f.hit
+			}
+		}
+		if len(h.Parts) < maxParts {
+			h.Parts = append(h.Parts, sp)
+			slices.SortFunc(h.Parts, func(a, b Span) int { return a.Off - b.Off })
+			h.Off, h.Len = h.Parts[0].Off, h.Parts[0].Len
+		}
+		return f.hit
+	}
+	return -1
+}
+
+// foundFactor reports the key whose modulus the number at buf[i:i+size]
+// divides, with its cofactor, private exponent and CRT values when they sit
+// within huntNear bytes.
+func (h *hunt) foundFactor(dst []Hit, s *huntScratch, buf []byte, key, i, size int, le bool) []Hit {
+	if s.seen(dst, key, Span{i, size, "p"}) >= 0 {
+		return dst
+	}
+	k := h.keys[key]
+	p := new(big.Int).Set(&s.c)
+	q := new(big.Int).Quo(k.N, p)
+	e := big.NewInt(int64(k.E))
+	one := bigOne
+	p1, q1 := new(big.Int).Sub(p, one), new(big.Int).Sub(q, one)
+	phi := new(big.Int).Mul(p1, q1)
+	lambda := new(big.Int).Quo(phi, new(big.Int).GCD(nil, nil, p1, q1))
+	type comp struct {
+		what string
+		v    *big.Int
+	}
+	comps := []comp{{"q", q}}
+	dProof := false
+	for _, m := range []*big.Int{lambda, phi} {
+		if d := new(big.Int).ModInverse(e, m); d != nil {
+			comps = append(comps, comp{"d", d}, comp{"dp", new(big.Int).Mod(d, p1)}, comp{"dq", new(big.Int).Mod(d, q1)})
+		}
+	}
+	if v := new(big.Int).ModInverse(q, p); v != nil {
+		comps = append(comps, comp{"qinv", v})
+	}
+	if v := new(big.Int).ModInverse(p, q); v != nil {
+		comps = append(comps, comp{"qinv", v})
+	}
+	enc := "raw-be"
+	if le {
+		enc = "raw-le"
+	}
+	parts := []Span{{i, size, "p"}}
+	lo, hi := max(0, i-huntNear), min(len(buf), i+size+huntNear)
+	for _, c := range comps {
+		be := c.v.Bytes()
+		if len(be) < 16 {
+			continue
+		}
+		for _, nd := range [][]byte{be, reversed(be)} {
+			if j := bytes.Index(buf[lo:hi], nd); j >= 0 && len(parts) < maxParts && !hasPart(parts, lo+j) {
+				parts = append(parts, Span{lo + j, len(nd), c.what})
+				dProof = dProof || c.what == "d"
+			}
+		}
+	}
+	slices.SortFunc(parts, func(a, b Span) int { return a.Off - b.Off })
+	proof := "n mod p = 0, 1<p<n"
+	if dProof {
+		proof += "; d = e⁻¹ mod λ(n) or φ(n) found beside it"
+	}
+	hit := Hit{
+		Off: parts[0].Off, Len: parts[0].Len, Encoding: enc, Status: Validated, Parts: parts,
+		Key: KeyInfo{Type: k.Type, Bits: k.N.BitLen(), SPKI: k.SPKI, Proof: proof},
+	}
+	s.found = append(s.found, foundKey{key, len(dst)})
+	return append(dst, hit)
+}
+
+func hasPart(parts []Span, off int) bool {
+	for _, p := range parts {
+		if p.Off == off {
+			return true
+		}
+	}
+	return false
+}
+
+// tryEC tests the windows at buf[i:] as EC scalars (both byte orders) and
+// Ed25519 seeds against every known public key of each curve.
+func (h *hunt) tryEC(dst []Hit, s *huntScratch, buf []byte, i int) []Hit {
+	lastSize, random := 0, false
+	for _, g := range h.ec {
+		if i+g.size > len(buf) {
+			continue
+		}
+		w := buf[i : i+g.size]
+		if g.size != lastSize {
+			lastSize, random = g.size, scalarLooksRandom(w)
+		}
+		if !random {
+			continue
+		}
+		if g.curve == nil {
+			pub := ed25519.NewKeyFromSeed(w)[32:]
+			dst = h.matchEC(dst, s, g, pub, i, "raw")
+			continue
+		}
+		if g.size != 66 || w[0] <= 1 {
+			dst = h.matchEC(dst, s, g, ecX(g.curve, w), i, "raw-be")
+		}
+		if g.size != 66 || w[65] <= 1 {
+			s.rev = append(s.rev[:0], w...)
+			slices.Reverse(s.rev)
+			dst = h.matchEC(dst, s, g, ecX(g.curve, s.rev), i, "raw-le")
+		}
+	}
+	return dst
+}
+
+func (h *hunt) matchEC(dst []Hit, s *huntScratch, g *ecGroup, x []byte, i int, enc string) []Hit {
+	if x == nil {
+		return dst
+	}
+	for j, t := range g.targets {
+		if !bytes.Equal(x, t) {
+			continue
+		}
+		key := g.keys[j]
+		what := "d"
+		if g.curve == nil {
+			what = "seed"
+		}
+		sp := Span{i, g.size, what}
+		if s.seen(dst, key, sp) >= 0 {
+			continue
+		}
+		k := h.keys[key]
+		info := KeyInfo{Type: k.Type, Bits: k.Bits, Curve: k.Curve, SPKI: k.SPKI, Proof: "d·G=Q, 0<d<n"}
+		if g.curve == nil {
+			info.Proof = "public key derived from the seed matches"
+		}
+		s.found = append(s.found, foundKey{key, len(dst)})
+		dst = append(dst, Hit{Off: i, Len: g.size, Encoding: enc, Status: Validated, Key: info, Parts: []Span{sp}})
+	}
+	return dst
+}
+
+// ecX returns the X coordinate of d·G, or nil when d is not a valid scalar.
+func ecX(c *curve, d []byte) []byte {
+	var pub []byte
+	switch c.Name {
+	case "P-256", "P-384", "P-521":
+		var ec ecdh.Curve
+		switch c.Name {
+		case "P-256":
+			ec = ecdh.P256()
+		case "P-384":
+			ec = ecdh.P384()
+		default:
+			ec = ecdh.P521()
+		}
+		k, err := ec.NewPrivateKey(d)
+		if err != nil {
+			return nil
+		}
+		pub = k.PublicKey().Bytes()
+	case "secp256k1":
+		var k secp256k1.ModNScalar
+		if len(d) != 32 || k.SetByteSlice(d) || k.IsZero() {
+			return nil
+		}
+		var p secp256k1.JacobianPoint
+		secp256k1.ScalarBaseMultNonConst(&k, &p)
+		p.ToAffine()
+		x := p.X.Bytes()
+		return x[:]
+	default:
+		return nil
+	}
+	return pub[1 : 1+c.Size]
+}
+
+// scalarLooksRandom is the entropy filter for scalar windows: no 64-bit group that
+// starts or ends in three zero bytes, and at least three quarters distinct
+// bytes (a random 32-byte string has 30 on average).
+func scalarLooksRandom(w []byte) bool {
+	if !notRepetitive(w[:len(w)&^7]) {
+		return false
+	}
+	var seen [4]uint64
+	for _, b := range w {
+		seen[b>>6] |= 1 << (b & 63)
+	}
+	n := bits.OnesCount64(seen[0]) + bits.OnesCount64(seen[1]) + bits.OnesCount64(seen[2]) + bits.OnesCount64(seen[3])
+	return 4*n >= 3*len(w)
+}

@@ -1,0 +1,90 @@
+package detectors
+
+import (
+	"math/big"
+	"math/rand/v2"
+	"testing"
+)
+
+// coreLike returns n bytes that look like a core dump's memory: 64 KiB blocks
+// of random bytes, zero pages and text, a third each, in a fixed random order.
+func coreLike(n int) []byte {
+	const block = 64 << 10
+	r := rand.New(rand.NewPCG(1, 2))
+	words := []string{"the ", "key ", "GET /index.html HTTP/1.1\r\n", "error: ", "0x7ffc1234 ", "libssl.so.3 ", "user=alice ", "\n", "{\"id\": 42, ", "Content-Length: 512\r\n"}
+	b := junk(7, n)
+	for off := 0; off < n; off += block {
+		blk := b[off:min(n, off+block)]
+		switch r.IntN(3) {
+		case 0: // random: keep
+		case 1:
+			clear(blk)
+		case 2:
+			for i := 0; i < len(blk); {
+				i += copy(blk[i:], words[r.IntN(len(words))])
+			}
+		}
+	}
+	return b
+}
+
+// benchKeys returns 10 RSA-2048 moduli (random odd numbers: the hunt never
+// checks that n is a product of primes, and no key is there to find) and the
+// five EC and Ed25519 test keys.
+func benchKeys(b *testing.B) []PublicKey {
+	var keys []PublicKey
+	for i := range 10 {
+		nb := junk(uint64(100+i), 256)
+		nb[0] |= 0x80
+		nb[255] |= 1
+		k, ok := rsaPublicKey(new(big.Int).SetBytes(nb), big.NewInt(65537))
+		if !ok {
+			b.Fatal("bad modulus")
+		}
+		keys = append(keys, k)
+	}
+	for _, s := range testSecrets(b) {
+		if s.pub.Type != "rsa" {
+			keys = append(keys, s.pub)
+		}
+	}
+	return keys
+}
+
+func BenchmarkHunt(b *testing.B) {
+	buf := coreLike(64 << 20)
+	keys := benchKeys(b)
+	for _, m := range []struct {
+		name string
+		d    Detector
+	}{
+		{"pem", PEM{}},
+		{"default", NewHunt(keys, HuntOptions{})},
+		{"all8", NewHunt(keys, HuntOptions{all8: true})},
+		{"deep", NewHunt(keys, HuntOptions{Deep: true})},
+	} {
+		b.Run(m.name, func(b *testing.B) {
+			b.SetBytes(int64(len(buf)))
+			b.ReportAllocs()
+			var hits []Hit
+			for b.Loop() {
+				for off := 0; off < len(buf); off += 4 << 20 {
+					hits = m.d.Detect(hits[:0], buf[off:min(len(buf), off+4<<20+m.d.MaxLen())])
+				}
+			}
+			if len(hits) != 0 {
+				b.Fatalf("%d hits in data without keys", len(hits))
+			}
+		})
+	}
+}
+
+func BenchmarkHarvest(b *testing.B) {
+	buf := coreLike(64 << 20)
+	b.SetBytes(int64(len(buf)))
+	b.ReportAllocs()
+	var keys []PublicKey
+	for b.Loop() {
+		keys = HarvestPublicKeys(keys[:0], buf)
+	}
+}

@@ -1,0 +1,576 @@
+package detectors
+
+import (
+	"bytes"
+	"crypto/ecdh"
+	"crypto/elliptic"
+	"encoding/asn1"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+)
+
+// This file gathers the public keys the raw hunt (hunt.go) looks for: from
+// files the user names (--pubkeys) and from the dump itself. A public key is
+// not a secret; it is the known half that lets the hunt prove a bare number in
+// memory is the private half.
+
+// A PublicKey is a public key the hunt can match private numbers against.
+type PublicKey struct {
+	SPKI  Fingerprint // SHA-256 of the DER SubjectPublicKeyInfo
+	Type  string      // "rsa", "ec", "ed25519"
+	Bits  int
+	Curve string // "P-256", "P-384", "P-521", "secp256k1"; "" otherwise
+
+	N *big.Int // RSA modulus
+	E int      // RSA public exponent
+
+	// Point is the EC public point, uncompressed (04‖X‖Y), or the 32-byte
+	// Ed25519 public key.
+	Point []byte
+
+	Source    string // file it came from (--pubkeys); "" when harvested from the dump
+	Protected bool   // loaded from --pubkeys: a key that must never leave
+}
+
+// ErrNoPublicKeys reports a --pubkeys file that holds no public key we can use.
+var ErrNoPublicKeys = errors.New("detectors: no public key found")
+
+// Bounds on what one public-key source may hold.
+const (
+	maxPubkeysPerFile = 1 << 12
+	maxJWKText        = 16 << 10
+	maxCertDER        = 16 << 10
+)
+
+// HarvestMaxLen is the longest public-key encoding [HarvestPublicKeys] decodes:
+// a PEM certificate of maxCertDER bytes with its armour, or a JWK.
+const HarvestMaxLen = maxCertDER*4/3 + 1024
+
+// LoadPublicKeys reads the public keys in one file: PEM or DER certificates,
+// SubjectPublicKeyInfo ("PUBLIC KEY"), PKCS#1 "RSA PUBLIC KEY", JWK and JWKS
+// documents (RSA n/e, EC crv/x/y, OKP Ed25519 x, and x5c certificates),
+// authorized_keys and *.pub lines, and CNG (BCRYPT_RSAPUBLIC_BLOB,
+// BCRYPT_ECCPUBLIC_BLOB) or CAPI PUBLICKEYBLOB blobs. Every key is marked
+// Protected with name as its Source. A file with no key is an error wrapping
+// [ErrNoPublicKeys].
+func LoadPublicKeys(name string, data []byte) ([]PublicKey, error) {
+	var keys []PublicKey
+	add := func(k PublicKey, ok bool) {
+		if ok && len(keys) < maxPubkeysPerFile {
+			k.Source, k.Protected = name, true
+			keys = append(keys, k)
+		}
+	}
+	// PEM blocks.
+	for rest := data; len(keys) < maxPubkeysPerFile; {
+		var b *pem.Block
+		b, rest = pem.Decode(rest)
+		if b == nil {
+			break
+		}
+		switch b.Type {
+		case "CERTIFICATE", "TRUSTED CERTIFICATE", "X509 CERTIFICATE":
+			add(keyFromCert(b.Bytes))
+		case "PUBLIC KEY":
+			add(keyFromSPKI(b.Bytes))
+		case "RSA PUBLIC KEY":
+			add(keyFromPKCS1Public(b.Bytes))
+		}
+	}
+	trimmed := bytes.TrimSpace(data)
+	switch {
+	case len(keys) > 0:
+	case len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '['):
+		for _, k := range keysFromJSON(trimmed) {
+			add(k, true)
+		}
+	case len(data) > 0 && data[0] == 0x30:
+		if k, ok := keyFromCert(data); ok {
+			add(k, ok)
+		} else if k, ok := keyFromSPKI(data); ok {
+			add(k, ok)
+		} else {
+			add(keyFromPKCS1Public(data))
+		}
+	default:
+		add(keyFromBlob(data))
+	}
+	if len(keys) == 0 {
+		// authorized_keys, known_hosts and *.pub: "[options] type base64 [comment]".
+		for _, line := range bytes.Split(data, []byte("\n")) {
+			for _, f := range bytes.Fields(line) {
+				if !bytes.HasPrefix(f, []byte("AAAA")) {
+					continue
+				}
+				blob := make([]byte, base64.StdEncoding.DecodedLen(len(f)))
+				n, err := base64.StdEncoding.Decode(blob, f)
+				if err == nil {
+					add(keyFromSSHBlob(blob[:n]))
+				}
+				break
+			}
+		}
+	}
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("%w in %s", ErrNoPublicKeys, name)
+	}
+	return keys, nil
+}
+
+// certificate is the part of an X.509 certificate the hunt needs. Decoding it
+// by hand keeps keys on curves crypto/x509 does not know, such as secp256k1.
+type certificate struct {
+	TBS struct {
+		Version   int `asn1:"optional,explicit,default:0,tag:0"`
+		Serial    asn1.RawValue
+		SigAlg    asn1.RawValue
+		Issuer    asn1.RawValue
+		Validity  asn1.RawValue
+		Subject   asn1.RawValue
+		PublicKey asn1.RawValue
+	}
+	SigAlg asn1.RawValue
+	Sig    asn1.BitString
+}
+
+func keyFromCert(der []byte) (PublicKey, bool) {
+	var c certificate
+	if _, err := asn1.Unmarshal(der, &c); err != nil {
+		return PublicKey{}, false
+	}
+	return keyFromSPKI(c.TBS.PublicKey.FullBytes)
+}
+
+func keyFromSPKI(der []byte) (PublicKey, bool) {
+	var s spki
+	if _, err := asn1.Unmarshal(der, &s); err != nil {
+		return PublicKey{}, false
+	}
+	key := s.Key.RightAlign()
+	switch oid := s.Algorithm.OID; {
+	case oid.Equal(oidRSA), oid.Equal(oidRSAPSS):
+		k, ok := keyFromPKCS1Public(key)
+		if ok && oid.Equal(oidRSAPSS) {
+			k.Type = "rsa-pss"
+			k.SPKI = rsaSPKI(k.N, big.NewInt(int64(k.E)), "rsa-pss")
+		}
+		return k, ok
+	case oid.Equal(oidECPublic):
+		var curveOID asn1.ObjectIdentifier
+		if _, err := asn1.Unmarshal(s.Algorithm.Params.FullBytes, &curveOID); err != nil {
+			return PublicKey{}, false
+		}
+		return ecPublicKey(curveByOID(curveOID), key)
+	case oid.Equal(oidEd25519):
+		return ed25519PublicKey(key)
+	}
+	return PublicKey{}, false
+}
+
+func keyFromPKCS1Public(der []byte) (PublicKey, bool) {
+	var k struct{ N, E *big.Int }
+	if _, err := asn1.Unmarshal(der, &k); err != nil {
+		return PublicKey{}, false
+	}
+	return rsaPublicKey(k.N, k.E)
+}
+
+// rsaPublicKey checks an RSA public key as far as the hunt needs: an odd
+// modulus of a sane size and an odd exponent that fits an int.
+func rsaPublicKey(n, e *big.Int) (PublicKey, bool) {
+	if !okInt(n, maxRSABits) || n.BitLen() < 256 || n.Bit(0) == 0 || !okInt(e, 31) || e.Bit(0) == 0 || e.Cmp(bigOne) == 0 {
+		return PublicKey{}, false
+	}
+	return PublicKey{SPKI: rsaSPKI(n, e, "rsa"), Type: "rsa", Bits: n.BitLen(), N: n, E: int(e.Int64())}, true
+}
+
+// ecPublicKey checks a point on c; a compressed point is decompressed on the
+// curves the standard library knows.
+func ecPublicKey(c *curve, point []byte) (PublicKey, bool) {
+	if c == nil || c.Name == "P-224" || len(point) == 0 {
+		return PublicKey{}, false
+	}
+	if (point[0] == 2 || point[0] == 3) && len(point) == 1+c.Size && c.std != nil {
+		x, y := elliptic.UnmarshalCompressed(c.std, point)
+		if x == nil {
+			return PublicKey{}, false
+		}
+		point = elliptic.Marshal(c.std, x, y) //nolint:staticcheck // only to re-encode a checked point
+	}
+	if len(point) != 1+2*c.Size || point[0] != 4 || !onCurve(c, point) {
+		return PublicKey{}, false
+	}
+	k := PublicKey{SPKI: ecSPKI(c, point), Type: "ec", Bits: c.Size * 8, Curve: c.Name, Point: bytes.Clone(point)}
+	if c.Name == "P-521" {
+		k.Bits = 521
+	}
+	return k, true
+}
+
+func onCurve(c *curve, point []byte) bool {
+	switch c.Name {
+	case "P-256":
+		_, err := ecdh.P256().NewPublicKey(point)
+		return err == nil
+	case "P-384":
+		_, err := ecdh.P384().NewPublicKey(point)
+		return err == nil
+	case "P-521":
+		_, err := ecdh.P521().NewPublicKey(point)
+		return err == nil
+	case "secp256k1":
+		x, y := new(big.Int).SetBytes(point[1:33]), new(big.Int).SetBytes(point[33:])
+		if x.Cmp(k1.P) >= 0 || y.Cmp(k1.P) >= 0 {
+			return false
+		}
+		lhs := new(big.Int).Mul(y, y)
+		rhs := new(big.Int).Mul(x, x)
+		rhs.Mul(rhs, x).Add(rhs, big.NewInt(7))
+		return lhs.Sub(lhs, rhs).Mod(lhs, k1.P).Sign() == 0
+	}
+	return false
+}
+
+func ed25519PublicKey(pub []byte) (PublicKey, bool) {
+	if len(pub) != 32 {
+		return PublicKey{}, false
+	}
+	return PublicKey{SPKI: okpSPKI(oidEd25519, pub), Type: "ed25519", Bits: 256, Point: bytes.Clone(pub)}, true
+}
+
+// keyFromSSHBlob decodes an SSH wire-format public key blob.
+func keyFromSSHBlob(blob []byte) (PublicKey, bool) {
+	r := sshReader{b: blob}
+	typ := string(r.bytes())
+	switch {
+	case typ == "ssh-rsa":
+		e, n := r.mpint(), r.mpint()
+		if r.bad {
+			return PublicKey{}, false
+		}
+		return rsaPublicKey(n, e)
+	case typ == "ssh-ed25519":
+		pub := r.bytes()
+		if r.bad {
+			return PublicKey{}, false
+		}
+		return ed25519PublicKey(pub)
+	case len(typ) > 11 && typ[:11] == "ecdsa-sha2-":
+		c := curveByName(sshCurves[string(r.bytes())])
+		q := r.bytes()
+		if r.bad {
+			return PublicKey{}, false
+		}
+		return ecPublicKey(c, q)
+	}
+	return PublicKey{}, false
+}
+
+// jwk holds the public members of a JSON Web Key.
+type jwk struct {
+	Kty string   `json:"kty"`
+	Crv string   `json:"crv"`
+	N   string   `json:"n"`
+	E   string   `json:"e"`
+	X   string   `json:"x"`
+	Y   string   `json:"y"`
+	X5c []string `json:"x5c"`
+}
+
+// keysFromJSON decodes a JWK, a JWKS ({"keys": [...]}) or an array of JWKs.
+func keysFromJSON(text []byte) []PublicKey {
+	var set struct {
+		Keys []jwk `json:"keys"`
+	}
+	var list []jwk
+	if err := json.Unmarshal(text, &set); err == nil && len(set.Keys) > 0 {
+		list = set.Keys
+	} else if err := json.Unmarshal(text, &list); err != nil {
+		var one jwk
+		if json.Unmarshal(text, &one) != nil {
+			return nil
+		}
+		list = []jwk{one}
+	}
+	var keys []PublicKey
+	for _, j := range list {
+		if k, ok := keyFromJWK(j); ok {
+			keys = append(keys, k)
+		}
+		for _, c := range j.X5c {
+			der, err := base64.StdEncoding.DecodeString(c)
+			if err != nil {
+				continue
+			}
+			if k, ok := keyFromCert(der); ok {
+				keys = append(keys, k)
+			}
+		}
+	}
+	return keys
+}
+
+var jwkCurves = map[string]string{"P-256": "P-256", "P-384": "P-384", "P-521": "P-521", "secp256k1": "secp256k1"}
+
+func keyFromJWK(j jwk) (PublicKey, bool) {
+	b64 := func(s string) []byte {
+		b, err := base64.RawURLEncoding.DecodeString(s)
+		if err != nil {
+			return nil
+		}
+		return b
+	}
+	switch j.Kty {
+	case "RSA":
+		n, e := b64(j.N), b64(j.E)
+		if len(n) == 0 || len(e) == 0 || len(e) > 4 {
+			return PublicKey{}, false
+		}
+		return rsaPublicKey(new(big.Int).SetBytes(n), new(big.Int).SetBytes(e))
+	case "EC":
+		c := curveByName(jwkCurves[j.Crv])
+		x, y := b64(j.X), b64(j.Y)
+		if c == nil || len(x) != c.Size || len(y) != c.Size {
+			return PublicKey{}, false
+		}
+		return ecPublicKey(c, append(append([]byte{4}, x...), y...))
+	case "OKP":
+		if j.Crv == "Ed25519" {
+			return ed25519PublicKey(b64(j.X))
+		}
+	}
+	return PublicKey{}, false
+}
+
+// CNG and CAPI public key blob magics.
+const (
+	magicRSA1      = 0x31415352 // "RSA1": BCRYPT_RSAPUBLIC_MAGIC and CAPI RSAPUBKEY
+	capiPublicBlob = 0x06       // PUBLICKEYBLOB
+)
+
+var cngECMagics = map[uint32]string{
+	0x31534345: "P-256", 0x33534345: "P-384", 0x35534345: "P-521", // ECS1/3/5: ECDSA
+	0x314B4345: "P-256", 0x334B4345: "P-384", 0x354B4345: "P-521", // ECK1/3/5: ECDH
+}
+
+// keyFromBlob decodes a CNG BCRYPT_RSAPUBLIC_BLOB or BCRYPT_ECCPUBLIC_BLOB, or a
+// CAPI PUBLICKEYBLOB.
+func keyFromBlob(b []byte) (PublicKey, bool) {
+	le := binary.LittleEndian
+	switch {
+	case len(b) >= 24 && le.Uint32(b) == magicRSA1:
+		// BCRYPT_RSAKEY_BLOB: magic, bit length, cbPublicExp, cbModulus, cbPrime1, cbPrime2; exponent, modulus big-endian.
+		cbE, cbN := uint64(le.Uint32(b[8:])), uint64(le.Uint32(b[12:]))
+		if cbE == 0 || cbE > 8 || cbN == 0 || cbN > maxRSABits/8 || 24+cbE+cbN > uint64(len(b)) {
+			return PublicKey{}, false
+		}
+		e := new(big.Int).SetBytes(b[24 : 24+cbE])
+		return rsaPublicKey(new(big.Int).SetBytes(b[24+cbE:24+cbE+cbN]), e)
+	case len(b) >= 8 && cngECMagics[le.Uint32(b)] != "":
+		c := curveByName(cngECMagics[le.Uint32(b)])
+		if uint64(le.Uint32(b[4:])) != uint64(c.Size) || len(b) < 8+2*c.Size {
+			return PublicKey{}, false
+		}
+		return ecPublicKey(c, append([]byte{4}, b[8:8+2*c.Size]...))
+	case len(b) >= 20 && b[0] == capiPublicBlob && b[1] == 2 && le.Uint32(b[8:]) == magicRSA1:
+		// BLOBHEADER (type, version, reserved, alg id), RSAPUBKEY (magic, bitlen, pubexp), modulus little-endian.
+		bits, e := uint64(le.Uint32(b[12:])), le.Uint32(b[16:])
+		if bits == 0 || bits > maxRSABits || bits%8 != 0 || 20+bits/8 > uint64(len(b)) {
+			return PublicKey{}, false
+		}
+		return rsaPublicKey(new(big.Int).SetBytes(reversed(b[20:20+bits/8])), big.NewInt(int64(e)))
+	}
+	return PublicKey{}, false
+}
+
+// reversed returns a reversed copy of b.
+func reversed(b []byte) []byte {
+	r := make([]byte, len(b))
+	for i, c := range b {
+		r[len(b)-1-i] = c
+	}
+	return r
+}
+
+// Marker bytes of public keys in memory.
+var (
+	derSeq2        = []byte{0x30, 0x82}
+	derSeq1        = []byte{0x30, 0x81}
+	ecAlgOID       = []byte{0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01}
+	ed25519SPKIHdr = []byte{0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00}
+	jwkKty         = []byte(`"kty"`)
+	sshTextMarks   = [][]byte{[]byte("AAAAB3NzaC1yc2E"), []byte("AAAAC3NzaC1lZDI1NTE5"), []byte("AAAAE2VjZHNhLXNoYTItbmlzdHA")}
+	sshWireMarks   = [][]byte{[]byte("\x00\x00\x00\x07ssh-rsa"), []byte("\x00\x00\x00\x0bssh-ed25519"), []byte("\x00\x00\x00\x13ecdsa-sha2-nistp")}
+)
+
+// HarvestPublicKeys appends the public keys found in buf to dst: X.509 DER
+// certificates and SubjectPublicKeyInfo by their shape, PKCS#1 RSA public keys,
+// PEM certificates and public keys, JWKs with n/e or x/y, and OpenSSH public
+// keys as text (authorized_keys lines) and as wire blobs. It allocates nothing
+// when buf holds no candidate. The same key is often found many times; the
+// caller dedupes by SPKI.
+func HarvestPublicKeys(dst []PublicKey, buf []byte) []PublicKey {
+	add := func(k PublicKey, ok bool) {
+		if ok {
+			dst = append(dst, k)
+		}
+	}
+	for _, mark := range [][]byte{derSeq2, derSeq1} {
+		for at := 0; ; at++ {
+			i := bytes.Index(buf[at:], mark)
+			if i < 0 {
+				break
+			}
+			at += i
+			if n := harvestDER(&dst, buf[at:]); n > 0 {
+				at += n - 1
+			}
+		}
+	}
+	for at := 0; ; at++ {
+		i := bytes.Index(buf[at:], ecAlgOID)
+		if i < 0 {
+			break
+		}
+		at += i
+		// SPKI: 30 len (30 len 06 07 <oid> 06 len <curve>) 03 len 00 point; short
+		// lengths only: longer ones are found through 30 81/30 82 above.
+		if at >= 4 && buf[at-2] == 0x30 && buf[at-4] == 0x30 && buf[at-3] < 0x80 {
+			if end := at - 2 + int(buf[at-3]); end <= len(buf) {
+				add(keyFromSPKI(buf[at-4 : end]))
+			}
+		}
+	}
+	for at := 0; ; at++ {
+		i := bytes.Index(buf[at:], ed25519SPKIHdr)
+		if i < 0 {
+			break
+		}
+		at += i
+		if at+44 <= len(buf) {
+			add(keyFromSPKI(buf[at : at+44]))
+		}
+	}
+	for at := 0; ; at++ {
+		i := bytes.Index(buf[at:], pemBegin)
+		if i < 0 {
+			break
+		}
+		at += i
+		harvestPEM(&dst, buf[at:min(len(buf), at+HarvestMaxLen)])
+	}
+	for at := 0; ; at++ {
+		i := bytes.Index(buf[at:], jwkKty)
+		if i < 0 {
+			break
+		}
+		at += i
+		start := bytes.LastIndexByte(buf[max(0, at-maxJWKText):at], '{')
+		if start < 0 {
+			continue
+		}
+		start += max(0, at-maxJWKText)
+		end := bytes.IndexByte(buf[at:min(len(buf), start+maxJWKText)], '}')
+		if end < 0 {
+			continue
+		}
+		var j jwk
+		if json.Unmarshal(buf[start:at+end+1], &j) == nil {
+			add(keyFromJWK(j))
+		}
+	}
+	for _, mark := range sshTextMarks {
+		for at := 0; ; at++ {
+			i := bytes.Index(buf[at:], mark)
+			if i < 0 {
+				break
+			}
+			at += i
+			end := at
+			for end < len(buf) && end-at < 4096 && isBase64(buf[end]) {
+				end++
+			}
+			blob := make([]byte, base64.StdEncoding.DecodedLen(end-at))
+			n, _ := base64.StdEncoding.Decode(blob, buf[at:end])
+			add(keyFromSSHBlob(blob[:n]))
+			at = end - 1
+		}
+	}
+	for _, mark := range sshWireMarks {
+		for at := 0; ; at++ {
+			i := bytes.Index(buf[at:], mark)
+			if i < 0 {
+				break
+			}
+			at += i
+			add(keyFromSSHBlob(buf[at:min(len(buf), at+4096)]))
+		}
+	}
+	return dst
+}
+
+// harvestDER decodes the DER structure b starts with (30 81 or 30 82) when it
+// has the shape of a certificate, an SPKI or a PKCS#1 public key. It returns
+// the length of a certificate it decoded, so the SPKI inside is not decoded
+// again, and 0 otherwise.
+func harvestDER(dst *[]PublicKey, b []byte) int {
+	hdr, n := 3, 0
+	if len(b) < 12 {
+		return 0
+	}
+	if b[1] == 0x82 {
+		hdr, n = 4, int(b[2])<<8|int(b[3])
+	} else {
+		n = int(b[2])
+	}
+	end := hdr + n
+	if n < 0x20 || end > len(b) || end > maxCertDER {
+		return 0
+	}
+	c := b[hdr:]
+	var k PublicKey
+	var ok bool
+	switch {
+	case c[0] == 0x30 && c[1] == 0x82 && c[4] == 0xa0 && c[5] == 0x03 && c[6] == 0x02 && c[7] == 0x01:
+		if k, ok = keyFromCert(b[:end]); ok {
+			*dst = append(*dst, k)
+			return end
+		}
+		return 0
+	case c[0] == 0x30 && c[1] < 0x80 && c[2] == 0x06:
+		k, ok = keyFromSPKI(b[:end])
+	case c[0] == 0x02 && (c[1] == 0x81 || c[1] == 0x82):
+		k, ok = keyFromPKCS1Public(b[:end])
+	}
+	if ok {
+		*dst = append(*dst, k)
+	}
+	return 0
+}
+
+// harvestPEM decodes the PEM block b starts with when it is a certificate or a
+// public key.
+func harvestPEM(dst *[]PublicKey, b []byte) {
+	label := b[len(pemBegin):min(len(b), len(pemBegin)+32)]
+	var decode func([]byte) (PublicKey, bool)
+	switch {
+	case bytes.HasPrefix(label, []byte("CERTIFICATE-----")):
+		decode = keyFromCert
+	case bytes.HasPrefix(label, []byte("PUBLIC KEY-----")):
+		decode = keyFromSPKI
+	case bytes.HasPrefix(label, []byte("RSA PUBLIC KEY-----")):
+		decode = keyFromPKCS1Public
+	default:
+		return
+	}
+	if blk, _ := pem.Decode(b); blk != nil {
+		if k, ok := decode(blk.Bytes); ok {
+			*dst = append(*dst, k)
+		}
+	}
+}

@@ -1,0 +1,169 @@
+package detectors
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// realDumps is where the Linux cores made by testdata/dumps/make-linux-dumps.sh
+// live; DUMPGUARD_LINUX_DUMPS overrides it.
+func realDumps(t *testing.T) string {
+	dir := os.Getenv("DUMPGUARD_LINUX_DUMPS")
+	if dir == "" {
+		dir = "../testdata/dumps/linux"
+	}
+	if _, err := os.Stat(filepath.Join(dir, "dumps.json")); err != nil {
+		t.Skipf("no real Linux dumps: %v", err)
+	}
+	return dir
+}
+
+type realDump struct {
+	Dump   string `json:"dump"`
+	Expect string `json:"expect"`
+	Keys   []struct {
+		File string `json:"file"`
+		Form string `json:"form"`
+	} `json:"keys"`
+}
+
+type realKey struct {
+	File   string `json:"file"`
+	Public string `json:"public_file"`
+	SPKI   string `json:"spki_sha256"`
+}
+
+func readJSON(t *testing.T, name string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+}
+
+// decompress reads a zstd-compressed core, refusing more than 256 MiB.
+func decompress(t *testing.T, name string) []byte {
+	t.Helper()
+	f, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := zstd.NewReader(f, zstd.WithDecoderMaxMemory(512<<20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	const limit = 256 << 20
+	b, err := io.ReadAll(io.LimitReader(zr, limit+1))
+	if err != nil || len(b) > limit {
+		t.Fatalf("%s: %v (%d bytes)", name, err, len(b))
+	}
+	return b
+}
+
+// scanWindows runs d over b in 4 MiB windows overlapping by d.MaxLen(), keeping
+// the hits that start in each window's body, as the scanner does.
+func scanWindows(d Detector, b []byte) []Hit {
+	const body = 4 << 20
+	var all, hits []Hit
+	for off := 0; off < len(b); off += body {
+		end := min(len(b), off+body+d.MaxLen())
+		hits = d.Detect(hits[:0], b[off:end])
+		for _, h := range hits {
+			if h.Off < body {
+				h.Off += off
+				for i := range h.Parts {
+					h.Parts[i].Off += off
+				}
+				all = append(all, h)
+			}
+		}
+	}
+	return all
+}
+
+// TestHuntRealDumps hunts the keys of real OpenSSL and Go processes in their
+// cores, given the public keys from keys/*.pub.pem, and checks that every key a
+// process held as numbers is found with its fingerprint, and that clean
+// dumps give nothing.
+func TestHuntRealDumps(t *testing.T) {
+	dir := realDumps(t)
+	var dumps []realDump
+	var keyList []realKey
+	readJSON(t, filepath.Join(dir, "dumps.json"), &dumps)
+	readJSON(t, filepath.Join(dir, "keys", "keys.json"), &keyList)
+	var pubs []PublicKey
+	spkiOf := map[string]string{} // key file -> spki
+	for _, k := range keyList {
+		name := filepath.Join(dir, "keys", k.Public)
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := LoadPublicKeys(k.Public, data)
+		if err != nil || len(got) != 1 || got[0].SPKI.String() != k.SPKI {
+			t.Fatalf("LoadPublicKeys(%s) = %d keys, %v; want 1 with SPKI %s", k.Public, len(got), err, k.SPKI)
+		}
+		pubs = append(pubs, got...)
+		spkiOf[k.File] = k.SPKI
+	}
+	modes := []struct {
+		name string
+		opt  HuntOptions
+	}{{"default", HuntOptions{}}, {"deep", HuntOptions{Deep: true}}}
+	for _, d := range dumps {
+		if _, err := os.Stat(filepath.Join(dir, d.Dump)); err != nil {
+			continue
+		}
+		core := decompress(t, filepath.Join(dir, d.Dump))
+		for _, m := range modes {
+			if m.opt.Deep && testing.Short() {
+				continue
+			}
+			t.Run(d.Dump+"/"+m.name, func(t *testing.T) {
+				hits := scanWindows(NewHunt(pubs, m.opt), core)
+				found := map[string]bool{}
+				for _, h := range hits {
+					if h.Status != Validated || len(h.Parts) == 0 {
+						t.Errorf("hit %+v: want validated with parts", h)
+					}
+					found[h.Key.SPKI.String()] = true
+				}
+				held := map[string]bool{}
+				for _, k := range d.Keys {
+					if k.Form == "raw-numbers" || k.Form == "evp-pkey" {
+						held[spkiOf[k.File]] = true
+						if !found[spkiOf[k.File]] {
+							t.Logf("%s: %s (%s) not found", m.name, k.File, k.Form)
+							if m.opt.Deep || !slices.Contains(defaultMisses, k.File) {
+								t.Errorf("%s mode misses %s (%s)", m.name, k.File, k.Form)
+							}
+						} else {
+							t.Logf("%s: %s (%s) found", m.name, k.File, k.Form)
+						}
+					}
+				}
+				for spki := range found {
+					if !held[spki] && !bytes.Contains([]byte(d.Expect), []byte("findings")) {
+						t.Errorf("clean dump: found key %s", spki)
+					}
+				}
+			})
+		}
+	}
+}
+
+// defaultMisses are the keys the default mode is known not to find; deep
+// mode must find them.
+var defaultMisses = []string{}

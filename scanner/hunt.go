@@ -1,0 +1,171 @@
+package scanner
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"dumpguard/detectors"
+)
+
+// This file runs the raw-number hunt: a second pass, after the detectors and
+// the harvest of public keys, that looks for the private halves of known
+// public keys (prime factors, scalars) in the dump's writable memory.
+
+// HuntConfig turns the hunt on.
+type HuntConfig struct {
+	// Protected are the public keys the user named (--pubkeys); they are hunted
+	// in every dump, and findings of them say so.
+	Protected []detectors.PublicKey
+	// Harvest also hunts the public keys found in the dump itself:
+	// certificates, SPKI and PKCS#1 keys, JWKs, key blobs, SSH public keys.
+	Harvest bool
+	// Deep hunts every byte of the dump and at every alignment, not only
+	// 8-aligned words of writable private memory.
+	Deep bool
+}
+
+// maxHarvest bounds the public keys kept from one dump: a dump full of
+// certificates must not make the hunt quadratic.
+const maxHarvest = 4096
+
+// harvester collects the public keys a scan's windows meet.
+type harvester struct {
+	mu      sync.Mutex
+	keys    map[detectors.Fingerprint]detectors.PublicKey
+	dropped int
+}
+
+func newHarvester() *harvester {
+	return &harvester{keys: map[detectors.Fingerprint]detectors.PublicKey{}}
+}
+
+// visit is an [Options.Visit] function.
+func (h *harvester) visit(buf []byte, _ int64, _, _ int) {
+	found := detectors.HarvestPublicKeys(nil, buf)
+	if len(found) == 0 {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, k := range found {
+		if _, ok := h.keys[k.SPKI]; ok {
+			continue
+		}
+		if len(h.keys) >= maxHarvest {
+			h.dropped++
+			continue
+		}
+		h.keys[k.SPKI] = k
+	}
+}
+
+// huntKeys are the protected keys and, when harvesting, those found in the dump.
+func (c *HuntConfig) huntKeys(h *harvester) []detectors.PublicKey {
+	keys := append([]detectors.PublicKey(nil), c.Protected...)
+	if h == nil {
+		return keys
+	}
+	seen := map[detectors.Fingerprint]bool{}
+	for _, k := range keys {
+		seen[k.SPKI] = true
+	}
+	for _, k := range h.keys {
+		if !seen[k.SPKI] {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// huntOptions are the options of the hunt pass, or nil when there is nothing
+// to hunt for.
+func (c *HuntConfig) huntOptions(h *harvester, window int) *Options {
+	keys := c.huntKeys(h)
+	if len(keys) == 0 {
+		return nil
+	}
+	return &Options{Hunt: detectors.NewHunt(keys, detectors.HuntOptions{Deep: c.Deep}), Deep: c.Deep, Window: window}
+}
+
+// firstPass returns the options of the detectors' pass, with a harvester
+// attached when the hunt wants the dump's own public keys.
+func firstPass(opt *FileOptions) (Options, *harvester) {
+	o := opt.Options
+	if opt.Hunt == nil || !opt.Hunt.Harvest {
+		return o, nil
+	}
+	h := newHarvester()
+	o.Visit = h.visit
+	return o, h
+}
+
+// mergeHunt adds the hunt's findings to the detectors', leaving out the
+// components that lie inside a key the detectors already reported (the
+// factors inside a DER key or a key blob are that key, not another finding),
+// and the findings left with no component.
+func mergeHunt(fs, hunted []Finding) []Finding {
+	inKey := func(s [2]int64) bool {
+		for _, f := range fs {
+			if f.Detector != "raw-hunt" && s[0] >= f.Offset && s[1] <= f.Offset+f.Length {
+				return true
+			}
+		}
+		return false
+	}
+	for _, h := range hunted {
+		if len(h.Components) == 0 {
+			if !inKey([2]int64{h.Offset, h.Offset + h.Length}) {
+				fs = append(fs, h)
+			}
+			continue
+		}
+		kept := h.Components[:0]
+		for _, c := range h.Components {
+			if !inKey([2]int64{c.Offset, c.Offset + c.Length}) {
+				kept = append(kept, c)
+			}
+		}
+		if len(kept) == 0 {
+			continue
+		}
+		h.Components = kept
+		h.Offset, h.Length = kept[0].Offset, kept[0].Length
+		h.VA = kept[0].VA
+		fs = append(fs, h)
+	}
+	return sortFindings(fs)
+}
+
+// markProtected flags findings of keys the user asked to protect.
+func markProtected(fs []Finding, c *HuntConfig) {
+	if c == nil || len(c.Protected) == 0 {
+		return
+	}
+	src := map[string]string{}
+	for _, k := range c.Protected {
+		src[k.SPKI.String()] = k.Source
+	}
+	for i := range fs {
+		if s, ok := src[fs[i].Fingerprint()]; ok {
+			fs[i].Protected = true
+			fs[i].PubkeySource = s
+		}
+	}
+}
+
+// huntFile runs the hunt pass over a mapped file.
+func (p *Pool) huntFile(ctx context.Context, r interface {
+	ReadAt([]byte, int64) (int, error)
+}, size int64, l *Layout, opt *FileOptions, h *harvester, fs []Finding) ([]Finding, []string, error) {
+	var warn []string
+	if h != nil && h.dropped > 0 {
+		warn = append(warn, fmt.Sprintf("hunt: %d more public keys in the dump than the %d hunted", h.dropped, maxHarvest))
+	}
+	ho := opt.Hunt.huntOptions(h, opt.Window)
+	if ho == nil {
+		return fs, warn, nil
+	}
+	hunted, err := p.Scan(ctx, r, size, l, ho)
+	return mergeHunt(fs, hunted), warn, err
+}
