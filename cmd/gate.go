@@ -127,7 +127,10 @@ func (f *gateFlags) run(ctx context.Context, s stdio, args []string) error {
 	for _, a := range args {
 		named[a] = true
 	}
-	for _, in := range listInputs(args, false, st.warn) {
+	warnList := func(msg string) {
+		st.warn(strings.Replace(msg, "symbolic link not followed (use --follow-symlinks)", "symbolic link skipped: gate moves files, not links", 1))
+	}
+	for _, in := range listInputs(args, false, warnList) {
 		if in.path == "-" {
 			return errors.New("gate reads files, not standard input")
 		}

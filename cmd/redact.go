@@ -171,6 +171,9 @@ func (f *redactFlags) run(ctx context.Context, s stdio, in string) error {
 	if err != nil {
 		return fmt.Errorf("%s: redacting: %v", in, err)
 	}
+	if err := w.Chmod(inInfo.Mode().Perm()); err != nil {
+		return err
+	}
 	if err := w.Sync(); err != nil {
 		return err
 	}
