@@ -69,8 +69,7 @@
 // archive/tar. Entry names that are absolute or contain ".." are reported with
 // [ErrTraversal], and their contents are still scanned (nothing is ever
 // written, so the name is only evidence of a hostile archive). Every decoder
-// is closed when its member is done; zstd decoding is synchronous, so a walk
-// leaves no goroutine behind.
+// is closed when its member is done, so a walk leaves no goroutine behind.
 package container
 
 import (

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 )
 
 // bufSize is the read-ahead of each layer: enough for [SniffLen] and for
@@ -30,7 +31,8 @@ var bufPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, bufSiz
 // reader (that error is returned as is).
 //
 // Walk is synchronous: fn and onErr are called on the caller's goroutine, and
-// no goroutine of the walk outlives it.
+// no goroutine of the walk outlives it (zstd decodes a stream on up to four
+// goroutines, stopped when the stream is done).
 func Walk(ctx context.Context, name string, r io.Reader, lim Limits, fn func(Member) error, onErr func(path string, err error)) error {
 	w := newWalker(ctx, name, lim, fn, onErr)
 	w.walk(name, nil, &topReader{w: w, r: r}, -1)
@@ -240,16 +242,16 @@ func (w *walker) walkTar(path string, layers []Kind, r io.Reader) {
 // A countReader counts the bytes read through it.
 type countReader struct {
 	r io.Reader
-	n int64
+	n atomic.Int64 // a zstd decoder reads from its own goroutine
 }
 
 func (c *countReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	c.n += int64(n)
+	c.n.Add(int64(n))
 	return n, err
 }
 
-func (c *countReader) count() int64 { return c.n }
+func (c *countReader) count() int64 { return c.n.Load() }
 
 // A topReader is the caller's input: it counts what is read and makes a
 // failure of the caller's reader fatal.

@@ -455,6 +455,17 @@ func TestWalkManySmall(t *testing.T) {
 	if err != nil || n != len(es) {
 		t.Fatalf("Walk = %v after %d members, want nil after %d", err, n, len(es))
 	}
+	// A caller that stops reading early, mid-stream, leaves no decoder running.
+	big := zst(coreLike(8 << 20))
+	for range 20 {
+		err := Walk(context.Background(), "in", bytes.NewReader(big), Limits{}, func(m Member) error {
+			_, err := m.R.Read(make([]byte, 10))
+			return err
+		}, func(path string, err error) { t.Errorf("onErr(%q, %v)", path, err) })
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	for range 50 {
 		if runtime.NumGoroutine() <= before {
 			return
