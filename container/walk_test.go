@@ -178,6 +178,8 @@ func TestWalk(t *testing.T) {
 		{name: "truncated tar.gz", data: gz(tarc(entry{name: "big", body: noise(4000)}, entry{name: "next", body: core}))[:1500],
 			members: []string{`in!/big [gzip tar] <1356 bytes>`}, errs: []string{"in: truncated"}},
 		{name: "corrupt gzip", data: flip(gz(core), 12), members: []string{`in [gzip] "EK^ core with a secret\n"`}, errs: []string{"in: corrupt"}},
+		{name: "gzip trailing zeros", data: cat(gz(core), make([]byte, 100)), members: []string{`in [gzip] "ELF core with a secret\n"`}, errs: []string{"in: corrupt"}},
+		{name: "xz padding", data: cat(xzc(core), make([]byte, 100)), members: []string{`in [xz] "ELF core with a secret\n"`}},
 		{name: "not gzip", data: []byte{0x1f, 0x8b, 0x08}, errs: []string{"in: truncated"}},
 		{name: "zip crc", data: zeroIn(zipRaw(0, entry{name: "a", body: core}, entry{name: "b", body: core2}), "secret"),
 			members: []string{`in!/a [zip] "ELF core with a s\x00cret\n"`, `in!/b [zip] "MDMP minidump bytes\n"`}, errs: []string{"in!/a: corrupt"}},
