@@ -47,11 +47,12 @@
 //     has produced 64 MiB, nor the input as a whole once its members have
 //     produced 4 × 64 MiB (so a lone bomb is one member's error, and bombs
 //     nested in layers that each stay within the ratio stop the walk). Bytes
-//     decoded only to be skipped, such as the data of a tar entry that is not
-//     a regular file, count too. gzip tops out near 1030:1 and lz4 near
-//     255:1 on zeros; zstd reaches 32000:1, xz 7000:1 and bzip2 far more. A
-//     core made mostly of untouched reservations (written as zeros through
-//     systemd-coredump's pipe) can exceed the ratio and needs a higher limit.
+//     a stream decodes only to skip them, such as the data of a tar entry
+//     that is not a regular file, count against its ratio too. On zeros,
+//     gzip tops out near 1030:1 and lz4 near 255:1; zstd reaches 32000:1, xz
+//     7000:1 and bzip2 far more. A core made mostly of untouched reservations
+//     (written as zeros through systemd-coredump's pipe) can exceed the
+//     ratio and needs a higher limit.
 //   - MaxTotal 1 TiB of decompressed bytes per input, and MaxMember 256 GiB per
 //     decompressed member (systemd-coredump truncates at 32 GiB by default).
 //   - MaxWindow 128 MiB: a zstd window or xz dictionary larger than this is

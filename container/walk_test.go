@@ -461,8 +461,8 @@ func TestWalkManySmall(t *testing.T) {
 		t.Fatalf("Walk = %v after %d members, want nil after %d", err, n, len(es))
 	}
 	// A caller that stops reading early, mid-stream, leaves no decoder running.
-	big := zst(coreLike(8 << 20))
-	for range 20 {
+	big := zst(coreLike(2 << 20))
+	for range 5 {
 		err := Walk(context.Background(), "in", bytes.NewReader(big), Limits{}, func(m Member) error {
 			_, err := m.R.Read(make([]byte, 10))
 			return err
