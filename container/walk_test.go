@@ -479,3 +479,36 @@ func TestWalkManySmall(t *testing.T) {
 	}
 	t.Errorf("%d goroutines after the walk, %d before", runtime.NumGoroutine(), before)
 }
+
+func TestWalkSize(t *testing.T) {
+	n := int64(len(core))
+	tests := []struct {
+		name string
+		m    mode
+		data []byte
+		want int64
+	}{
+		{"raw stream", stream, core, -1},
+		{"raw file", file, core, n},
+		{"gzip", file, gz(core), -1},
+		{"tar", stream, tarc(entry{name: "a", body: core}), n},
+		{"zip stored", stream, zipRaw(0, entry{name: "a", body: core}), n},
+		{"zip descriptor stream", stream, zipc(entry{name: "a", body: core}), -1},
+		{"zip descriptor file", file, zipc(entry{name: "a", body: core}), n},
+		{"zstd in tar", stream, tarc(entry{name: "a", body: zst(core)}), -1},
+	}
+	for _, tt := range tests {
+		var got []int64
+		fn := func(m Member) error { got = append(got, m.Size); return nil }
+		onErr := func(path string, err error) { t.Errorf("%s: onErr(%q, %v)", tt.name, path, err) }
+		var err error
+		if tt.m == file {
+			err = WalkFile(context.Background(), "in", bytes.NewReader(tt.data), int64(len(tt.data)), Limits{}, fn, onErr)
+		} else {
+			err = Walk(context.Background(), "in", bytes.NewReader(tt.data), Limits{}, fn, onErr)
+		}
+		if err != nil || len(got) != 1 || got[0] != tt.want {
+			t.Errorf("Walk(%s) sizes = %v, %v, want [%d]", tt.name, got, err, tt.want)
+		}
+	}
+}
