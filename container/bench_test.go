@@ -47,8 +47,8 @@ func drain(b *testing.B, r io.Reader, buf []byte) int64 {
 }
 
 // BenchmarkZstdWalk decompresses 64 MiB through Walk and through the zstd
-// decoder alone (with its default concurrency, as Walk uses it, and
-// synchronous), reading in 1 MiB chunks. MB/s are of decompressed bytes.
+// decoder alone (synchronous, as Walk uses it, and with its default
+// concurrency), reading in 1 MiB chunks. MB/s are of decompressed bytes.
 func BenchmarkZstdWalk(b *testing.B) {
 	const size = 64 << 20
 	data := zst(coreLike(size))

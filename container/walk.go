@@ -31,8 +31,7 @@ var bufPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, bufSiz
 // reader (that error is returned as is).
 //
 // Walk is synchronous: fn and onErr are called on the caller's goroutine, and
-// no goroutine of the walk outlives it (zstd decodes a stream on up to four
-// goroutines, stopped when the stream is done).
+// no goroutine of the walk outlives it.
 func Walk(ctx context.Context, name string, r io.Reader, lim Limits, fn func(Member) error, onErr func(path string, err error)) error {
 	w := newWalker(ctx, name, lim, fn, onErr)
 	w.walk(name, nil, &topReader{w: w, r: r}, -1)
@@ -242,7 +241,7 @@ func (w *walker) walkTar(path string, layers []Kind, r io.Reader) {
 // A countReader counts the bytes read through it.
 type countReader struct {
 	r io.Reader
-	n atomic.Int64 // a zstd decoder reads from its own goroutine
+	n atomic.Int64 // a decoder may read from its own goroutine
 }
 
 func (c *countReader) Read(p []byte) (int, error) {
