@@ -68,9 +68,10 @@
 // with the data); entries whose data overlap another's (the "non-recursive"
 // zip bomb) are refused with [ErrBomb]. A zip inside a stream is parsed from
 // its local headers with fixed-size reads and no buffering of entry data;
-// names and extra fields are at most 64 KiB by format. Only a deflated entry
-// can be followed past a data descriptor (its stream ends itself); a stored
-// or other entry with one ends the walk of that zip with [ErrUnsupported].
+// names and extra fields are at most 64 KiB by format. An entry whose sizes
+// only a data descriptor after its data gives is delimited by its deflate
+// stream, or else by scanning for a descriptor that matches the bytes before
+// it (count, and CRC-32 when stored) and is followed by a header.
 // Links, devices and directories in tar and zip are not members; tar headers
 // are bounded by archive/tar. Entry names that are absolute or contain ".." are reported with
 // [ErrTraversal], and their contents are still scanned (nothing is ever

@@ -148,6 +148,17 @@ func TestWalk(t *testing.T) {
 		{name: "zip stored", data: zipRaw(0, entry{name: "a", body: core}, entry{name: "b", body: core2}),
 			members: []string{`in!/a [zip] "ELF core with a secret\n"`, `in!/b [zip] "MDMP minidump bytes\n"`}},
 		{name: "zip empty", data: zipc()},
+		{name: "zip stored with descriptors", data: zipRaw(0x8, entry{name: "a", body: core}, entry{name: "b", body: core2},
+			entry{name: "size", body: []byte(fakeDescriptor("\x00\x00\x00\x00", "\x05\x00\x00\x00"))},
+			entry{name: "crc", body: []byte(fakeDescriptor("\xff\xff\xff\xff", "\x00\x00\x00\x00"))}),
+			members: []string{`in!/a [zip] "ELF core with a secret\n"`, `in!/b [zip] "MDMP minidump bytes\n"`,
+				`in!/size [zip] ` + body([]byte(fakeDescriptor("\x00\x00\x00\x00", "\x05\x00\x00\x00"))),
+				`in!/crc [zip] ` + body([]byte(fakeDescriptor("\xff\xff\xff\xff", "\x00\x00\x00\x00")))}},
+		{name: "zip encrypted with descriptor then plain", data: cat(zipRaw(0x9, entry{name: "locked", body: core})[:30+6+len(core)+16], zipRaw(0, entry{name: "open", body: core2})),
+			modes:   []mode{stream, trickle},
+			members: []string{`in!/open [zip] "MDMP minidump bytes\n"`}, errs: []string{"in!/locked: encrypted"}},
+		{name: "zip stored descriptor missing", data: upTo(zipRaw(0x8, entry{name: "a", body: core}), "secret"), modes: []mode{stream, trickle},
+			members: []string{`in!/a [zip] "ELF core with a secret"`}, errs: []string{"in!/a: truncated"}},
 		{name: "zip deflated directory with descriptor", data: zipJar(), members: []string{`in!/META-INF/MANIFEST.MF [zip] "Manifest-Version: 1.0\n"`}},
 		{name: "tar", data: tarc(entry{name: "d/", typ: '5'}, entry{name: "d/core", body: core}, entry{name: "link", typ: '2'},
 			entry{name: "hard", typ: '1'}, entry{name: "dev", typ: '3'}, entry{name: "fifo", typ: '6'}, entry{name: "m", body: core2}),
@@ -252,6 +263,13 @@ func zipJar() []byte {
 	}
 	must(w.Close())
 	return bytes.ReplaceAll(buf.Bytes(), []byte("META-INF_"), []byte("META-INF/")) // Go's writer writes no data for a directory
+}
+
+// fakeDescriptor returns stored data that starts like a data descriptor of
+// zero bytes, with the given CRC-32 and compressed size, followed by a header
+// signature: only a wrong CRC or size tells it from the real end.
+func fakeDescriptor(crc, csize string) string {
+	return "PK\x07\x08" + crc + csize + "\x00\x00\x00\x00" + "PK\x03\x04" + "data"
 }
 
 // zstdWindow8M is an empty zstd frame that asks for an 8 MiB window.
@@ -510,5 +528,52 @@ func TestWalkSize(t *testing.T) {
 		if err != nil || len(got) != 1 || got[0] != tt.want {
 			t.Errorf("Walk(%s) sizes = %v, %v, want [%d]", tt.name, got, err, tt.want)
 		}
+	}
+}
+
+// TestWalkReferenceTools walks containers written by the reference tools
+// (testdata/make-fixtures.sh), not by the Go writers the other tests use.
+func TestWalkReferenceTools(t *testing.T) {
+	const text = `"core written by a reference tool\n"`
+	tests := []struct {
+		file    string
+		members []string
+		errs    []string
+	}{
+		{"cli.zst", []string{`in [zstd] ` + text}, nil},
+		{"cli.lz4", []string{`in [lz4] ` + text}, nil},
+		{"cli.xz", []string{`in [xz] ` + text}, nil},
+		{"cli.gz", []string{`in [gzip] ` + text}, nil},
+		{"cli-stream.zip", []string{`in!/- [zip] ` + text}, nil},
+		{"cli-encrypted.zip", nil, []string{"in!/cli.txt: encrypted"}},
+		{"cli.tar.zst", []string{
+			`in!/cli/dir/` + strings.Repeat("long-name-", 10) + `.txt [zstd tar] ` + text,
+			`in!/cli/sparse [zstd tar] <1 MiB>`}, nil},
+	}
+	for _, tt := range tests {
+		data := mustRead(t, "testdata/"+tt.file)
+		for _, m := range []mode{stream, file, trickle} {
+			got := run(t, m, "in", data, Limits{})
+			if !slices.Equal(got.members, tt.members) || !slices.Equal(got.errs, tt.errs) || got.err != "" {
+				t.Errorf("%s (%s) = %q, %q, %q; want %q, %q", tt.file, m, got.members, got.errs, got.err, tt.members, tt.errs)
+			}
+		}
+	}
+}
+
+// TestWalkSparse checks that a sparse tar member reads as its holes and data.
+func TestWalkSparse(t *testing.T) {
+	var got []byte
+	err := Walk(context.Background(), "in", bytes.NewReader(mustRead(t, "testdata/cli.tar.zst")), Limits{}, func(m Member) error {
+		if strings.HasSuffix(m.Path, "/sparse") {
+			var err error
+			got, err = io.ReadAll(m.R)
+			return err
+		}
+		return nil
+	}, func(path string, err error) { t.Errorf("onErr(%q, %v)", path, err) })
+	want := append(make([]byte, 1<<20), "after a hole\n"...)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Errorf("sparse member = %d bytes ending %q, %v; want %d bytes ending %q", len(got), got[max(0, len(got)-13):], err, len(want), want[len(want)-13:])
 	}
 }
