@@ -76,7 +76,7 @@ func BenchmarkZstdWalk(b *testing.B) {
 			b.SetBytes(size)
 			b.ReportAllocs()
 			for b.Loop() {
-				opts := []zstd.DOption{zstd.WithDecoderLowmem(true)}
+				var opts []zstd.DOption
 				if c.n > 0 {
 					opts = append(opts, zstd.WithDecoderConcurrency(c.n))
 				}

@@ -28,7 +28,11 @@
 // once, after the callback returns, whatever the callback did with them.
 // Walk itself returns an error only when the whole input must stop: the
 // context is done, the caller's reader failed, the callback returned an error
-// of its own, or an input-wide limit was exceeded.
+// of its own, or an input-wide limit was exceeded. Bytes after the end of a
+// gzip, zstd or lz4 stream that do not start another are reported as
+// [ErrCorrupt] (xz allows zero padding), after the content has been passed on.
+// [Member.Count] tells the caller how many bytes the input and its members
+// have yielded so far.
 //
 // # Security
 //
@@ -43,12 +47,12 @@
 //     has produced 64 MiB, nor the input as a whole once its members have
 //     produced 4 × 64 MiB (so a lone bomb is one member's error, and bombs
 //     nested in layers that each stay within the ratio stop the walk). Bytes
-//     decoded only to be skipped, such as the data of a tar entry that is not
-//     a regular file, count too. gzip tops out near 1030:1 and lz4 near
-//     255:1 on zeros; zstd reaches 32000:1, xz 7000:1 and bzip2 far more.
-//     Real cores compress 5:1 to a few hundred to one; a core made mostly of
-//     untouched reservations (written as zeros through systemd-coredump's pipe)
-//     can exceed the ratio and needs a higher limit.
+//     a stream decodes only to skip them, such as the data of a tar entry
+//     that is not a regular file, count against its ratio too. On zeros,
+//     gzip tops out near 1030:1 and lz4 near 255:1; zstd reaches 32000:1, xz
+//     7000:1 and bzip2 far more. A core made mostly of untouched reservations
+//     (written as zeros through systemd-coredump's pipe) can exceed the
+//     ratio and needs a higher limit.
 //   - MaxTotal 1 TiB of decompressed bytes per input, and MaxMember 256 GiB per
 //     decompressed member (systemd-coredump truncates at 32 GiB by default).
 //   - MaxWindow 128 MiB: a zstd window or xz dictionary larger than this is
@@ -64,13 +68,15 @@
 // with the data); entries whose data overlap another's (the "non-recursive"
 // zip bomb) are refused with [ErrBomb]. A zip inside a stream is parsed from
 // its local headers with fixed-size reads and no buffering of entry data;
-// names and extra fields are at most 64 KiB by format. Tar names, links,
-// devices and directories are not members; tar headers are bounded by
-// archive/tar. Entry names that are absolute or contain ".." are reported with
+// names and extra fields are at most 64 KiB by format. An entry whose sizes
+// only a data descriptor after its data gives is delimited by its deflate
+// stream, or else by scanning for a descriptor that matches the bytes before
+// it (count, and CRC-32 when stored) and is followed by a header.
+// Links, devices and directories in tar and zip are not members; tar headers
+// are bounded by archive/tar. Entry names that are absolute or contain ".." are reported with
 // [ErrTraversal], and their contents are still scanned (nothing is ever
 // written, so the name is only evidence of a hostile archive). Every decoder
-// is closed when its member is done; zstd decoding is synchronous, so a walk
-// leaves no goroutine behind.
+// is closed when its member is done, so a walk leaves no goroutine behind.
 package container
 
 import (

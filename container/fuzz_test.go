@@ -31,6 +31,10 @@ func seeds(tb testing.TB) map[string][]byte {
 		"tar":       tarc(entry{name: "a", body: core}, entry{name: "l", typ: '2'}),
 		"tarv7":     v7Tar(tarc(entry{name: "old", body: core})),
 		"targz":     gz(tarc(entry{name: "x/core.zst", body: zst(core)})),
+		"zipdesc":   zipRaw(0x8, entry{name: "a", body: core}, entry{name: "b", body: []byte(fakeDescriptor("\x00\x00\x00\x00", "\x05\x00\x00\x00"))}),
+		"clizip":    mustRead(tb, "testdata/cli-stream.zip"),
+		"clienc":    mustRead(tb, "testdata/cli-encrypted.zip"),
+		"clitarzst": mustRead(tb, "testdata/cli.tar.zst"),
 		"nested":    zst(tarc(entry{name: "a.zip", body: zipc(entry{name: "c.gz", body: gz(core)})})),
 	}
 }

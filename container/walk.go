@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 )
 
 // bufSize is the read-ahead of each layer: enough for [SniffLen] and for
@@ -240,16 +241,16 @@ func (w *walker) walkTar(path string, layers []Kind, r io.Reader) {
 // A countReader counts the bytes read through it.
 type countReader struct {
 	r io.Reader
-	n int64
+	n atomic.Int64 // a decoder may read from its own goroutine
 }
 
 func (c *countReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	c.n += int64(n)
+	c.n.Add(int64(n))
 	return n, err
 }
 
-func (c *countReader) count() int64 { return c.n }
+func (c *countReader) count() int64 { return c.n.Load() }
 
 // A topReader is the caller's input: it counts what is read and makes a
 // failure of the caller's reader fatal.

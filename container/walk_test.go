@@ -148,6 +148,17 @@ func TestWalk(t *testing.T) {
 		{name: "zip stored", data: zipRaw(0, entry{name: "a", body: core}, entry{name: "b", body: core2}),
 			members: []string{`in!/a [zip] "ELF core with a secret\n"`, `in!/b [zip] "MDMP minidump bytes\n"`}},
 		{name: "zip empty", data: zipc()},
+		{name: "zip stored with descriptors", data: zipRaw(0x8, entry{name: "a", body: core}, entry{name: "b", body: core2},
+			entry{name: "size", body: []byte(fakeDescriptor("\x00\x00\x00\x00", "\x05\x00\x00\x00"))},
+			entry{name: "crc", body: []byte(fakeDescriptor("\xff\xff\xff\xff", "\x00\x00\x00\x00"))}),
+			members: []string{`in!/a [zip] "ELF core with a secret\n"`, `in!/b [zip] "MDMP minidump bytes\n"`,
+				`in!/size [zip] ` + body([]byte(fakeDescriptor("\x00\x00\x00\x00", "\x05\x00\x00\x00"))),
+				`in!/crc [zip] ` + body([]byte(fakeDescriptor("\xff\xff\xff\xff", "\x00\x00\x00\x00")))}},
+		{name: "zip encrypted with descriptor then plain", data: cat(zipRaw(0x9, entry{name: "locked", body: core})[:30+6+len(core)+16], zipRaw(0, entry{name: "open", body: core2})),
+			modes:   []mode{stream, trickle},
+			members: []string{`in!/open [zip] "MDMP minidump bytes\n"`}, errs: []string{"in!/locked: encrypted"}},
+		{name: "zip stored descriptor missing", data: upTo(zipRaw(0x8, entry{name: "a", body: core}), "secret"), modes: []mode{stream, trickle},
+			members: []string{`in!/a [zip] "ELF core with a secret"`}, errs: []string{"in!/a: truncated"}},
 		{name: "zip deflated directory with descriptor", data: zipJar(), members: []string{`in!/META-INF/MANIFEST.MF [zip] "Manifest-Version: 1.0\n"`}},
 		{name: "tar", data: tarc(entry{name: "d/", typ: '5'}, entry{name: "d/core", body: core}, entry{name: "link", typ: '2'},
 			entry{name: "hard", typ: '1'}, entry{name: "dev", typ: '3'}, entry{name: "fifo", typ: '6'}, entry{name: "m", body: core2}),
@@ -170,11 +181,16 @@ func TestWalk(t *testing.T) {
 			members: []string{`in!/a\x1b[2Jb\x0a\xff [tar] "ELF core with a secret\n"`}},
 		{name: "truncated gzip", data: gz(bytes.Repeat(core, 100))[:60], members: []string{`in [gzip] <2300 bytes>`}, errs: []string{"in: truncated"}},
 		{name: "truncated zstd", data: zst(bytes.Repeat(core, 100))[:30], members: []string{`in [zstd] ""`}, errs: []string{"in: truncated"}},
+		{name: "truncated xz", data: xzc(noise(3000))[:2000], members: []string{`in [xz] <1973 bytes>`}, errs: []string{"in: truncated"}},
+		{name: "truncated lz4", data: lz4c(noise(3000))[:2000], members: []string{`in [lz4] ""`}, errs: []string{"in: truncated"}},
+		{name: "truncated bzip2", data: mustRead(t, "testdata/hello.bz2")[:40], members: []string{`in [bzip2] ""`}, errs: []string{"in: truncated"}},
 		{name: "truncated tar", data: tarc(entry{name: "big", body: bytes.Repeat(core, 100)})[:1000],
 			members: []string{`in!/big [tar] <488 bytes>`}, errs: []string{"in!/big: truncated"}},
 		{name: "truncated tar.gz", data: gz(tarc(entry{name: "big", body: noise(4000)}, entry{name: "next", body: core}))[:1500],
 			members: []string{`in!/big [gzip tar] <1356 bytes>`}, errs: []string{"in: truncated"}},
 		{name: "corrupt gzip", data: flip(gz(core), 12), members: []string{`in [gzip] "EK^ core with a secret\n"`}, errs: []string{"in: corrupt"}},
+		{name: "gzip trailing zeros", data: cat(gz(core), make([]byte, 100)), members: []string{`in [gzip] "ELF core with a secret\n"`}, errs: []string{"in: corrupt"}},
+		{name: "xz padding", data: cat(xzc(core), make([]byte, 100)), members: []string{`in [xz] "ELF core with a secret\n"`}},
 		{name: "not gzip", data: []byte{0x1f, 0x8b, 0x08}, errs: []string{"in: truncated"}},
 		{name: "zip crc", data: zeroIn(zipRaw(0, entry{name: "a", body: core}, entry{name: "b", body: core2}), "secret"),
 			members: []string{`in!/a [zip] "ELF core with a s\x00cret\n"`, `in!/b [zip] "MDMP minidump bytes\n"`}, errs: []string{"in!/a: corrupt"}},
@@ -247,6 +263,13 @@ func zipJar() []byte {
 	}
 	must(w.Close())
 	return bytes.ReplaceAll(buf.Bytes(), []byte("META-INF_"), []byte("META-INF/")) // Go's writer writes no data for a directory
+}
+
+// fakeDescriptor returns stored data that starts like a data descriptor of
+// zero bytes, with the given CRC-32 and compressed size, followed by a header
+// signature: only a wrong CRC or size tells it from the real end.
+func fakeDescriptor(crc, csize string) string {
+	return "PK\x07\x08" + crc + csize + "\x00\x00\x00\x00" + "PK\x03\x04" + "data"
 }
 
 // zstdWindow8M is an empty zstd frame that asks for an 8 MiB window.
@@ -455,6 +478,17 @@ func TestWalkManySmall(t *testing.T) {
 	if err != nil || n != len(es) {
 		t.Fatalf("Walk = %v after %d members, want nil after %d", err, n, len(es))
 	}
+	// A caller that stops reading early, mid-stream, leaves no decoder running.
+	big := zst(coreLike(2 << 20))
+	for range 5 {
+		err := Walk(context.Background(), "in", bytes.NewReader(big), Limits{}, func(m Member) error {
+			_, err := m.R.Read(make([]byte, 10))
+			return err
+		}, func(path string, err error) { t.Errorf("onErr(%q, %v)", path, err) })
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	for range 50 {
 		if runtime.NumGoroutine() <= before {
 			return
@@ -462,4 +496,84 @@ func TestWalkManySmall(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Errorf("%d goroutines after the walk, %d before", runtime.NumGoroutine(), before)
+}
+
+func TestWalkSize(t *testing.T) {
+	n := int64(len(core))
+	tests := []struct {
+		name string
+		m    mode
+		data []byte
+		want int64
+	}{
+		{"raw stream", stream, core, -1},
+		{"raw file", file, core, n},
+		{"gzip", file, gz(core), -1},
+		{"tar", stream, tarc(entry{name: "a", body: core}), n},
+		{"zip stored", stream, zipRaw(0, entry{name: "a", body: core}), n},
+		{"zip descriptor stream", stream, zipc(entry{name: "a", body: core}), -1},
+		{"zip descriptor file", file, zipc(entry{name: "a", body: core}), n},
+		{"zstd in tar", stream, tarc(entry{name: "a", body: zst(core)}), -1},
+	}
+	for _, tt := range tests {
+		var got []int64
+		fn := func(m Member) error { got = append(got, m.Size); return nil }
+		onErr := func(path string, err error) { t.Errorf("%s: onErr(%q, %v)", tt.name, path, err) }
+		var err error
+		if tt.m == file {
+			err = WalkFile(context.Background(), "in", bytes.NewReader(tt.data), int64(len(tt.data)), Limits{}, fn, onErr)
+		} else {
+			err = Walk(context.Background(), "in", bytes.NewReader(tt.data), Limits{}, fn, onErr)
+		}
+		if err != nil || len(got) != 1 || got[0] != tt.want {
+			t.Errorf("Walk(%s) sizes = %v, %v, want [%d]", tt.name, got, err, tt.want)
+		}
+	}
+}
+
+// TestWalkReferenceTools walks containers written by the reference tools
+// (testdata/make-fixtures.sh), not by the Go writers the other tests use.
+func TestWalkReferenceTools(t *testing.T) {
+	const text = `"core written by a reference tool\n"`
+	tests := []struct {
+		file    string
+		members []string
+		errs    []string
+	}{
+		{"cli.zst", []string{`in [zstd] ` + text}, nil},
+		{"cli.lz4", []string{`in [lz4] ` + text}, nil},
+		{"cli.xz", []string{`in [xz] ` + text}, nil},
+		{"cli.gz", []string{`in [gzip] ` + text}, nil},
+		{"cli-stream.zip", []string{`in!/- [zip] ` + text}, nil},
+		{"cli-encrypted.zip", nil, []string{"in!/cli.txt: encrypted"}},
+		{"cli.tar.zst", []string{
+			`in!/cli/dir/` + strings.Repeat("long-name-", 10) + `.txt [zstd tar] ` + text,
+			`in!/cli/sparse [zstd tar] <1 MiB>`}, nil},
+	}
+	for _, tt := range tests {
+		data := mustRead(t, "testdata/"+tt.file)
+		for _, m := range []mode{stream, file, trickle} {
+			got := run(t, m, "in", data, Limits{})
+			if !slices.Equal(got.members, tt.members) || !slices.Equal(got.errs, tt.errs) || got.err != "" {
+				t.Errorf("%s (%s) = %q, %q, %q; want %q, %q", tt.file, m, got.members, got.errs, got.err, tt.members, tt.errs)
+			}
+		}
+	}
+}
+
+// TestWalkSparse checks that a sparse tar member reads as its holes and data.
+func TestWalkSparse(t *testing.T) {
+	var got []byte
+	err := Walk(context.Background(), "in", bytes.NewReader(mustRead(t, "testdata/cli.tar.zst")), Limits{}, func(m Member) error {
+		if strings.HasSuffix(m.Path, "/sparse") {
+			var err error
+			got, err = io.ReadAll(m.R)
+			return err
+		}
+		return nil
+	}, func(path string, err error) { t.Errorf("onErr(%q, %v)", path, err) })
+	want := append(make([]byte, 1<<20), "after a hole\n"...)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Errorf("sparse member = %d bytes ending %q, %v; want %d bytes ending %q", len(got), got[max(0, len(got)-13):], err, len(want), want[len(want)-13:])
+	}
 }

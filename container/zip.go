@@ -2,6 +2,7 @@ package container
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"compress/bzip2"
 	"encoding/binary"
@@ -111,10 +112,13 @@ func (w *walker) walkZipStream(path string, layers []Kind, br *bufio.Reader) {
 		e.zip64 = zip64Sizes(extra, &e.usize, &e.csize)
 		mpath := path + "!/" + cleanName(string(name))
 		skip := func() bool { // past the data of an entry not read; false if impossible
+			var err error
 			if e.desc {
-				return false
+				_, err = io.Copy(io.Discard, &descScanner{pr: pr})
+			} else {
+				_, err = io.CopyN(io.Discard, pr, int64(min(e.csize, math.MaxInt64)))
 			}
-			if _, err := io.CopyN(io.Discard, pr, int64(min(e.csize, math.MaxInt64))); err != nil {
+			if err != nil {
 				w.report(w.classify(mpath, Zip, noEOF(err)))
 				return false
 			}
@@ -124,25 +128,28 @@ func (w *walker) walkZipStream(path string, layers []Kind, br *bufio.Reader) {
 		case flags&(flagEncrypted|flagStrong) != 0 || method == methodAES:
 			w.report(&Error{Path: mpath, Err: ErrEncrypted, Msg: fmt.Sprintf("zip: flags %#04x method %d", flags, method)})
 			if !skip() {
-				w.report(&Error{Path: path, Err: ErrCorrupt, Msg: fmt.Sprintf("zip: entry at %#x has no size; rest not walked", at)})
 				return
 			}
 			continue
 		case strings.HasSuffix(string(name), "/") && e.csize == 0 && !e.desc:
 			continue // a directory
-		case e.desc && method != methodDeflate:
-			w.report(&Error{Path: mpath, Err: ErrUnsupported, Msg: fmt.Sprintf("zip: method %d entry with a data descriptor cannot be read as a stream", method)})
-			return
 		}
 		if unsafeName(string(name)) {
 			w.report(&Error{Path: mpath, Err: ErrTraversal, Msg: "zip: name " + strconv.Quote(string(name))})
 		}
 
-		var src io.Reader = pr
+		var src io.Reader = pr // a deflate stream ends itself
 		start := pr.n
 		in := func() int64 { return pr.n - start }
-		if !e.desc {
+		switch {
+		case !e.desc:
 			src = &exactReader{r: pr, n: int64(min(e.csize, math.MaxInt64))}
+		case method != methodDeflate:
+			e.scan = &descScanner{pr: pr}
+			if method == methodStore {
+				e.scan.crc = crc32.NewIEEE()
+			}
+			src = e.scan
 		}
 		dec, err := w.zipDecoder(method, src)
 		if err != nil {
@@ -239,6 +246,7 @@ type zipEntry struct {
 	usize uint64
 	n     uint64
 	desc  bool
+	scan  *descScanner // finds the end of data followed by a descriptor, if not deflate
 	zip64 bool
 	done  bool // content read to its end and checked
 	err   error
@@ -255,7 +263,7 @@ func (e *zipEntry) Read(p []byte) (int, error) {
 	e.hash.Write(p[:n])
 	e.n += uint64(n)
 	switch {
-	case !e.desc && e.n > e.usize:
+	case !e.desc && e.scan == nil && e.n > e.usize:
 		e.err = &Error{Path: e.path, Err: ErrCorrupt, Msg: fmt.Sprintf("zip: content longer than the %d bytes declared", e.usize)}
 	case err == io.EOF:
 		e.err = e.finish()
@@ -273,7 +281,9 @@ func (e *zipEntry) Read(p []byte) (int, error) {
 
 // finish checks an entry read to its end.
 func (e *zipEntry) finish() error {
-	if e.desc {
+	if e.scan != nil {
+		e.crc, e.usize = e.scan.crc32, e.scan.usize
+	} else if e.desc {
 		if err := e.readDescriptor(); err != nil {
 			return err
 		}
@@ -338,6 +348,92 @@ func isZipSig(b []byte) bool {
 	}
 	s := binary.LittleEndian.Uint32(b)
 	return s == sigLocal || s == sigCentral || s == sigEnd || s == sigEnd64
+}
+
+// A descScanner reads the data of an entry that only its data descriptor
+// sizes, and which no decoder can delimit (stored, encrypted, or compressed
+// by other than deflate). The data end at a descriptor signature followed by
+// the number of bytes before it as the compressed size (and, for stored data,
+// their CRC-32 and size) and then by a header signature: a chance match
+// inside the data would have to agree on all of these. It consumes the
+// descriptor and keeps its CRC-32 and uncompressed size.
+type descScanner struct {
+	pr  *posReader
+	crc hash.Hash32 // of the data, checked against the descriptor if non-nil
+	n   uint64      // bytes of data so far
+
+	done  bool
+	crc32 uint32 // from the descriptor
+	usize uint64
+}
+
+func (d *descScanner) Read(p []byte) (int, error) {
+	if d.done {
+		return 0, io.EOF
+	}
+	br := d.pr.br
+	for {
+		buf, err := br.Peek(br.Size())
+		if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+			return 0, err
+		}
+		i := bytes.Index(buf, []byte("PK\x07\x08"))
+		if i == 0 {
+			if d.match(buf, err == io.EOF) {
+				d.done = true
+				return 0, io.EOF
+			}
+			i = 1 // not a descriptor: its first byte is data
+		}
+		if i < 0 {
+			i = len(buf) - 3 // keep what may be the start of a signature
+			if err == io.EOF {
+				i = len(buf)
+			}
+		}
+		if i <= 0 {
+			return 0, io.ErrUnexpectedEOF // no descriptor before the end
+		}
+		n := copy(p, buf[:i])
+		if d.crc != nil {
+			d.crc.Write(p[:n])
+		}
+		br.Discard(n)
+		d.pr.n += int64(n)
+		d.n += uint64(n)
+		return n, nil
+	}
+}
+
+// match reports whether b starts with the descriptor of the data read so
+// far, and if so consumes it. eof says whether b runs to the end of input.
+func (d *descScanner) match(b []byte, eof bool) bool {
+	le := binary.LittleEndian
+	for _, wide := range []bool{false, true} {
+		size := 16
+		if wide {
+			size = 24
+		}
+		if len(b) < size {
+			return false
+		}
+		crc, csize, usize := le.Uint32(b[4:]), uint64(le.Uint32(b[8:])), uint64(le.Uint32(b[12:]))
+		if wide {
+			csize, usize = le.Uint64(b[8:]), le.Uint64(b[16:])
+		}
+		next := b[size:]
+		if csize != d.n || !(isZipSig(next) || eof && len(next) == 0) {
+			continue
+		}
+		if d.crc != nil && (crc != d.crc.Sum32() || usize != d.n) {
+			continue
+		}
+		d.crc32, d.usize = crc, usize
+		d.pr.br.Discard(size)
+		d.pr.n += int64(size)
+		return true
+	}
+	return false
 }
 
 // An exactReader reads n more bytes, and fails with io.ErrUnexpectedEOF if
