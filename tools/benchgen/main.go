@@ -6,6 +6,13 @@ package main
 
 import (
 	"bufio"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	crand "crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/binary"
+	"encoding/pem"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -18,8 +25,17 @@ func main() {
 	out := flag.String("out", "bench/data.bin", "output file")
 	keys := flag.String("keys", "detectors/testdata/keys", "directory of PEM keys to plant")
 	plant := flag.Int("plant", 16, "number of keys to plant")
+	hunt := flag.String("hunt", "", "also plant the raw numbers of 10 new RSA-2048 and 5 new EC keys, and write their public keys to this directory")
 	flag.Parse()
-	if err := write(*out, *size<<20, *keys, *plant); err != nil {
+	var raw []rawKey
+	if *hunt != "" {
+		var err error
+		if raw, err = huntKeys(*hunt); err != nil {
+			fmt.Fprintln(os.Stderr, "benchgen:", err)
+			os.Exit(1)
+		}
+	}
+	if err := write(*out, *size<<20, *keys, *plant, raw); err != nil {
 		fmt.Fprintln(os.Stderr, "benchgen:", err)
 		os.Exit(1)
 	}
@@ -30,7 +46,7 @@ var words = []string{"the", "request", "failed", "with", "status", "connection",
 	"config", "value", "for", "key", "database", "query", "took", "ms", "retrying", "in", "seconds",
 	"GET", "/api/v1/items", "HTTP/1.1", "200", "404", "500", "INFO", "WARN", "DEBUG", "2026-11-22T07:30:00Z"}
 
-func write(name string, size int64, keyDir string, plant int) error {
+func write(name string, size int64, keyDir string, plant int, raw []rawKey) error {
 	pems, err := filepath.Glob(filepath.Join(keyDir, "*.pem"))
 	if err != nil || len(pems) == 0 {
 		return fmt.Errorf("no keys in %s", keyDir)
@@ -57,6 +73,8 @@ func write(name string, size int64, keyDir string, plant int) error {
 	buf := make([]byte, block)
 	every := size / int64(plant+1)
 	next, planted := every, 0
+	rawEvery := size / int64(len(raw)+1)
+	rawNext, rawPlanted := rawEvery, 0
 	for off := int64(0); off < size; off += block {
 		n := min(block, size-off)
 		b := buf[:n]
@@ -84,6 +102,17 @@ func write(name string, size int64, keyDir string, plant int) error {
 				next += every
 			}
 		}
+		if off+n > rawNext && rawPlanted < len(raw) {
+			// Like a malloc'd limb array: 8-aligned, behind a glibc chunk header.
+			k := raw[rawPlanted]
+			at := int(rawNext-off) &^ 15
+			if at >= 16 && at+len(k.bytes) <= len(b) {
+				binary.LittleEndian.PutUint64(b[at-8:], uint64((len(k.bytes)+8+15)&^15|1))
+				copy(b[at:], k.bytes)
+				rawPlanted++
+				rawNext += rawEvery
+			}
+		}
 		if _, err := w.Write(b); err != nil {
 			return err
 		}
@@ -91,6 +120,59 @@ func write(name string, size int64, keyDir string, plant int) error {
 	if err := w.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "benchgen: wrote %s: %d MiB, %d keys planted\n", name, size>>20, planted)
+	fmt.Fprintf(os.Stderr, "benchgen: wrote %s: %d MiB, %d keys planted, %d raw key numbers planted\n", name, size>>20, planted, rawPlanted)
 	return f.Close()
+}
+
+// A rawKey is the number a process keeps of a private key: an RSA prime
+// factor or an EC scalar, as little-endian limbs.
+type rawKey struct{ bytes []byte }
+
+// huntKeys makes 10 RSA-2048 and 5 EC keys, writes their public halves to dir
+// for --pubkeys, and returns the numbers to plant.
+func huntKeys(dir string) ([]rawKey, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	var out []rawKey
+	writePub := func(i int, pub any) error {
+		der, err := x509.MarshalPKIXPublicKey(pub)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, fmt.Sprintf("key%02d.pub.pem", i)), pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o644)
+	}
+	le := func(be []byte) []byte {
+		r := make([]byte, len(be))
+		for i, c := range be {
+			r[len(be)-1-i] = c
+		}
+		return r
+	}
+	for i := range 10 {
+		k, err := rsa.GenerateKey(crand.Reader, 2048)
+		if err != nil {
+			return nil, err
+		}
+		if err := writePub(i, &k.PublicKey); err != nil {
+			return nil, err
+		}
+		out = append(out, rawKey{le(k.Primes[0].FillBytes(make([]byte, 128)))})
+	}
+	curves := []elliptic.Curve{elliptic.P256(), elliptic.P256(), elliptic.P256(), elliptic.P384(), elliptic.P521()}
+	for i, c := range curves {
+		k, err := ecdsa.GenerateKey(c, crand.Reader)
+		if err != nil {
+			return nil, err
+		}
+		if err := writePub(10+i, &k.PublicKey); err != nil {
+			return nil, err
+		}
+		d, err := k.Bytes()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rawKey{le(d)})
+	}
+	return out, nil
 }
