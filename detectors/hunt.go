@@ -39,8 +39,9 @@ type HuntOptions struct {
 	// for EC scalars and Ed25519 seeds, not only the likely ones.
 	Deep bool
 
-	// all8 tries every 8-aligned offset for RSA (for measurements).
-	all8 bool
+	// For measurements: all8 tries every 8-aligned offset for RSA;
+	// noAnchors and noHeaders switch off one source of default candidates.
+	all8, noAnchors, noHeaders bool
 }
 
 // Reach of the hunt around an anchor or a found component.
@@ -71,6 +72,9 @@ type rsaGroup struct {
 type rsaTarget struct {
 	key int // index in hunt.keys
 	n   *big.Int
+	// A factor whose cofactor has its own bit length lies in (n/2^half,
+	// n/2^(half−1)]: bounds on its top 64 bits, checked before dividing.
+	topLo, topHi uint64
 }
 
 // An ecGroup holds the public keys on one curve; curve is nil for Ed25519.
@@ -92,7 +96,17 @@ func NewHunt(keys []PublicKey, opt HuntOptions) Detector {
 			half := (k.N.BitLen() + 1) / 2
 			size := (half + 7) / 8
 			g := h.rsaGroupFor(size, uint((half-1)%8), k.N.BitLen()%2 == 1)
-			g.targets = append(g.targets, rsaTarget{i, k.N})
+			t := rsaTarget{key: i, n: k.N, topHi: ^uint64(0)}
+			if shift := uint(8*size - 64); size >= 8 {
+				lo, hi := new(big.Int).Rsh(k.N, uint(half)+shift), new(big.Int).Rsh(k.N, uint(half-1)+shift)
+				if lo.IsUint64() {
+					t.topLo = lo.Uint64()
+				}
+				if hi.IsUint64() {
+					t.topHi = hi.Uint64()
+				}
+			}
+			g.targets = append(g.targets, t)
 			h.anchors.add(i, k.N.Bytes(), huntNear)
 			h.anchors.add(i, reversed(k.N.Bytes()), huntNear)
 			h.addChunk(size, true)
@@ -229,7 +243,7 @@ func (h *hunt) Detect(dst []Hit, buf []byte) []Hit {
 			dst = h.tryEC(dst, s, buf, i)
 		}
 	}
-	if !h.opt.Deep {
+	if !h.opt.Deep && !h.opt.noHeaders {
 		for _, v := range s.headers {
 			i := v >> 2
 			if v&1 != 0 && !h.opt.all8 && !inRanges(s.ranges, i) {
@@ -269,7 +283,7 @@ func (h *hunt) scanWords(s *huntScratch, buf []byte) {
 	a := &h.anchors
 	for i := 0; i+8 <= len(buf); i += 8 {
 		w := binary.LittleEndian.Uint64(buf[i:])
-		if hb := (w * hashMul) >> (64 - anchorBits); a.bitmap[hb/64]&(1<<(hb%64)) != 0 {
+		if hb := (w * hashMul) >> (64 - anchorBits); a.bitmap[hb/64]&(1<<(hb%64)) != 0 && !h.opt.noAnchors {
 			h.anchorAt(s, buf, i, w)
 		}
 		// A glibc chunk header: the size, with flag bits in the low three.
@@ -417,7 +431,14 @@ func (h *hunt) tryFactor(dst []Hit, s *huntScratch, buf []byte, g *rsaGroup, i i
 		return dst
 	}
 	s.c.SetBits(limbs)
+	top := binary.BigEndian.Uint64(c)
+	if le {
+		top = binary.LittleEndian.Uint64(c[g.size-8:])
+	}
 	for _, t := range g.targets {
+		if !g.loose && (top < t.topLo || top > t.topHi) {
+			continue
+		}
 		if s.q.QuoRem(t.n, &s.c, &s.r); s.r.Sign() != 0 || s.c.Cmp(bigOne) <= 0 || s.c.Cmp(t.n) >= 0 {
 			continue
 		}
@@ -658,7 +679,7 @@ func (h *hunt) tryEC(dst []Hit, s *huntScratch, buf []byte, i int) []Hit {
 		}
 		if g.curve == nil {
 			pub := ed25519.NewKeyFromSeed(w)[32:]
-			dst = h.matchEC(dst, s, g, pub, i, "raw")
+			dst = h.matchEC(dst, s, g, pub, i, "raw-be") // a seed is a byte string, kept in order
 			continue
 		}
 		if g.size != 66 || w[0] <= 1 {

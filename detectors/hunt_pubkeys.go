@@ -404,8 +404,7 @@ var (
 	ecAlgOID       = []byte{0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01}
 	ed25519SPKIHdr = []byte{0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00}
 	jwkKty         = []byte(`"kty"`)
-	sshTextMarks   = [][]byte{[]byte("AAAAB3NzaC1yc2E"), []byte("AAAAC3NzaC1lZDI1NTE5"), []byte("AAAAE2VjZHNhLXNoYTItbmlzdHA")}
-	sshWireMarks   = [][]byte{[]byte("\x00\x00\x00\x07ssh-rsa"), []byte("\x00\x00\x00\x0bssh-ed25519"), []byte("\x00\x00\x00\x13ecdsa-sha2-nistp")}
+	sshTypes       = [][]byte{[]byte("ssh-rsa"), []byte("ssh-ed25519"), []byte("ecdsa-sha2-nistp")}
 )
 
 // HarvestPublicKeys appends the public keys found in buf to dst: X.509 DER
@@ -484,34 +483,48 @@ func HarvestPublicKeys(dst []PublicKey, buf []byte) []PublicKey {
 			add(keyFromJWK(j))
 		}
 	}
-	for _, mark := range sshTextMarks {
+	// OpenSSH public keys: the type name starts both the text form ("ssh-rsa
+	// AAAA...") and, after its length, the wire form.
+	for _, typ := range sshTypes {
 		for at := 0; ; at++ {
-			i := bytes.Index(buf[at:], mark)
+			i := bytes.Index(buf[at:], typ)
 			if i < 0 {
 				break
 			}
 			at += i
-			end := at
-			for end < len(buf) && end-at < 4096 && isBase64(buf[end]) {
+			if at >= 4 && binary.BigEndian.Uint32(buf[at-4:]) == uint32(len(typ)+sshTypeRest(buf[at+len(typ):])) {
+				add(keyFromSSHBlob(buf[at-4 : min(len(buf), at+4096)]))
+				continue
+			}
+			start := at + len(typ)
+			for start < len(buf) && buf[start] != ' ' && start-at < 32 {
+				start++
+			}
+			if start+5 > len(buf) || string(buf[start:start+5]) != " AAAA" {
+				continue
+			}
+			start++
+			end := start
+			for end < len(buf) && end-start < 4096 && isBase64(buf[end]) {
 				end++
 			}
-			blob := make([]byte, base64.StdEncoding.DecodedLen(end-at))
-			n, _ := base64.StdEncoding.Decode(blob, buf[at:end])
+			blob := make([]byte, base64.StdEncoding.DecodedLen(end-start))
+			n, _ := base64.StdEncoding.Decode(blob, buf[start:end])
 			add(keyFromSSHBlob(blob[:n]))
 			at = end - 1
 		}
 	}
-	for _, mark := range sshWireMarks {
-		for at := 0; ; at++ {
-			i := bytes.Index(buf[at:], mark)
-			if i < 0 {
-				break
-			}
-			at += i
-			add(keyFromSSHBlob(buf[at:min(len(buf), at+4096)]))
-		}
-	}
 	return dst
+}
+
+// sshTypeRest is the length of the rest of an ecdsa-sha2-nistpNNN type name
+// ("256"); 0 for the other types.
+func sshTypeRest(b []byte) int {
+	n := 0
+	for n < len(b) && n < 3 && b[n] >= '0' && b[n] <= '9' {
+		n++
+	}
+	return n
 }
 
 // harvestDER decodes the DER structure b starts with (30 81 or 30 82) when it
