@@ -20,8 +20,8 @@ import (
 // scalar or seed that yields it.
 //
 // What the default mode tries (8-aligned offsets from the buffer start):
-//   - every offset within huntNear (RSA) or huntNearEC (EC, Ed25519) bytes of an
-//     anchor: the public material of a known key sitting in memory (the modulus
+//   - every offset within huntNear (RSA), or every 16-aligned one within
+//     huntNearEC (EC, Ed25519), of an anchor: the public material of a known key sitting in memory (the modulus
 //     or the X coordinate as big-endian bytes or little-endian limbs, the
 //     Ed25519 public key). A process that holds a private key in numbers holds
 //     its public half beside it, allocated in the same breath.
@@ -47,7 +47,10 @@ type HuntOptions struct {
 // Reach of the hunt around an anchor or a found component.
 const (
 	huntNear   = 64 << 10 // RSA: factors, d and CRT values around the modulus or a factor
-	huntNearEC = 4 << 10  // EC: scalars around the public point (each try costs a scalar multiplication)
+	huntNearEC = 2 << 10  // EC: scalars around the public point (each try costs a scalar multiplication)
+	// ecNearStep is the stride of EC tries around an anchor: malloc and Go's
+	// allocator both align blocks of 16 bytes or more to 16.
+	ecNearStep = 16
 	maxParts   = 16
 )
 
@@ -193,7 +196,8 @@ type huntScratch struct {
 	headers []int
 }
 
-type span2 struct{ lo, hi int }
+// A span2 is a range of candidate offsets for one key (key −1: every key).
+type span2 struct{ lo, hi, key int }
 
 type foundKey struct{ key, hit int }
 
@@ -209,65 +213,67 @@ func (h *hunt) Detect(dst []Hit, buf []byte) []Hit {
 
 	// One pass over the aligned words: anchors and allocator headers.
 	h.scanWords(s, buf)
-	merge := func(r []span2) []span2 {
-		slices.SortFunc(r, func(a, b span2) int { return a.lo - b.lo })
-		out := r[:0]
-		for _, x := range r {
-			if n := len(out); n > 0 && x.lo <= out[n-1].hi {
-				out[n-1].hi = max(out[n-1].hi, x.hi)
-				continue
-			}
-			out = append(out, x)
-		}
-		return out
-	}
 	if h.opt.Deep || h.opt.all8 {
-		s.ranges = append(s.ranges[:0], span2{0, len(buf)})
+		s.ranges = append(s.ranges[:0], span2{0, len(buf), -1})
 	}
 	if h.opt.Deep {
-		s.rangesE = append(s.rangesE[:0], span2{0, len(buf)})
+		s.rangesE = append(s.rangesE[:0], span2{0, len(buf), -1})
 	}
-	s.ranges, s.rangesE = merge(s.ranges), merge(s.rangesE)
+	s.ranges, s.rangesE = mergeRanges(s.ranges), mergeRanges(s.rangesE)
 
+	// Around an anchor only its own key is tried: a process keeps a key's
+	// numbers beside its own public half, and each try costs a division or a
+	// scalar multiplication per key.
 	step := 8
 	if h.opt.Deep {
 		step = 1
 	}
 	for _, r := range s.ranges {
 		for i := (r.lo + step - 1) / step * step; i < r.hi; i += step {
-			dst = h.tryRSA(dst, s, buf, i)
+			dst = h.tryRSA(dst, s, buf, i, r.key)
 		}
 	}
+	stepE := ecNearStep
+	if h.opt.Deep {
+		stepE = 8
+	}
 	for _, r := range s.rangesE {
-		for i := (r.lo + 7) &^ 7; i < r.hi; i += 8 {
-			dst = h.tryEC(dst, s, buf, i)
+		for i := (r.lo + stepE - 1) / stepE * stepE; i < r.hi; i += stepE {
+			dst = h.tryEC(dst, s, buf, i, r.key)
 		}
 	}
 	if !h.opt.Deep && !h.opt.noHeaders {
 		for _, v := range s.headers {
 			i := v >> 2
-			if v&1 != 0 && !h.opt.all8 && !inRanges(s.ranges, i) {
-				dst = h.tryRSA(dst, s, buf, i)
+			if v&1 != 0 && !h.opt.all8 {
+				dst = h.tryRSA(dst, s, buf, i, -1)
 			}
-			if v&2 != 0 && !inRanges(s.rangesE, i) {
-				dst = h.tryEC(dst, s, buf, i)
+			if v&2 != 0 {
+				dst = h.tryEC(dst, s, buf, i, -1)
 			}
 		}
 	}
 	return dst
 }
 
-func inRanges(r []span2, i int) bool {
-	j, _ := slices.BinarySearchFunc(r, i, func(x span2, i int) int {
-		switch {
-		case x.hi <= i:
-			return -1
-		case x.lo > i:
-			return 1
+// mergeRanges sorts ranges by key and offset and merges those of one key that
+// overlap.
+func mergeRanges(r []span2) []span2 {
+	slices.SortFunc(r, func(a, b span2) int {
+		if a.key != b.key {
+			return a.key - b.key
 		}
-		return 0
+		return a.lo - b.lo
 	})
-	return j < len(r) && r[j].lo <= i && i < r[j].hi
+	out := r[:0]
+	for _, x := range r {
+		if n := len(out); n > 0 && x.key == out[n-1].key && x.lo <= out[n-1].hi {
+			out[n-1].hi = max(out[n-1].hi, x.hi)
+			continue
+		}
+		out = append(out, x)
+	}
+	return out
 }
 
 // scanWords reads buf once as 8-aligned little-endian words. Anchors (known
@@ -329,7 +335,7 @@ func (h *hunt) anchorAt(s *huntScratch, buf []byte, i int, w uint64) {
 		if off < 0 || off+len(nd.b) > len(buf) || !bytes.Equal(buf[off:off+len(nd.b)], nd.b) {
 			continue
 		}
-		r := span2{max(0, off-nd.reach), min(len(buf), off+len(nd.b)+nd.reach)}
+		r := span2{max(0, off-nd.reach), min(len(buf), off+len(nd.b)+nd.reach), nd.key}
 		if nd.reach == huntNear {
 			s.ranges = append(s.ranges, r)
 		} else {
@@ -393,20 +399,29 @@ func (a *anchorIndex) build() {
 
 // tryRSA tests the numbers at buf[i:] in both byte orders as factors of every
 // known modulus of each size.
-func (h *hunt) tryRSA(dst []Hit, s *huntScratch, buf []byte, i int) []Hit {
+func (h *hunt) tryRSA(dst []Hit, s *huntScratch, buf []byte, i, only int) []Hit {
 	for _, g := range h.rsa {
-		if i+g.size > len(buf) {
+		if i+g.size > len(buf) || (only >= 0 && !g.has(only)) {
 			continue
 		}
 		c := buf[i : i+g.size]
 		if c[g.size-1]&1 == 1 && g.topOK(c[0]) {
-			dst = h.tryFactor(dst, s, buf, g, i, false)
+			dst = h.tryFactor(dst, s, buf, g, i, false, only)
 		}
 		if c[0]&1 == 1 && g.topOK(c[g.size-1]) {
-			dst = h.tryFactor(dst, s, buf, g, i, true)
+			dst = h.tryFactor(dst, s, buf, g, i, true, only)
 		}
 	}
 	return dst
+}
+
+func (g *rsaGroup) has(key int) bool {
+	for _, t := range g.targets {
+		if t.key == key {
+			return true
+		}
+	}
+	return false
 }
 
 // topOK reports whether b can be the top byte of a factor of the group.
@@ -420,7 +435,7 @@ func (g *rsaGroup) topOK(b byte) bool {
 
 // tryFactor runs the filters on one candidate and divides the survivors into
 // every modulus of the group.
-func (h *hunt) tryFactor(dst []Hit, s *huntScratch, buf []byte, g *rsaGroup, i int, le bool) []Hit {
+func (h *hunt) tryFactor(dst []Hit, s *huntScratch, buf []byte, g *rsaGroup, i int, le bool, only int) []Hit {
 	c := buf[i : i+g.size]
 	if !notRepetitive(c) {
 		return dst
@@ -436,7 +451,7 @@ func (h *hunt) tryFactor(dst []Hit, s *huntScratch, buf []byte, g *rsaGroup, i i
 		top = binary.LittleEndian.Uint64(c[g.size-8:])
 	}
 	for _, t := range g.targets {
-		if !g.loose && (top < t.topLo || top > t.topHi) {
+		if only >= 0 && t.key != only || !g.loose && (top < t.topLo || top > t.topHi) {
 			continue
 		}
 		if s.q.QuoRem(t.n, &s.c, &s.r); s.r.Sign() != 0 || s.c.Cmp(bigOne) <= 0 || s.c.Cmp(t.n) >= 0 {
@@ -664,10 +679,10 @@ func hasPart(parts []Span, off int) bool {
 
 // tryEC tests the windows at buf[i:] as EC scalars (both byte orders) and
 // Ed25519 seeds against every known public key of each curve.
-func (h *hunt) tryEC(dst []Hit, s *huntScratch, buf []byte, i int) []Hit {
-	lastSize, random := 0, false
+func (h *hunt) tryEC(dst []Hit, s *huntScratch, buf []byte, i, only int) []Hit {
+	lastSize, random := 0, false // the entropy filter, once per window size
 	for _, g := range h.ec {
-		if i+g.size > len(buf) {
+		if i+g.size > len(buf) || (only >= 0 && !slices.Contains(g.keys, only)) {
 			continue
 		}
 		w := buf[i : i+g.size]

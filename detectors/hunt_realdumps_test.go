@@ -2,6 +2,7 @@ package detectors
 
 import (
 	"bytes"
+	"debug/elf"
 	"encoding/json"
 	"io"
 	"os"
@@ -93,6 +94,40 @@ func scanWindows(d Detector, b []byte) []Hit {
 	return all
 }
 
+// writableRegions returns the bytes of the writable PT_LOAD segments of an ELF
+// core (heap, stacks, anonymous memory, .data), as the scanner hands them to
+// the hunt: each region starts at a page-aligned address, so alignment within
+// a buffer is alignment in memory. debug/elf is fine here: these are our own
+// test files, not hostile input.
+func writableRegions(t *testing.T, core []byte) [][]byte {
+	t.Helper()
+	f, err := elf.NewFile(bytes.NewReader(core))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][]byte
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_LOAD && p.Flags&elf.PF_W != 0 && p.Filesz > 0 && p.Off+p.Filesz <= uint64(len(core)) {
+			out = append(out, core[p.Off:p.Off+p.Filesz])
+		}
+	}
+	return out
+}
+
+// huntCore runs d over the writable regions of a core and returns the SPKIs found.
+func huntCore(t *testing.T, d Detector, core []byte) map[string]bool {
+	found := map[string]bool{}
+	for _, r := range writableRegions(t, core) {
+		for _, h := range scanWindows(d, r) {
+			if h.Status != Validated || len(h.Parts) == 0 {
+				t.Errorf("hit %+v: want validated with parts", h)
+			}
+			found[h.Key.SPKI.String()] = true
+		}
+	}
+	return found
+}
+
 // TestHuntRealDumps hunts the keys of real OpenSSL and Go processes in their
 // cores, given the public keys from keys/*.pub.pem, and checks that every key a
 // process held as numbers is found with its fingerprint, and that clean
@@ -137,14 +172,7 @@ func TestHuntRealDumps(t *testing.T) {
 				continue // minutes on the clean dumps full of random bytes
 			}
 			t.Run(d.Dump+"/"+m.name, func(t *testing.T) {
-				hits := scanWindows(NewHunt(pubs, m.opt), core)
-				found := map[string]bool{}
-				for _, h := range hits {
-					if h.Status != Validated || len(h.Parts) == 0 {
-						t.Errorf("hit %+v: want validated with parts", h)
-					}
-					found[h.Key.SPKI.String()] = true
-				}
+				found := huntCore(t, NewHunt(pubs, m.opt), core)
 				held := map[string]bool{}
 				for _, k := range d.Keys {
 					if k.Form == "raw-numbers" || k.Form == "evp-pkey" {
@@ -191,8 +219,10 @@ func TestHuntHarvestedRealDumps(t *testing.T) {
 			}
 			core := decompress(t, filepath.Join(dir, dump))
 			var pubs []PublicKey
-			for off := 0; off < len(core); off += 4 << 20 {
-				pubs = HarvestPublicKeys(pubs, core[off:min(len(core), off+4<<20+HarvestMaxLen)])
+			for _, r := range writableRegions(t, core) {
+				for off := 0; off < len(r); off += 4 << 20 {
+					pubs = HarvestPublicKeys(pubs, r[off:min(len(r), off+4<<20+HarvestMaxLen)])
+				}
 			}
 			seen := map[Fingerprint]bool{}
 			pubs = slices.DeleteFunc(pubs, func(k PublicKey) bool { // dedupe: the caller's job
@@ -208,11 +238,7 @@ func TestHuntHarvestedRealDumps(t *testing.T) {
 			if !harvested {
 				t.Fatalf("HarvestPublicKeys: %d keys, not %s", len(pubs), spki)
 			}
-			found := false
-			for _, h := range scanWindows(NewHunt(pubs, HuntOptions{}), core) {
-				found = found || h.Key.SPKI.String() == spki
-			}
-			if !found {
+			if !huntCore(t, NewHunt(pubs, HuntOptions{}), core)[spki] {
 				t.Errorf("hunt with harvested keys misses %s", spki)
 			}
 		})
