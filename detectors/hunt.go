@@ -19,19 +19,28 @@ import (
 // looks for a prime factor, for every known EC or Ed25519 public key for the
 // scalar or seed that yields it.
 //
-// What the default mode tries (8-aligned offsets from the buffer start):
-//   - every offset within huntNear (RSA), or every 16-aligned one within
-//     huntNearEC (EC, Ed25519), of an anchor: the public material of a known key sitting in memory (the modulus
-//     or the X coordinate as big-endian bytes or little-endian limbs, the
-//     Ed25519 public key). A process that holds a private key in numbers holds
-//     its public half beside it, allocated in the same breath.
-//   - every offset just after a glibc malloc chunk header whose size fits the
-//     number (a 32-byte limb array sits behind a size word of 0x31).
+// What the default mode tries, at offsets aligned from the buffer start (the
+// scanner starts windows at region starts, so that is alignment in memory):
+//   - around an anchor, only the key the anchor belongs to: for RSA every
+//     8-aligned offset within huntNear (64 KiB), for EC and Ed25519 every
+//     16-aligned one within huntNearEC (2 KiB). An anchor is the public half of
+//     a known key sitting in memory: the modulus or the X coordinate as
+//     big-endian bytes or little-endian limbs, the Ed25519 public key. A
+//     process that parsed a key allocated its public and private numbers
+//     together. This finds Go's keys (big.Int words beside N or X).
+//   - every offset just after a glibc malloc chunk header whose size fits a
+//     factor or scalar (a 32-byte limb array sits behind a size word of 0x31,
+//     a 1024-bit factor behind 0x91), trying every key. This finds OpenSSL's
+//     BIGNUMs, including its EC scalars, whose public point OpenSSL keeps in
+//     Montgomery form, so no anchor is near them.
 //
-// It does not try numbers far from any copy of their public half without an
-// allocator header (Go's allocator has none), nor unaligned numbers. Deep mode
-// tries every byte offset for RSA factors and every 8-aligned window that
-// passes the entropy filter for EC scalars and Ed25519 seeds.
+// It does not try numbers far from their public half with no malloc header
+// (a Go process that dropped its *PrivateKey but kept a copy of p elsewhere,
+// other allocators: jemalloc, tcmalloc, Windows heaps), nor numbers at offsets
+// not 8-aligned (16 for EC near anchors). Deep mode tries every byte offset
+// for RSA factors and every 8-aligned window that passes the entropy filter
+// for EC scalars and Ed25519 seeds, against every key: minutes per hundred
+// MiB of random-looking bytes.
 
 // HuntOptions tunes the raw hunt.
 type HuntOptions struct {
@@ -568,7 +577,7 @@ func sieve(limbs []big.Word) bool {
 			var carry uint64
 			lo, carry = bits.Add64(lo, pl, 0)
 			hi += ph + carry
-			if i&31 == 31 { // keep the sum below 2¹²⁸
+			if i&7 == 7 { // each term is below 2¹²⁴: keep the sum below 2¹²⁸
 				hi, lo = 0, bits.Rem64(hi, lo, sp.m)
 			}
 		}

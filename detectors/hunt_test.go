@@ -509,3 +509,30 @@ func TestLooksRandom(t *testing.T) {
 		}
 	}
 }
+
+// TestSieve checks the residue sieve against math/big on random numbers of
+// every limb count up to the largest factor.
+func TestSieve(t *testing.T) {
+	var small []int64
+	for p := int64(3); p < 100; p += 2 {
+		if big.NewInt(p).ProbablyPrime(0) {
+			small = append(small, p)
+		}
+	}
+	for i := range 2000 {
+		n := 1 + i%maxSieveLimbs
+		b := junk(uint64(i), 8*n)
+		b[0] |= 1 // odd, as the hunt only sieves odd numbers
+		limbs := loadLimbs(nil, b, true)
+		want := true
+		x := new(big.Int).SetBytes(reversed(b))
+		for _, p := range small {
+			if new(big.Int).Mod(x, big.NewInt(p)).Sign() == 0 {
+				want = false
+			}
+		}
+		if got := sieve(limbs); got != want {
+			t.Fatalf("sieve(%d limbs, seed %d) = %v, want %v", n, i, got, want)
+		}
+	}
+}
