@@ -404,7 +404,11 @@ var (
 	ecAlgOID       = []byte{0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01}
 	ed25519SPKIHdr = []byte{0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00}
 	jwkKty         = []byte(`"kty"`)
-	sshTypes       = [][]byte{[]byte("ssh-rsa"), []byte("ssh-ed25519"), []byte("ecdsa-sha2-nistp")}
+	// The wire form starts with the type's length, and each length byte is rare
+	// in text, which keeps these searches fast; the base64 of the text form
+	// starts with AAAA (the high bytes of that length).
+	sshWireTypes = [][]byte{[]byte("\x07ssh-rsa"), []byte("\x0bssh-ed25519"), []byte("\x13ecdsa-sha2-nistp")}
+	sshTextMark  = []byte("AAAA")
 )
 
 // HarvestPublicKeys appends the public keys found in buf to dst: X.509 DER
@@ -483,48 +487,43 @@ func HarvestPublicKeys(dst []PublicKey, buf []byte) []PublicKey {
 			add(keyFromJWK(j))
 		}
 	}
-	// OpenSSH public keys: the type name starts both the text form ("ssh-rsa
-	// AAAA...") and, after its length, the wire form.
-	for _, typ := range sshTypes {
+	// OpenSSH public keys, as wire blobs and as authorized_keys text.
+	for _, typ := range sshWireTypes {
 		for at := 0; ; at++ {
 			i := bytes.Index(buf[at:], typ)
 			if i < 0 {
 				break
 			}
 			at += i
-			if at >= 4 && binary.BigEndian.Uint32(buf[at-4:]) == uint32(len(typ)+sshTypeRest(buf[at+len(typ):])) {
-				add(keyFromSSHBlob(buf[at-4 : min(len(buf), at+4096)]))
-				continue
+			if at >= 3 && buf[at-3] == 0 && buf[at-2] == 0 && buf[at-1] == 0 {
+				add(keyFromSSHBlob(buf[at-3 : min(len(buf), at+4096)]))
 			}
-			start := at + len(typ)
-			for start < len(buf) && buf[start] != ' ' && start-at < 32 {
-				start++
-			}
-			if start+5 > len(buf) || string(buf[start:start+5]) != " AAAA" {
-				continue
-			}
-			start++
-			end := start
-			for end < len(buf) && end-start < 4096 && isBase64(buf[end]) {
-				end++
-			}
-			blob := make([]byte, base64.StdEncoding.DecodedLen(end-start))
-			n, _ := base64.StdEncoding.Decode(blob, buf[start:end])
-			add(keyFromSSHBlob(blob[:n]))
-			at = end - 1
 		}
 	}
-	return dst
-}
-
-// sshTypeRest is the length of the rest of an ecdsa-sha2-nistpNNN type name
-// ("256"); 0 for the other types.
-func sshTypeRest(b []byte) int {
-	n := 0
-	for n < len(b) && n < 3 && b[n] >= '0' && b[n] <= '9' {
-		n++
+	for at := 0; ; at++ {
+		i := bytes.Index(buf[at:], sshTextMark)
+		if i < 0 {
+			break
+		}
+		at += i
+		end := at
+		for end < len(buf) && end-at < 4096 && isBase64(buf[end]) {
+			end++
+		}
+		// "AAAAB3NzaC1yc2E" is base64 of the length and "ssh-rsa"; the other
+		// types differ from the fifth character on.
+		if end-at < 20 || !bytes.HasPrefix(buf[at+4:], []byte("B3NzaC1yc2E")) &&
+			!bytes.HasPrefix(buf[at+4:], []byte("C3NzaC1lZDI1NTE5")) &&
+			!bytes.HasPrefix(buf[at+4:], []byte("E2VjZHNhLXNoYTItbmlzdHA")) {
+			at = end - 1
+			continue
+		}
+		blob := make([]byte, base64.StdEncoding.DecodedLen(end-at))
+		n, _ := base64.StdEncoding.Decode(blob, buf[at:end])
+		add(keyFromSSHBlob(blob[:n]))
+		at = end - 1
 	}
-	return n
+	return dst
 }
 
 // harvestDER decodes the DER structure b starts with (30 81 or 30 82) when it
