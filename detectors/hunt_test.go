@@ -143,6 +143,7 @@ func TestLoadPublicKeys(t *testing.T) {
 		{"cut-cert.der", pubkeyFile(t, "cert.der")[:200], nil},
 		{"bad-point.blob", append(cngECBlob(secrets["p256.sec1.pem"], 0x31534345)[:40], make([]byte, 32)...), nil},
 		{"jwk-oct", []byte(`{"kty":"oct","k":"c2VjcmV0"}`), nil},
+		{"jwk-x5c", []byte(`{"kty":"oct","x5c":["` + base64.StdEncoding.EncodeToString(pubkeyFile(t, "cert.der")) + `"]}`), fp("p256.sec1.pem")},
 	}
 	tests[9].data, _ = os.ReadFile("testdata/keys/ssh-rsa.pub")
 	tests[9].want = fp("ssh-rsa.pem")
