@@ -70,6 +70,7 @@ type hunt struct {
 	ec      []*ecGroup  // by curve
 	anchors anchorIndex
 	chunks  []chunkKind // glibc chunk sizes worth a look, sorted
+	groupOf []int       // index of each key's group in rsa or ec; -1 for unusable keys
 	maxLen  int
 }
 
@@ -101,13 +102,15 @@ type ecGroup struct {
 // NewHunt returns the raw-hunt detector for keys. Keys it cannot use (no
 // modulus, no point, an unknown curve) are ignored.
 func NewHunt(keys []PublicKey, opt HuntOptions) Detector {
-	h := &hunt{opt: opt, keys: keys}
+	h := &hunt{opt: opt, keys: keys, groupOf: make([]int, len(keys))}
 	for i, k := range keys {
+		h.groupOf[i] = -1
 		switch {
 		case (k.Type == "rsa" || k.Type == "rsa-pss") && k.N != nil && k.N.BitLen() >= 256 && k.N.BitLen() <= maxRSABits:
 			half := (k.N.BitLen() + 1) / 2
 			size := (half + 7) / 8
 			g := h.rsaGroupFor(size, uint((half-1)%8), k.N.BitLen()%2 == 1)
+			h.groupOf[i] = slices.Index(h.rsa, g)
 			t := rsaTarget{key: i, n: k.N, topHi: ^uint64(0)}
 			if shift := uint(8*size - 64); size >= 8 {
 				lo, hi := new(big.Int).Rsh(k.N, uint(half)+shift), new(big.Int).Rsh(k.N, uint(half-1)+shift)
@@ -119,22 +122,24 @@ func NewHunt(keys []PublicKey, opt HuntOptions) Detector {
 				}
 			}
 			g.targets = append(g.targets, t)
-			h.anchors.add(i, k.N.Bytes(), huntNear)
-			h.anchors.add(i, reversed(k.N.Bytes()), huntNear)
+			h.anchors.add(anchorNeedle{b: k.N.Bytes(), key: i, reach: huntNear, be: true})
+			h.anchors.add(anchorNeedle{b: reversed(k.N.Bytes()), key: i, reach: huntNear})
 			h.addChunk(size, true)
 		case k.Type == "ec" && curveByName(k.Curve) != nil && len(k.Point) == 1+2*curveByName(k.Curve).Size:
 			c := curveByName(k.Curve)
 			x := k.Point[1 : 1+c.Size]
 			g := h.ecGroupFor(c, c.Name, c.Size)
 			g.targets, g.keys = append(g.targets, x), append(g.keys, i)
-			h.anchors.add(i, x, huntNearEC)
-			h.anchors.add(i, reversed(x), huntNearEC)
+			h.groupOf[i] = slices.Index(h.ec, g)
+			h.anchors.add(anchorNeedle{b: x, key: i, reach: huntNearEC, be: true, point: true})
+			h.anchors.add(anchorNeedle{b: reversed(x), key: i, reach: huntNearEC})
 			h.addChunk(c.Size, false)
 			h.addChunk((c.Size+7)&^7, false)
 		case k.Type == "ed25519" && len(k.Point) == 32:
 			g := h.ecGroupFor(nil, "Ed25519", 32)
 			g.targets, g.keys = append(g.targets, k.Point), append(g.keys, i)
-			h.anchors.add(i, k.Point, huntNearEC)
+			h.groupOf[i] = slices.Index(h.ec, g)
+			h.anchors.add(anchorNeedle{b: k.Point, key: i, reach: huntNearEC, be: true})
 			h.addChunk(32, false)
 		}
 	}
@@ -341,7 +346,8 @@ func (h *hunt) anchorAt(s *huntScratch, buf []byte, i int, w uint64) {
 		e := a.entries[j]
 		nd := a.needles[e.needle]
 		off := i - e.skip
-		if off < 0 || off+len(nd.b) > len(buf) || !bytes.Equal(buf[off:off+len(nd.b)], nd.b) {
+		if off < 0 || off+len(nd.b) > len(buf) || !bytes.Equal(buf[off:off+len(nd.b)], nd.b) ||
+			nd.be && serialized(buf[:off], len(nd.b), nd.point) {
 			continue
 		}
 		r := span2{max(0, off-nd.reach), min(len(buf), off+len(nd.b)+nd.reach), nd.key}
@@ -351,6 +357,31 @@ func (h *hunt) anchorAt(s *huntScratch, buf []byte, i int, w uint64) {
 			s.rangesE = append(s.rangesE, r)
 		}
 	}
+}
+
+// serialized reports whether public material of n bytes that follows before
+// sits in a serialized public key: a DER INTEGER or BIT STRING (a certificate,
+// an SPKI) or an SSH wire string. A certificate or a CA bundle is not where a
+// process keeps the private half, and a CA bundle holds hundreds of them, so
+// these are no anchors. The live forms are: little-endian limbs (BIGNUM,
+// big.Int), a bare point or key in a struct.
+func serialized(before []byte, n int, point bool) bool {
+	k := len(before)
+	if point && k > 0 && before[k-1] == 4 { // 04‖X‖Y
+		k, n = k-1, 2*n+1
+	}
+	if k > 0 && before[k-1] == 0 { // INTEGER sign pad, BIT STRING unused bits
+		k, n = k-1, n+1
+	}
+	tag := func(b byte) bool { return b == 0x02 || b == 0x03 }
+	switch {
+	case k >= 2 && tag(before[k-2]) && int(before[k-1]) == n && n < 0x80,
+		k >= 3 && tag(before[k-3]) && before[k-2] == 0x81 && int(before[k-1]) == n,
+		k >= 4 && tag(before[k-4]) && before[k-3] == 0x82 && int(binary.BigEndian.Uint16(before[k-2:])) == n,
+		k >= 4 && int64(binary.BigEndian.Uint32(before[k-4:])) == int64(n):
+		return true
+	}
+	return false
 }
 
 // An anchorIndex finds known public material in a buffer with one pass over
@@ -366,6 +397,8 @@ type anchorNeedle struct {
 	b     []byte
 	key   int
 	reach int
+	be    bool // big-endian bytes, which a serialized public key also holds
+	point bool // an EC X coordinate, which a serialized point follows 04 with
 }
 
 type anchorEntry struct {
@@ -379,11 +412,12 @@ const (
 	hashMul    = 0x9e3779b97f4a7c15
 )
 
-func (a *anchorIndex) add(key int, b []byte, reach int) {
+func (a *anchorIndex) add(nd anchorNeedle) {
+	b := nd.b
 	if len(b) < 16 {
 		return
 	}
-	a.needles = append(a.needles, anchorNeedle{b, key, reach})
+	a.needles = append(a.needles, nd)
 	for skip := range 8 {
 		w := binary.LittleEndian.Uint64(b[skip:])
 		a.entries = append(a.entries, anchorEntry{w, len(a.needles) - 1, skip})
@@ -409,8 +443,8 @@ func (a *anchorIndex) build() {
 // tryRSA tests the numbers at buf[i:] in both byte orders as factors of every
 // known modulus of each size.
 func (h *hunt) tryRSA(dst []Hit, s *huntScratch, buf []byte, i, only int) []Hit {
-	for _, g := range h.rsa {
-		if i+g.size > len(buf) || (only >= 0 && !g.has(only)) {
+	for gi, g := range h.rsa {
+		if i+g.size > len(buf) || (only >= 0 && h.groupOf[only] != gi) {
 			continue
 		}
 		c := buf[i : i+g.size]
@@ -422,15 +456,6 @@ func (h *hunt) tryRSA(dst []Hit, s *huntScratch, buf []byte, i, only int) []Hit 
 		}
 	}
 	return dst
-}
-
-func (g *rsaGroup) has(key int) bool {
-	for _, t := range g.targets {
-		if t.key == key {
-			return true
-		}
-	}
-	return false
 }
 
 // topOK reports whether b can be the top byte of a factor of the group.
@@ -690,8 +715,8 @@ func hasPart(parts []Span, off int) bool {
 // Ed25519 seeds against every known public key of each curve.
 func (h *hunt) tryEC(dst []Hit, s *huntScratch, buf []byte, i, only int) []Hit {
 	lastSize, random := 0, false // the entropy filter, once per window size
-	for _, g := range h.ec {
-		if i+g.size > len(buf) || (only >= 0 && !slices.Contains(g.keys, only)) {
+	for gi, g := range h.ec {
+		if i+g.size > len(buf) || (only >= 0 && h.groupOf[only] != gi) {
 			continue
 		}
 		w := buf[i : i+g.size]

@@ -537,3 +537,32 @@ func TestSieve(t *testing.T) {
 		}
 	}
 }
+
+// TestHuntSerializedAnchor: public material inside a certificate or SPKI is no
+// anchor (a CA bundle holds hundreds), the same bytes as live limbs are.
+func TestHuntSerializedAnchor(t *testing.T) {
+	var p256 testSecret
+	for _, s := range testSecrets(t) {
+		if s.file == "p256.sec1.pem" {
+			p256 = s
+		}
+	}
+	d := NewHunt([]PublicKey{p256.pub}, HuntOptions{})
+	cert := pubkeyFile(t, "cert.der") // holds 03 42 00 04 X Y
+	for _, tt := range []struct {
+		name   string
+		public []byte
+		want   int
+	}{
+		{"certificate", cert, 0},
+		{"x-limbs", reversed(p256.pub.Point[1:33]), 1},
+		{"bare-point", append([]byte{0xaa, 0xbb}, p256.pub.Point...), 1},
+	} {
+		buf := junk(11, 8<<10)
+		copy(buf[1024:], tt.public)
+		copy(buf[2048:], p256.secretBytes(false))
+		if got := len(d.Detect(nil, buf)); got != tt.want {
+			t.Errorf("%s: Detect = %d hits, want %d", tt.name, got, tt.want)
+		}
+	}
+}
