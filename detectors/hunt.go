@@ -22,7 +22,7 @@ import (
 // What the default mode tries, at offsets aligned from the buffer start (the
 // scanner starts windows at region starts, so that is alignment in memory):
 //   - around an anchor, only the key the anchor belongs to: for RSA every
-//     8-aligned offset within huntNear (64 KiB), for EC and Ed25519 every
+//     8-aligned offset within huntNearRSA (32 KiB), for EC and Ed25519 every
 //     16-aligned one within huntNearEC (2 KiB). An anchor is the public half of
 //     a known key sitting in memory: the modulus or the X coordinate as
 //     big-endian bytes or little-endian limbs, the Ed25519 public key. A
@@ -56,8 +56,9 @@ type HuntOptions struct {
 
 // Reach of the hunt around an anchor or a found component.
 const (
-	huntNear   = 64 << 10 // RSA: factors, d and CRT values around the modulus or a factor
-	huntNearEC = 2 << 10  // EC: scalars around the public point (each try costs a scalar multiplication)
+	huntNear    = 64 << 10 // RSA: d, the cofactor and CRT values around a factor
+	huntNearRSA = 32 << 10 // RSA: factors around the modulus (16 KiB apart seen in Go, 10 KiB in OpenSSL)
+	huntNearEC  = 2 << 10  // EC: scalars around the public point (each try costs a scalar multiplication)
 	// ecNearStep is the stride of EC tries around an anchor: malloc and Go's
 	// allocator both align blocks of 16 bytes or more to 16.
 	ecNearStep = 16
@@ -123,8 +124,8 @@ func NewHunt(keys []PublicKey, opt HuntOptions) Detector {
 				}
 			}
 			g.targets = append(g.targets, t)
-			h.anchors.add(anchorNeedle{b: k.N.Bytes(), key: i, reach: huntNear, be: true})
-			h.anchors.add(anchorNeedle{b: reversed(k.N.Bytes()), key: i, reach: huntNear})
+			h.anchors.add(anchorNeedle{b: k.N.Bytes(), key: i, reach: huntNearRSA, be: true})
+			h.anchors.add(anchorNeedle{b: reversed(k.N.Bytes()), key: i, reach: huntNearRSA})
 			h.addChunk(size, true)
 		case k.Type == "ec" && curveByName(k.Curve) != nil && len(k.Point) == 1+2*curveByName(k.Curve).Size:
 			c := curveByName(k.Curve)
@@ -132,7 +133,13 @@ func NewHunt(keys []PublicKey, opt HuntOptions) Detector {
 			g := h.ecGroupFor(c, c.Name, c.Size)
 			g.targets, g.keys = append(g.targets, x), append(g.keys, i)
 			h.groupOf[i] = slices.Index(h.ec, g)
-			h.anchors.add(anchorNeedle{b: x, key: i, reach: huntNearEC, be: true, point: true})
+			if c.Size == 32 {
+				// A big-endian X (Go's crypto/ecdh keeps 04‖X‖Y) is an anchor only
+				// for the cheap curves: OpenSSL keeps each certificate's point
+				// as a bare 04‖X‖Y too, and P-384 roots in a CA bundle would cost
+				// a P-384 multiplication per try around each.
+				h.anchors.add(anchorNeedle{b: x, key: i, reach: huntNearEC, be: true, point: true})
+			}
 			h.anchors.add(anchorNeedle{b: reversed(x), key: i, reach: huntNearEC})
 			h.addChunk(c.Size, false)
 			h.addChunk((c.Size+7)&^7, false)
@@ -352,7 +359,7 @@ func (h *hunt) anchorAt(s *huntScratch, buf []byte, i int, w uint64) {
 			continue
 		}
 		r := span2{max(0, off-nd.reach), min(len(buf), off+len(nd.b)+nd.reach), nd.key}
-		if nd.reach == huntNear {
+		if nd.reach == huntNearRSA {
 			s.ranges = append(s.ranges, r)
 		} else {
 			s.rangesE = append(s.rangesE, r)

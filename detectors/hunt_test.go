@@ -267,13 +267,14 @@ func (s testSecret) secretBytes(le bool) []byte {
 }
 
 // publicBytes is public material of the key as a process keeps it: the
-// modulus as little-endian limbs, the X coordinate big-endian, the Ed25519 key.
+// modulus and the X coordinate as little-endian limbs (BIGNUM, big.Int), the
+// Ed25519 key as bytes.
 func (s testSecret) publicBytes() []byte {
 	switch {
 	case s.pub.N != nil:
 		return reversed(s.pub.N.Bytes())
 	case s.pub.Type == "ec":
-		return s.pub.Point[1 : 1+s.size]
+		return reversed(s.pub.Point[1 : 1+s.size])
 	}
 	return s.pub.Point
 }
