@@ -407,8 +407,8 @@ var (
 	// The wire form starts with the type's length, and each length byte is rare
 	// in text, which keeps these searches fast; the base64 of the text form
 	// starts with AAAA (the high bytes of that length).
-	sshWireTypes = [][]byte{[]byte("\x07ssh-rsa"), []byte("\x0bssh-ed25519"), []byte("\x13ecdsa-sha2-nistp")}
-	sshTextMark  = []byte("AAAA")
+	harvestSSHTypes = [][]byte{[]byte("\x07ssh-rsa"), []byte("\x0bssh-ed25519"), []byte("\x13ecdsa-sha2-nistp")}
+	harvestSSHText  = []byte("AAAA")
 )
 
 // HarvestPublicKeys appends the public keys found in buf to dst: X.509 DER
@@ -488,7 +488,7 @@ func HarvestPublicKeys(dst []PublicKey, buf []byte) []PublicKey {
 		}
 	}
 	// OpenSSH public keys, as wire blobs and as authorized_keys text.
-	for _, typ := range sshWireTypes {
+	for _, typ := range harvestSSHTypes {
 		for at := 0; ; at++ {
 			i := bytes.Index(buf[at:], typ)
 			if i < 0 {
@@ -501,7 +501,7 @@ func HarvestPublicKeys(dst []PublicKey, buf []byte) []PublicKey {
 		}
 	}
 	for at := 0; ; at++ {
-		i := bytes.Index(buf[at:], sshTextMark)
+		i := bytes.Index(buf[at:], harvestSSHText)
 		if i < 0 {
 			break
 		}
