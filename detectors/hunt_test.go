@@ -81,8 +81,8 @@ func pubkeyFile(t *testing.T, name string) []byte {
 	return b
 }
 
-// cngRSABlob, cngECBlob and capiRSABlob build Windows public key blobs.
-func cngRSABlob(k PublicKey) []byte {
+// pubCNGRSABlob, pubCNGECBlob and pubCAPIRSABlob build Windows public key blobs.
+func pubCNGRSABlob(k PublicKey) []byte {
 	n := k.N.Bytes()
 	b := binary.LittleEndian.AppendUint32(nil, magicRSA1)
 	b = binary.LittleEndian.AppendUint32(b, uint32(k.N.BitLen()))
@@ -92,13 +92,13 @@ func cngRSABlob(k PublicKey) []byte {
 	return append(append(b, 1, 0, 1), n...)
 }
 
-func cngECBlob(k PublicKey, magic uint32) []byte {
+func pubCNGECBlob(k PublicKey, magic uint32) []byte {
 	b := binary.LittleEndian.AppendUint32(nil, magic)
 	b = binary.LittleEndian.AppendUint32(b, uint32((len(k.Point)-1)/2))
 	return append(b, k.Point[1:]...)
 }
 
-func capiRSABlob(k PublicKey) []byte {
+func pubCAPIRSABlob(k PublicKey) []byte {
 	b := []byte{capiPublicBlob, 2, 0, 0, 0, 0xa4, 0, 0}
 	b = binary.LittleEndian.AppendUint32(b, magicRSA1)
 	b = binary.LittleEndian.AppendUint32(b, uint32(k.N.BitLen()))
@@ -134,14 +134,14 @@ func TestLoadPublicKeys(t *testing.T) {
 		{"jwks.json", pubkeyFile(t, "jwks.json"), fp("rsa2048.pkcs8.pem", "p256.sec1.pem", "p384.sec1.pem", "ed25519.pkcs8.pem")},
 		{"authorized_keys", pubkeyFile(t, "authorized_keys"), fp("ssh-rsa.pem", "ssh-ed25519.pem", "ssh-ecdsa.pem")},
 		{"ssh-rsa.pub", keys["ssh-rsa.pem"].pem[:0:0], nil}, // replaced below
-		{"cng-rsa.blob", cngRSABlob(secrets["rsa2048.pkcs8.pem"]), fp("rsa2048.pkcs8.pem")},
-		{"cng-ecs1.blob", cngECBlob(secrets["p256.sec1.pem"], 0x31534345), fp("p256.sec1.pem")},
-		{"cng-eck3.blob", cngECBlob(secrets["p384.sec1.pem"], 0x334B4345), fp("p384.sec1.pem")},
-		{"capi-rsa.blob", capiRSABlob(secrets["rsa2048.pkcs8.pem"]), fp("rsa2048.pkcs8.pem")},
+		{"cng-rsa.blob", pubCNGRSABlob(secrets["rsa2048.pkcs8.pem"]), fp("rsa2048.pkcs8.pem")},
+		{"cng-ecs1.blob", pubCNGECBlob(secrets["p256.sec1.pem"], 0x31534345), fp("p256.sec1.pem")},
+		{"cng-eck3.blob", pubCNGECBlob(secrets["p384.sec1.pem"], 0x334B4345), fp("p384.sec1.pem")},
+		{"capi-rsa.blob", pubCAPIRSABlob(secrets["rsa2048.pkcs8.pem"]), fp("rsa2048.pkcs8.pem")},
 		{"empty", nil, nil},
 		{"text", []byte("hello, world\n"), nil},
 		{"cut-cert.der", pubkeyFile(t, "cert.der")[:200], nil},
-		{"bad-point.blob", append(cngECBlob(secrets["p256.sec1.pem"], 0x31534345)[:40], make([]byte, 32)...), nil},
+		{"bad-point.blob", append(pubCNGECBlob(secrets["p256.sec1.pem"], 0x31534345)[:40], make([]byte, 32)...), nil},
 		{"jwk-oct", []byte(`{"kty":"oct","k":"c2VjcmV0"}`), nil},
 		{"jwk-x5c", []byte(`{"kty":"oct","x5c":["` + base64.StdEncoding.EncodeToString(pubkeyFile(t, "cert.der")) + `"]}`), fp("p256.sec1.pem")},
 	}
@@ -173,8 +173,8 @@ func TestLoadPublicKeys(t *testing.T) {
 	}
 }
 
-// derOf returns the DER of the first PEM block of a fixture.
-func derOf(t *testing.T, name string) []byte {
+// pemDER returns the DER of the first PEM block of a fixture.
+func pemDER(t *testing.T, name string) []byte {
 	blk, _ := pem.Decode(pubkeyFile(t, name))
 	if blk == nil {
 		t.Fatalf("%s: no PEM", name)
@@ -205,13 +205,13 @@ func TestHarvestPublicKeys(t *testing.T) {
 	}{
 		{"cert-der", pubkeyFile(t, "cert.der"), "p256.sec1.pem"},
 		{"cert-pem", pubkeyFile(t, "cert.pem"), "rsa2048.pkcs8.pem"},
-		{"cert-der-rsa", derOf(t, "cert.pem"), "rsa2048.pkcs8.pem"},
+		{"cert-der-rsa", pemDER(t, "cert.pem"), "rsa2048.pkcs8.pem"},
 		{"spki-pem", pubkeyFile(t, "pub.pem"), "p384.sec1.pem"},
-		{"spki-der-p384", derOf(t, "pub.pem"), "p384.sec1.pem"},
+		{"spki-der-p384", pemDER(t, "pub.pem"), "p384.sec1.pem"},
 		{"spki-der-p521", pubkeyFile(t, "p521-pub.der"), "p521.sec1.pem"},
-		{"spki-der-k256", derOf(t, "k256-pub.pem"), "k256.sec1.pem"},
-		{"spki-der-ed25519", derOf(t, "ed25519-pub.pem"), "ed25519.pkcs8.pem"},
-		{"pkcs1-der", derOf(t, "rsa-pub.pem"), "rsa2048.pkcs8.pem"},
+		{"spki-der-k256", pemDER(t, "k256-pub.pem"), "k256.sec1.pem"},
+		{"spki-der-ed25519", pemDER(t, "ed25519-pub.pem"), "ed25519.pkcs8.pem"},
+		{"pkcs1-der", pemDER(t, "rsa-pub.pem"), "rsa2048.pkcs8.pem"},
 		{"pkcs1-pem", pubkeyFile(t, "rsa-pub.pem"), "rsa2048.pkcs8.pem"},
 		{"jwk", []byte(jwkText), "p256.sec1.pem"},
 		{"ssh-text", sshPub, "ssh-ed25519.pem"},
