@@ -404,8 +404,11 @@ var (
 	ecAlgOID       = []byte{0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01}
 	ed25519SPKIHdr = []byte{0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00}
 	jwkKty         = []byte(`"kty"`)
-	sshTextMarks   = [][]byte{[]byte("AAAAB3NzaC1yc2E"), []byte("AAAAC3NzaC1lZDI1NTE5"), []byte("AAAAE2VjZHNhLXNoYTItbmlzdHA")}
-	sshWireMarks   = [][]byte{[]byte("\x00\x00\x00\x07ssh-rsa"), []byte("\x00\x00\x00\x0bssh-ed25519"), []byte("\x00\x00\x00\x13ecdsa-sha2-nistp")}
+	// The wire form starts with the type's length, and each length byte is rare
+	// in text, which keeps these searches fast; the base64 of the text form
+	// starts with AAAA (the high bytes of that length).
+	harvestSSHTypes = [][]byte{[]byte("\x07ssh-rsa"), []byte("\x0bssh-ed25519"), []byte("\x13ecdsa-sha2-nistp")}
+	harvestSSHText  = []byte("AAAA")
 )
 
 // HarvestPublicKeys appends the public keys found in buf to dst: X.509 DER
@@ -484,32 +487,41 @@ func HarvestPublicKeys(dst []PublicKey, buf []byte) []PublicKey {
 			add(keyFromJWK(j))
 		}
 	}
-	for _, mark := range sshTextMarks {
+	// OpenSSH public keys, as wire blobs and as authorized_keys text.
+	for _, typ := range harvestSSHTypes {
 		for at := 0; ; at++ {
-			i := bytes.Index(buf[at:], mark)
+			i := bytes.Index(buf[at:], typ)
 			if i < 0 {
 				break
 			}
 			at += i
-			end := at
-			for end < len(buf) && end-at < 4096 && isBase64(buf[end]) {
-				end++
+			if at >= 3 && buf[at-3] == 0 && buf[at-2] == 0 && buf[at-1] == 0 {
+				add(keyFromSSHBlob(buf[at-3 : min(len(buf), at+4096)]))
 			}
-			blob := make([]byte, base64.StdEncoding.DecodedLen(end-at))
-			n, _ := base64.StdEncoding.Decode(blob, buf[at:end])
-			add(keyFromSSHBlob(blob[:n]))
-			at = end - 1
 		}
 	}
-	for _, mark := range sshWireMarks {
-		for at := 0; ; at++ {
-			i := bytes.Index(buf[at:], mark)
-			if i < 0 {
-				break
-			}
-			at += i
-			add(keyFromSSHBlob(buf[at:min(len(buf), at+4096)]))
+	for at := 0; ; at++ {
+		i := bytes.Index(buf[at:], harvestSSHText)
+		if i < 0 {
+			break
 		}
+		at += i
+		end := at
+		for end < len(buf) && end-at < 4096 && isBase64(buf[end]) {
+			end++
+		}
+		// "AAAAB3NzaC1yc2E" is base64 of the length and "ssh-rsa"; the other
+		// types differ from the fifth character on.
+		if end-at < 20 || !bytes.HasPrefix(buf[at+4:], []byte("B3NzaC1yc2E")) &&
+			!bytes.HasPrefix(buf[at+4:], []byte("C3NzaC1lZDI1NTE5")) &&
+			!bytes.HasPrefix(buf[at+4:], []byte("E2VjZHNhLXNoYTItbmlzdHA")) {
+			at = end - 1
+			continue
+		}
+		blob := make([]byte, base64.StdEncoding.DecodedLen(end-at))
+		n, _ := base64.StdEncoding.Decode(blob, buf[at:end])
+		add(keyFromSSHBlob(blob[:n]))
+		at = end - 1
 	}
 	return dst
 }

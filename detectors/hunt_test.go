@@ -1,14 +1,21 @@
 package detectors
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/asn1"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/pem"
+	"errors"
+	"fmt"
 	"math/big"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -63,4 +70,506 @@ func testSecrets(t testing.TB) []testSecret {
 		out = append(out, s)
 	}
 	return out
+}
+
+func pubkeyFile(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata/pubkeys", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// pubCNGRSABlob, pubCNGECBlob and pubCAPIRSABlob build Windows public key blobs.
+func pubCNGRSABlob(k PublicKey) []byte {
+	n := k.N.Bytes()
+	b := binary.LittleEndian.AppendUint32(nil, magicRSA1)
+	b = binary.LittleEndian.AppendUint32(b, uint32(k.N.BitLen()))
+	b = binary.LittleEndian.AppendUint32(b, 3)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(n)))
+	b = binary.LittleEndian.AppendUint64(b, 0)
+	return append(append(b, 1, 0, 1), n...)
+}
+
+func pubCNGECBlob(k PublicKey, magic uint32) []byte {
+	b := binary.LittleEndian.AppendUint32(nil, magic)
+	b = binary.LittleEndian.AppendUint32(b, uint32((len(k.Point)-1)/2))
+	return append(b, k.Point[1:]...)
+}
+
+func pubCAPIRSABlob(k PublicKey) []byte {
+	b := []byte{capiPublicBlob, 2, 0, 0, 0, 0xa4, 0, 0}
+	b = binary.LittleEndian.AppendUint32(b, magicRSA1)
+	b = binary.LittleEndian.AppendUint32(b, uint32(k.N.BitLen()))
+	b = binary.LittleEndian.AppendUint32(b, uint32(k.E))
+	return append(b, reversed(k.N.Bytes())...)
+}
+
+func TestLoadPublicKeys(t *testing.T) {
+	keys := loadKeys(t)
+	secrets := map[string]PublicKey{}
+	for _, s := range testSecrets(t) {
+		secrets[s.file] = s.pub
+	}
+	fp := func(names ...string) []string {
+		var out []string
+		for _, n := range names {
+			out = append(out, keys[n].spki)
+		}
+		return out
+	}
+	tests := []struct {
+		name string
+		data []byte
+		want []string
+	}{
+		{"cert.pem", pubkeyFile(t, "cert.pem"), fp("rsa2048.pkcs8.pem")},
+		{"cert.der", pubkeyFile(t, "cert.der"), fp("p256.sec1.pem")},
+		{"pub.pem", pubkeyFile(t, "pub.pem"), fp("p384.sec1.pem")},
+		{"ed25519-pub.pem", pubkeyFile(t, "ed25519-pub.pem"), fp("ed25519.pkcs8.pem")},
+		{"k256-pub.pem", pubkeyFile(t, "k256-pub.pem"), fp("k256.sec1.pem")},
+		{"p521-pub.der", pubkeyFile(t, "p521-pub.der"), fp("p521.sec1.pem")},
+		{"rsa-pub.pem", pubkeyFile(t, "rsa-pub.pem"), fp("rsa2048.pkcs8.pem")},
+		{"jwks.json", pubkeyFile(t, "jwks.json"), fp("rsa2048.pkcs8.pem", "p256.sec1.pem", "p384.sec1.pem", "ed25519.pkcs8.pem")},
+		{"authorized_keys", pubkeyFile(t, "authorized_keys"), fp("ssh-rsa.pem", "ssh-ed25519.pem", "ssh-ecdsa.pem")},
+		{"ssh-rsa.pub", keys["ssh-rsa.pem"].pem[:0:0], nil}, // replaced below
+		{"cng-rsa.blob", pubCNGRSABlob(secrets["rsa2048.pkcs8.pem"]), fp("rsa2048.pkcs8.pem")},
+		{"cng-ecs1.blob", pubCNGECBlob(secrets["p256.sec1.pem"], 0x31534345), fp("p256.sec1.pem")},
+		{"cng-eck3.blob", pubCNGECBlob(secrets["p384.sec1.pem"], 0x334B4345), fp("p384.sec1.pem")},
+		{"capi-rsa.blob", pubCAPIRSABlob(secrets["rsa2048.pkcs8.pem"]), fp("rsa2048.pkcs8.pem")},
+		{"empty", nil, nil},
+		{"text", []byte("hello, world\n"), nil},
+		{"cut-cert.der", pubkeyFile(t, "cert.der")[:200], nil},
+		{"bad-point.blob", append(pubCNGECBlob(secrets["p256.sec1.pem"], 0x31534345)[:40], make([]byte, 32)...), nil},
+		{"jwk-oct", []byte(`{"kty":"oct","k":"c2VjcmV0"}`), nil},
+		{"jwk-x5c", []byte(`{"kty":"oct","x5c":["` + base64.StdEncoding.EncodeToString(pubkeyFile(t, "cert.der")) + `"]}`), fp("p256.sec1.pem")},
+	}
+	tests[9].data, _ = os.ReadFile("testdata/keys/ssh-rsa.pub")
+	tests[9].want = fp("ssh-rsa.pem")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := LoadPublicKeys(tt.name, tt.data)
+			if len(tt.want) == 0 {
+				if !errors.Is(err, ErrNoPublicKeys) || len(got) != 0 {
+					t.Fatalf("LoadPublicKeys = %d keys, %v; want ErrNoPublicKeys", len(got), err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var fps []string
+			for _, k := range got {
+				fps = append(fps, k.SPKI.String())
+				if !k.Protected || k.Source != tt.name {
+					t.Errorf("key %s: Protected %v Source %q, want true %q", k.SPKI, k.Protected, k.Source, tt.name)
+				}
+			}
+			if !slices.Equal(fps, tt.want) {
+				t.Errorf("LoadPublicKeys = %v, want %v", fps, tt.want)
+			}
+		})
+	}
+}
+
+// pemDER returns the DER of the first PEM block of a fixture.
+func pemDER(t *testing.T, name string) []byte {
+	blk, _ := pem.Decode(pubkeyFile(t, name))
+	if blk == nil {
+		t.Fatalf("%s: no PEM", name)
+	}
+	return blk.Bytes
+}
+
+func TestHarvestPublicKeys(t *testing.T) {
+	keys := loadKeys(t)
+	secrets := map[string]PublicKey{}
+	for _, s := range testSecrets(t) {
+		secrets[s.file] = s.pub
+	}
+	sshBlob := func(name string) []byte {
+		b, _ := os.ReadFile("testdata/keys/" + name)
+		f := bytes.Fields(b)
+		blob, _ := base64.StdEncoding.DecodeString(string(f[1]))
+		return blob
+	}
+	sshPub, _ := os.ReadFile("testdata/keys/ssh-ed25519.pub")
+	p256 := secrets["p256.sec1.pem"]
+	jwkText := fmt.Sprintf(`{"keys":[{"crv":"P-256","kty":"EC","x":"%s","y":"%s"}]}`,
+		base64.RawURLEncoding.EncodeToString(p256.Point[1:33]), base64.RawURLEncoding.EncodeToString(p256.Point[33:]))
+	tests := []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"cert-der", pubkeyFile(t, "cert.der"), "p256.sec1.pem"},
+		{"cert-pem", pubkeyFile(t, "cert.pem"), "rsa2048.pkcs8.pem"},
+		{"cert-der-rsa", pemDER(t, "cert.pem"), "rsa2048.pkcs8.pem"},
+		{"spki-pem", pubkeyFile(t, "pub.pem"), "p384.sec1.pem"},
+		{"spki-der-p384", pemDER(t, "pub.pem"), "p384.sec1.pem"},
+		{"spki-der-p521", pubkeyFile(t, "p521-pub.der"), "p521.sec1.pem"},
+		{"spki-der-k256", pemDER(t, "k256-pub.pem"), "k256.sec1.pem"},
+		{"spki-der-ed25519", pemDER(t, "ed25519-pub.pem"), "ed25519.pkcs8.pem"},
+		{"pkcs1-der", pemDER(t, "rsa-pub.pem"), "rsa2048.pkcs8.pem"},
+		{"pkcs1-pem", pubkeyFile(t, "rsa-pub.pem"), "rsa2048.pkcs8.pem"},
+		{"jwk", []byte(jwkText), "p256.sec1.pem"},
+		{"ssh-text", sshPub, "ssh-ed25519.pem"},
+		{"ssh-wire-rsa", sshBlob("ssh-rsa.pub"), "ssh-rsa.pem"},
+		{"ssh-wire-ecdsa", sshBlob("ssh-ecdsa.pub"), "ssh-ecdsa.pem"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, off := range []int{0, 1001} {
+				buf := plant(tt.data, off, off+len(tt.data)+300)
+				got := HarvestPublicKeys(nil, buf)
+				var fps []string
+				for _, k := range got {
+					fps = append(fps, k.SPKI.String())
+					if k.Protected || k.Source != "" {
+						t.Errorf("harvested key marked Protected %v Source %q", k.Protected, k.Source)
+					}
+				}
+				if !slices.Contains(fps, keys[tt.want].spki) {
+					t.Errorf("HarvestPublicKeys at %d = %v, want %s", off, fps, keys[tt.want].spki)
+				}
+				// Cut short, it must not panic nor invent a key.
+				for _, k := range HarvestPublicKeys(nil, buf[:off+len(tt.data)/2]) {
+					if k.SPKI.String() != keys[tt.want].spki {
+						t.Errorf("cut short: harvested %s", k.SPKI)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestHarvestMissAllocs(t *testing.T) {
+	buf := coreLike(1 << 20)
+	var dst []PublicKey
+	if n := testing.AllocsPerRun(5, func() { dst = HarvestPublicKeys(dst[:0], buf) }); n != 0 || len(dst) != 0 {
+		t.Errorf("HarvestPublicKeys on keyless data: %v allocs, %d keys; want 0, 0", n, len(dst))
+	}
+}
+
+// secretBytes is the planted form of a test key's first component.
+func (s testSecret) secretBytes(le bool) []byte {
+	var b []byte
+	if s.p != nil {
+		b = s.p.FillBytes(make([]byte, s.size))
+	} else {
+		b = bytes.Clone(s.scalar)
+	}
+	if le {
+		slices.Reverse(b)
+	}
+	return b
+}
+
+// publicBytes is public material of the key as a process keeps it: the
+// modulus and the X coordinate as little-endian limbs (BIGNUM, big.Int), the
+// Ed25519 key as bytes.
+func (s testSecret) publicBytes() []byte {
+	switch {
+	case s.pub.N != nil:
+		return reversed(s.pub.N.Bytes())
+	case s.pub.Type == "ec":
+		return reversed(s.pub.Point[1 : 1+s.size])
+	}
+	return s.pub.Point
+}
+
+func allPublic(secrets []testSecret) []PublicKey {
+	var keys []PublicKey
+	for _, s := range secrets {
+		keys = append(keys, s.pub)
+	}
+	return keys
+}
+
+// TestHuntPlanted plants each key's factor, scalar or seed in random bytes and
+// checks which placements each mode finds.
+func TestHuntPlanted(t *testing.T) {
+	secrets := testSecrets(t)
+	keys := allPublic(secrets)
+	def := NewHunt(keys, HuntOptions{})
+	type placement struct {
+		name            string
+		off             int  // of the secret
+		header, anchor  bool // glibc chunk header before it; public material 1 KiB before it
+		defWant, deepOK bool
+	}
+	placements := []placement{
+		{"chunk-header", 8 * 100, true, false, true, true},
+		{"near-public", 8 * 300, false, true, true, true},
+		{"bare-aligned", 8 * 700, false, false, false, true},
+		{"unaligned-near-public", 8*300 + 3, false, true, false, true},
+	}
+	for _, s := range secrets {
+		// Deep mode is slow on random bytes: hunt only this key.
+		deep := NewHunt([]PublicKey{s.pub}, HuntOptions{Deep: true})
+		orders := []bool{false, true}
+		if s.what == "seed" {
+			orders = []bool{false}
+		}
+		for _, le := range orders {
+			for _, pl := range placements {
+				name := fmt.Sprintf("%s/le=%v/%s", s.file, le, pl.name)
+				t.Run(name, func(t *testing.T) {
+					buf := junk(uint64(pl.off), 8<<10)
+					if pl.header {
+						binary.LittleEndian.PutUint64(buf[pl.off-8:], uint64(chunkSize(s.size)|1))
+					}
+					if pl.anchor {
+						copy(buf[pl.off-1024:], s.publicBytes())
+					}
+					copy(buf[pl.off:], s.secretBytes(le))
+					deepWant := pl.deepOK && (s.pub.N != nil || pl.off%8 == 0)
+					// After a malloc header EC scalars are tried as limbs only.
+					defWant := pl.defWant && !(pl.header && s.pub.Type == "ec" && !le)
+					for _, m := range []struct {
+						name string
+						d    Detector
+						want bool
+					}{{"default", def, defWant}, {"deep", deep, deepWant}} {
+						hits := m.d.Detect(nil, buf)
+						if !m.want {
+							if len(hits) != 0 {
+								t.Errorf("%s: Detect = %+v, want no hit", m.name, hits)
+							}
+							continue
+						}
+						if len(hits) != 1 {
+							t.Fatalf("%s: Detect = %d hits %+v, want 1", m.name, len(hits), hits)
+						}
+						h := hits[0]
+						enc := "raw-be"
+						if le {
+							enc = "raw-le"
+						}
+						if h.Status != Validated || h.Key.SPKI.String() != s.spki || h.Encoding != enc || h.Key.Type != s.pub.Type {
+							t.Errorf("%s: Detect = %v %s %s %s, want validated %s %s %s", m.name, h.Status, h.Key.SPKI, h.Encoding, h.Key.Type, s.spki, enc, s.pub.Type)
+						}
+						if !slices.Contains(h.Parts, Span{pl.off, s.size, s.what}) {
+							t.Errorf("%s: Parts = %v, want %v", m.name, h.Parts, Span{pl.off, s.size, s.what})
+						}
+						if h.Off != h.Parts[0].Off || h.Len != h.Parts[0].Len {
+							t.Errorf("%s: hit at %#x+%d, want its first part %v", m.name, h.Off, h.Len, h.Parts[0])
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestHuntRSAComponents plants p, with q, d and the CRT values beside it, in
+// both byte orders: one hit that lists them all.
+func TestHuntRSAComponents(t *testing.T) {
+	s := testSecrets(t)[0]
+	k, err := x509.ParsePKCS8PrivateKey(mustPEM(t, "testdata/keys/rsa2048.pkcs8.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rk := k.(*rsa.PrivateKey)
+	d := NewHunt([]PublicKey{s.pub}, HuntOptions{})
+	for _, le := range []bool{false, true} {
+		enc := func(v *big.Int) []byte {
+			b := v.Bytes()
+			if le {
+				slices.Reverse(b)
+			}
+			return b
+		}
+		buf := junk(9, 32<<10)
+		binary.LittleEndian.PutUint64(buf[4096-8:], 0x91)
+		copy(buf[4096:], enc(rk.Primes[0]))
+		copy(buf[4096+256:], enc(rk.D))
+		copy(buf[4096+600:], enc(rk.Primes[1]))
+		copy(buf[4096+800:], enc(rk.Precomputed.Dp))
+		copy(buf[4096+1000:], enc(rk.Precomputed.Dq))
+		copy(buf[4096+1200:], enc(rk.Precomputed.Qinv))
+		hits := d.Detect(nil, buf)
+		if len(hits) != 1 {
+			t.Fatalf("le=%v: Detect = %d hits, want 1", le, len(hits))
+		}
+		var got []string
+		for _, p := range hits[0].Parts {
+			got = append(got, fmt.Sprintf("%s@%d", p.What, p.Off))
+		}
+		want := []string{"p@4096", "d@4352", "q@4696", "dp@4896", "dq@5096", "qinv@5296"}
+		if !slices.Equal(got, want) {
+			t.Errorf("le=%v: Parts = %v, want %v", le, got, want)
+		}
+		if !strings.Contains(hits[0].Key.Proof, "d = e⁻¹") {
+			t.Errorf("le=%v: Proof = %q, want the d check", le, hits[0].Key.Proof)
+		}
+	}
+}
+
+func mustPEM(t *testing.T, name string) []byte {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blk, _ := pem.Decode(b)
+	return blk.Bytes
+}
+
+// TestHuntFlippedBit: a factor or scalar with one bit flipped is not a key.
+func TestHuntFlippedBit(t *testing.T) {
+	secrets := testSecrets(t)
+	d := NewHunt(allPublic(secrets), HuntOptions{})
+	for _, s := range secrets {
+		for _, bit := range []int{0, 9, 8*s.size - 9} {
+			buf := junk(3, 16<<10)
+			binary.LittleEndian.PutUint64(buf[4096-8:], uint64(chunkSize(s.size)|1))
+			sec := s.secretBytes(s.what != "seed")
+			copy(buf[4096:], sec)
+			if hits := d.Detect(nil, buf); len(hits) != 1 {
+				t.Fatalf("%s: Detect = %d hits, want 1 before the flip", s.file, len(hits))
+			}
+			sec[bit/8] ^= 1 << (bit % 8)
+			copy(buf[4096:], sec)
+			if hits := d.Detect(nil, buf); len(hits) != 0 {
+				t.Errorf("%s with bit %d flipped: Detect = %+v, want none", s.file, bit, hits)
+			}
+		}
+	}
+}
+
+// TestHuntRandom: random bytes never yield a hit, with public material planted
+// so that the default mode hunts around it, and chunk headers everywhere.
+func TestHuntRandom(t *testing.T) {
+	secrets := testSecrets(t)
+	keys := allPublic(secrets)
+	def, all8 := NewHunt(keys, HuntOptions{}), NewHunt(keys, HuntOptions{all8: true})
+	deep := NewHunt(keys, HuntOptions{Deep: true})
+	for seed := range uint64(30) {
+		buf := junk(1000+seed, 32<<10)
+		for i, s := range secrets {
+			if seed < 3 || s.pub.N != nil {
+				copy(buf[2048+4096*i:], s.publicBytes())
+			}
+		}
+		for i := 0; i < len(buf); i += 512 {
+			binary.LittleEndian.PutUint64(buf[i:], 0x31+uint64(i/512%7)*0x10)
+		}
+		for _, d := range []Detector{def, all8} {
+			if hits := d.Detect(nil, buf); len(hits) != 0 {
+				t.Fatalf("seed %d: Detect = %+v, want none", seed, hits)
+			}
+		}
+		if seed < 2 {
+			if hits := deep.Detect(nil, buf[:8<<10]); len(hits) != 0 {
+				t.Fatalf("seed %d deep: Detect = %+v, want none", seed, hits)
+			}
+		}
+	}
+}
+
+// TestHuntAcrossWindows: a key found by two windows is reported by the one it
+// starts in, once.
+func TestHuntAcrossWindows(t *testing.T) {
+	secrets := testSecrets(t)
+	d := NewHunt(allPublic(secrets), HuntOptions{})
+	for _, s := range secrets {
+		buf := junk(5, 9<<20)
+		off := 4<<20 - 64 // the secret straddles the first window's edge
+		binary.LittleEndian.PutUint64(buf[off-8:], uint64(chunkSize(s.size)|1))
+		copy(buf[off:], s.secretBytes(s.what != "seed"))
+		hits := scanWindows(d, buf)
+		if len(hits) != 1 || hits[0].Off != off || hits[0].Key.SPKI.String() != s.spki {
+			t.Errorf("%s: hits %+v, want one at %#x", s.file, hits, off)
+		}
+	}
+}
+
+func TestHuntMissAllocs(t *testing.T) {
+	secrets := testSecrets(t)
+	d := NewHunt(allPublic(secrets), HuntOptions{})
+	buf := coreLike(1 << 20)
+	var hits []Hit
+	d.Detect(hits, buf)
+	if n := testing.AllocsPerRun(5, func() { hits = d.Detect(hits[:0], buf) }); n != 0 || len(hits) != 0 {
+		t.Errorf("Detect on keyless data: %v allocs, %d hits; want 0, 0", n, len(hits))
+	}
+}
+
+// TestLooksRandom measures the entropy filter on random scalars: it may drop
+// almost none of them.
+func TestLooksRandom(t *testing.T) {
+	for _, n := range []int{32, 48, 66} {
+		miss := 0
+		const tries = 20000
+		for i := range tries {
+			if !looksRandom(junk(uint64(i), n)) {
+				miss++
+			}
+		}
+		if miss > tries/1000 {
+			t.Errorf("looksRandom drops %d of %d random %d-byte strings, want under 0.1%%", miss, tries, n)
+		}
+	}
+	for _, w := range [][]byte{make([]byte, 32), bytes.Repeat([]byte("abcdefgh"), 4), []byte("0123456789abcdef0123456789abcdef")} {
+		if looksRandom(w) {
+			t.Errorf("looksRandom(%q) = true", w)
+		}
+	}
+}
+
+// TestSieve checks the residue sieve against math/big on random numbers of
+// every limb count up to the largest factor.
+func TestSieve(t *testing.T) {
+	var small []int64
+	for p := int64(3); p < 100; p += 2 {
+		if big.NewInt(p).ProbablyPrime(0) {
+			small = append(small, p)
+		}
+	}
+	for i := range 2000 {
+		n := 1 + i%maxSieveLimbs
+		b := junk(uint64(i), 8*n)
+		b[0] |= 1 // odd, as the hunt only sieves odd numbers
+		limbs := loadLimbs(nil, b, true)
+		want := true
+		x := new(big.Int).SetBytes(reversed(b))
+		for _, p := range small {
+			if new(big.Int).Mod(x, big.NewInt(p)).Sign() == 0 {
+				want = false
+			}
+		}
+		if got := sieve(limbs); got != want {
+			t.Fatalf("sieve(%d limbs, seed %d) = %v, want %v", n, i, got, want)
+		}
+	}
+}
+
+// TestHuntSerializedAnchor: public material inside a certificate or SPKI is no
+// anchor (a CA bundle holds hundreds), the same bytes as live limbs are.
+func TestHuntSerializedAnchor(t *testing.T) {
+	var p256 testSecret
+	for _, s := range testSecrets(t) {
+		if s.file == "p256.sec1.pem" {
+			p256 = s
+		}
+	}
+	d := NewHunt([]PublicKey{p256.pub}, HuntOptions{})
+	cert := pubkeyFile(t, "cert.der") // holds 03 42 00 04 X Y
+	for _, tt := range []struct {
+		name   string
+		public []byte
+		want   int
+	}{
+		{"certificate", cert, 0},
+		{"x-limbs", reversed(p256.pub.Point[1:33]), 1},
+		{"bare-point", append([]byte{0xaa, 0xbb}, p256.pub.Point...), 1},
+	} {
+		buf := junk(11, 8<<10)
+		copy(buf[1024:], tt.public)
+		copy(buf[2048:], p256.secretBytes(false))
+		if got := len(d.Detect(nil, buf)); got != tt.want {
+			t.Errorf("%s: Detect = %d hits, want %d", tt.name, got, tt.want)
+		}
+	}
 }
