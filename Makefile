@@ -43,6 +43,7 @@ FUZZ_TARGETS := \
 	container:FuzzSniff container:FuzzWalk \
 	detectors:FuzzPEM detectors:FuzzDER detectors:FuzzPKCS12 detectors:FuzzJWK \
 	detectors:FuzzBlob detectors:FuzzOpenSSHBlob detectors:FuzzPuTTY detectors:FuzzPGP \
+	detectors:FuzzLoadPublicKeys detectors:FuzzHarvest detectors:FuzzHunt \
 	elfcore:FuzzNewFile minidump:FuzzNewFile scanner:FuzzWindows \
 	cmd:FuzzDecodePolicy cmd:FuzzRedactWriter
 

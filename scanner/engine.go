@@ -162,11 +162,14 @@ func (f *fileScan) scanWindow(local []Finding, hits []detectors.Hit, spans [][2]
 	if opt.Hunt != nil {
 		spans = l.huntSpans(spans[:0], j.off, int64(len(data)), opt.Deep)
 		for _, s := range spans {
-			a := int(s[0] - j.off)
-			hits = opt.Hunt.Detect(hits[:0], data[a:int(s[1]-j.off)])
+			a, b := l.alignStart(s[0], j.off), int(s[1]-j.off)
+			if a >= b {
+				continue
+			}
+			hits = opt.Hunt.Detect(hits[:0], data[a:b])
 			for _, h := range hits {
 				if at := a + h.Off; at >= j.lo && at < j.hi {
-					local = append(local, newFinding(l, opt.Hunt, h, s[0]))
+					local = append(local, newFinding(l, opt.Hunt, h, j.off+int64(a)))
 				}
 			}
 		}

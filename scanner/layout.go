@@ -140,3 +140,25 @@ func (l *Layout) huntSpans(dst [][2]int64, off, n int64, deep bool) [][2]int64 {
 	}
 	return dst
 }
+
+// huntAlign is the alignment, in the process's address space, at which the hunt
+// is handed memory: it tries numbers at offsets aligned within its buffer, so
+// the buffer must start where the process's own alignment does.
+const huntAlign = 64
+
+// alignStart returns where, in a buffer holding the file from offset base, the
+// hunt should start for a span beginning at file offset off: off moved back to
+// the nearest address that is a multiple of huntAlign, or forward when the
+// buffer does not reach back so far (those bytes belong to the window before,
+// whose look-ahead covers them).
+func (l *Layout) alignStart(off, base int64) int {
+	pos := uint64(off) // raw files: file offsets stand for addresses
+	if r := l.Locate(off); r.HasAddr {
+		pos = r.Addr + uint64(off-r.Off)
+	}
+	d := int64(pos % huntAlign)
+	if off-d >= base {
+		return int(off - d - base)
+	}
+	return int(off + (huntAlign-d)%huntAlign - base)
+}
