@@ -95,7 +95,7 @@ func write(name string, size int64, keyDir string, plant int, raw []rawKey) erro
 		}
 		if off+n > next && planted < plant {
 			k := keys[planted%len(keys)]
-			at := int(next - off)
+			at := max(min(int(next-off), len(b)-len(k)), 0)
 			if at+len(k) <= len(b) {
 				copy(b[at:], k)
 				planted++
@@ -105,8 +105,8 @@ func write(name string, size int64, keyDir string, plant int, raw []rawKey) erro
 		if off+n > rawNext && rawPlanted < len(raw) {
 			// Like a malloc'd limb array: 8-aligned, behind a glibc chunk header.
 			k := raw[rawPlanted]
-			at := int(rawNext-off) &^ 15
-			if at >= 16 && at+len(k.bytes) <= len(b) {
+			at := min(max(int(rawNext-off), 16), len(b)-len(k.bytes)) &^ 15
+			if at >= 16 {
 				binary.LittleEndian.PutUint64(b[at-8:], uint64((len(k.bytes)+8+15)&^15|1))
 				copy(b[at:], k.bytes)
 				rawPlanted++
