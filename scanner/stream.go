@@ -63,6 +63,11 @@ func (p *Pool) ScanStream(ctx context.Context, r io.Reader, keepPrefix int, l *L
 			readErr = err
 		}
 		if len(res.Prefix) < keepPrefix {
+			if res.Prefix == nil {
+				// One allocation of the whole prefix: growing it by appends
+				// would copy it again and again. Pages never written cost nothing.
+				res.Prefix = make([]byte, 0, keepPrefix)
+			}
 			res.Prefix = append(res.Prefix, buf[pre:pre+min(n, keepPrefix-len(res.Prefix))]...)
 		}
 		res.Size += int64(n)
