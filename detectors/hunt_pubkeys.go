@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ecdh"
 	"crypto/elliptic"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/base64"
 	"encoding/binary"
@@ -35,6 +36,7 @@ type PublicKey struct {
 
 	Source    string // file it came from (--pubkeys); "" when harvested from the dump
 	Protected bool   // loaded from --pubkeys: a key that must never leave
+	CA        bool   // harvested from a CA certificate (basicConstraints cA)
 }
 
 // ErrNoPublicKeys reports a --pubkeys file that holds no public key we can use.
@@ -126,16 +128,44 @@ func LoadPublicKeys(name string, data []byte) ([]PublicKey, error) {
 // by hand keeps keys on curves crypto/x509 does not know, such as secp256k1.
 type certificate struct {
 	TBS struct {
-		Version   int `asn1:"optional,explicit,default:0,tag:0"`
-		Serial    asn1.RawValue
-		SigAlg    asn1.RawValue
-		Issuer    asn1.RawValue
-		Validity  asn1.RawValue
-		Subject   asn1.RawValue
-		PublicKey asn1.RawValue
+		Version    int `asn1:"optional,explicit,default:0,tag:0"`
+		Serial     asn1.RawValue
+		SigAlg     asn1.RawValue
+		Issuer     asn1.RawValue
+		Validity   asn1.RawValue
+		Subject    asn1.RawValue
+		PublicKey  asn1.RawValue
+		IssuerUID  asn1.BitString   `asn1:"optional,tag:1"`
+		SubjectUID asn1.BitString   `asn1:"optional,tag:2"`
+		Extensions []pkix.Extension `asn1:"optional,explicit,tag:3"`
 	}
 	SigAlg asn1.RawValue
 	Sig    asn1.BitString
+}
+
+var oidBasicConstraints = asn1.ObjectIdentifier{2, 5, 29, 19}
+
+// keyFromDumpCert is keyFromCert for certificates met in a dump: it also
+// says whether the certificate is a CA's (basicConstraints cA), since a TLS
+// process holds a whole bundle of CA certificates whose keys it never holds.
+func keyFromDumpCert(der []byte) (PublicKey, bool) {
+	var c certificate
+	if _, err := asn1.Unmarshal(der, &c); err != nil {
+		return PublicKey{}, false
+	}
+	k, ok := keyFromSPKI(c.TBS.PublicKey.FullBytes)
+	for _, e := range c.TBS.Extensions {
+		if !e.Id.Equal(oidBasicConstraints) {
+			continue
+		}
+		var bc struct {
+			IsCA bool `asn1:"optional"`
+		}
+		if _, err := asn1.Unmarshal(e.Value, &bc); err == nil && bc.IsCA {
+			k.CA = true
+		}
+	}
+	return k, ok
 }
 
 func keyFromCert(der []byte) (PublicKey, bool) {
@@ -549,7 +579,7 @@ func harvestDER(dst *[]PublicKey, b []byte) int {
 	var ok bool
 	switch {
 	case c[0] == 0x30 && c[1] == 0x82 && c[4] == 0xa0 && c[5] == 0x03 && c[6] == 0x02 && c[7] == 0x01:
-		if k, ok = keyFromCert(b[:end]); ok {
+		if k, ok = keyFromDumpCert(b[:end]); ok {
 			*dst = append(*dst, k)
 			return end
 		}
@@ -572,7 +602,7 @@ func harvestPEM(dst *[]PublicKey, b []byte) {
 	var decode func([]byte) (PublicKey, bool)
 	switch {
 	case bytes.HasPrefix(label, []byte("CERTIFICATE-----")):
-		decode = keyFromCert
+		decode = keyFromDumpCert
 	case bytes.HasPrefix(label, []byte("PUBLIC KEY-----")):
 		decode = keyFromSPKI
 	case bytes.HasPrefix(label, []byte("RSA PUBLIC KEY-----")):

@@ -60,28 +60,53 @@ func (h *harvester) visit(buf []byte, _ int64, _, _ int) {
 	}
 }
 
-// huntKeys are the protected keys and, when harvesting, those found in the dump.
-func (c *HuntConfig) huntKeys(h *harvester) []detectors.PublicKey {
+// maxBundleCAs is how many CA certificates a dump may hold before they are
+// taken for a trust bundle: a TLS process holds a hundred root certificates
+// whose keys it never has, and hunting each would cost more than the rest of
+// the scan. A lone self-signed certificate, a service's own, is still hunted.
+const maxBundleCAs = 8
+
+// huntKeys are the protected keys and, when harvesting, those found in the
+// dump (less a trust bundle's CA keys: it returns how many were left out).
+func (c *HuntConfig) huntKeys(h *harvester) ([]detectors.PublicKey, int) {
 	keys := append([]detectors.PublicKey(nil), c.Protected...)
 	if h == nil {
-		return keys
+		return keys, 0
 	}
 	seen := map[detectors.Fingerprint]bool{}
 	for _, k := range keys {
 		seen[k.SPKI] = true
 	}
+	cas := 0
 	for _, k := range h.keys {
-		if !seen[k.SPKI] {
+		if k.CA && !seen[k.SPKI] {
+			cas++
+		}
+	}
+	bundle := cas > maxBundleCAs && !c.Deep
+	for _, k := range h.keys {
+		if !seen[k.SPKI] && !(bundle && k.CA) {
 			keys = append(keys, k)
 		}
 	}
-	return keys
+	if !bundle {
+		cas = 0
+	}
+	return keys, cas
+}
+
+// bundleWarning says that a trust bundle's CA keys were not hunted.
+func bundleWarning(n int) []string {
+	if n == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("hunt: %d CA certificates in the dump (a trust bundle) were not hunted; name a CA key to protect with --pubkeys, or use --deep", n)}
 }
 
 // huntOptions are the options of the hunt pass, or nil when there is nothing
 // to hunt for.
 func (c *HuntConfig) huntOptions(h *harvester, window int) *Options {
-	keys := c.huntKeys(h)
+	keys, _ := c.huntKeys(h)
 	if len(keys) == 0 {
 		return nil
 	}
@@ -162,6 +187,8 @@ func (p *Pool) huntFile(ctx context.Context, r interface {
 	if h != nil && h.dropped > 0 {
 		warn = append(warn, fmt.Sprintf("hunt: %d more public keys in the dump than the %d hunted", h.dropped, maxHarvest))
 	}
+	_, cas := opt.Hunt.huntKeys(h)
+	warn = append(warn, bundleWarning(cas)...)
 	ho := opt.Hunt.huntOptions(h, opt.Window)
 	if ho == nil {
 		return fs, warn, nil

@@ -126,7 +126,9 @@ func (p *Pool) scanPacked(ctx context.Context, name string, walk, rewalk walkFun
 func (p *Pool) huntPacked(ctx context.Context, rewalk walkFunc, members []memberScan, reports []FileReport, opt *FileOptions) error {
 	need := false
 	for _, ms := range members {
-		need = need || len(reports[ms.report].Errors) == 0 && len(opt.Hunt.huntKeys(ms.h)) > 0
+		keys, cas := opt.Hunt.huntKeys(ms.h)
+		need = need || len(reports[ms.report].Errors) == 0 && len(keys) > 0
+		reports[ms.report].Warnings = append(reports[ms.report].Warnings, bundleWarning(cas)...)
 	}
 	if !need {
 		return nil
