@@ -108,9 +108,13 @@ func checkRSAUncached(k rsaParts, keyType string) (KeyInfo, Status) {
 	if !okInt(e, 64) || e.Bit(0) == 0 || e.Cmp(bigOne) == 0 {
 		e = nil
 	}
-	primes := okInt(k.P, maxRSABits) && okInt(k.Q, maxRSABits) &&
+	// Cheap checks first: p and q in range, and their sizes adding up to n's
+	// (a flipped bit in n keeps its size). Primality tests of a hostile
+	// input's big numbers would otherwise cost a second each.
+	sized := okInt(k.P, maxRSABits) && okInt(k.Q, maxRSABits) &&
 		k.P.Cmp(bigOne) > 0 && k.Q.Cmp(bigOne) > 0 &&
-		k.P.ProbablyPrime(0) && k.Q.ProbablyPrime(0)
+		abs(k.P.BitLen()+k.Q.BitLen()-k.N.BitLen()) <= 1
+	primes := sized && rsaPrimes(k)
 	if !primes {
 		info.Note = "p or q is not prime"
 		if e != nil {
@@ -132,6 +136,9 @@ func checkRSAUncached(k rsaParts, keyType string) (KeyInfo, Status) {
 	switch {
 	case nOK && dOK && crtOK:
 		info.Proof = "p·q=n, e·d≡1 mod λ(n), p and q prime" // and the stored CRT values, if any, agree
+		if k.N.BitLen() > primeTestBits {
+			info.Proof = "p·q=n, e·d≡1 mod λ(n) (no primality test above 8192 bits)"
+		}
 		return info, Validated
 	case nOK && dOK:
 		info.Note = "p·q=n and e·d≡1 mod λ(n) but the stored dp, dq or qinv is wrong"
@@ -162,6 +169,32 @@ func rsaCRTOK(k rsaParts) bool {
 		return false
 	}
 	return true
+}
+
+// primeTestBits is the largest modulus whose factors are tested for
+// primality. Above it (keys of 8192 bits and more, such as the test keys the
+// openssl tool carries), p·q = n and e·d ≡ 1 mod λ(n) must hold and stand in
+// for the primality tests, which cost seconds there.
+const primeTestBits = 8192
+
+// rsaPrimes reports whether p and q are probable primes, or, for a modulus
+// above primeTestBits, whether p·q = n and e·d ≡ 1 mod λ(n), which composite
+// numbers found in memory do not satisfy by accident.
+func rsaPrimes(k rsaParts) bool {
+	if k.N.BitLen() <= primeTestBits {
+		return k.P.ProbablyPrime(0) && k.Q.ProbablyPrime(0)
+	}
+	if new(big.Int).Mul(k.P, k.Q).Cmp(k.N) != 0 || !okInt(k.E, 64) || !okInt(k.D, maxRSABits) {
+		return false
+	}
+	return rsaExponentOK(k.E, k.D, k.P, k.Q)
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 // rsaExponentOK reports whether e·d ≡ 1 (mod λ(p·q)), λ = lcm(p−1, q−1).
