@@ -51,13 +51,13 @@ func (OpenSSHBlob) Detect(dst []Hit, buf []byte) []Hit {
 		at += len(opensshMagic)
 	}
 	keyV1 := dst[first:len(dst):len(dst)]
-	// "ssh-" covers ssh-rsa, ssh-dss and ssh-ed25519. The ECDSA names start
-	// with 'e', the commonest letter in text, so that anchor starts with the
-	// byte before the name instead: the low byte of its length.
+	// Every type name follows its length, whose low byte starts the anchor:
+	// 7 for ssh-rsa and ssh-dss, 11 for ssh-ed25519, 19 for the ECDSA names.
+	// Those bytes are rare in text, where "ssh-" and 'e' are not.
 	for _, a := range []struct {
 		anchor string
 		skip   int // bytes before the type name
-	}{{"ssh-", 0}, {"\x13ecdsa-sha2-nistp", 1}} {
+	}{{"\x07ssh-", 1}, {"\x0bssh-ed25519", 1}, {"\x13ecdsa-sha2-nistp", 1}} {
 		for at := 0; ; {
 			i := bytes.Index(buf[at:], []byte(a.anchor))
 			if i < 0 {
