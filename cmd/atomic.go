@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 )
@@ -13,6 +14,20 @@ type atomicFile struct {
 	*os.File
 	dest string
 	done bool
+}
+
+// reportWriter returns where a report goes: w is stdout when path is "",
+// else a file written atomically, which commit puts in place; abort, deferred,
+// removes what was not committed.
+func reportWriter(stdout io.Writer, path string) (w io.Writer, commit func() error, abort func(), err error) {
+	if path == "" {
+		return stdout, func() error { return nil }, func() {}, nil
+	}
+	a, err := createAtomic(path)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return a, a.commit, a.abort, nil
 }
 
 func createAtomic(dest string) (*atomicFile, error) {

@@ -140,16 +140,11 @@ func (f *gateFlags) run(ctx context.Context, s stdio, args []string) error {
 		inputs = append(inputs, in)
 		total += max(in.size, 0)
 	}
-	out := s.out
-	var commit func() error
-	if f.output != "" {
-		w, err := createAtomic(f.output)
-		if err != nil {
-			return err
-		}
-		defer w.abort()
-		out, commit = w, w.commit
+	out, commit, abort, err := reportWriter(s.out, f.output)
+	if err != nil {
+		return err
 	}
+	defer abort()
 
 	bar := newProgress(s.err, total, len(inputs), f.quiet)
 	opt := st.fileOptions(bar.add)
@@ -202,10 +197,8 @@ func (f *gateFlags) run(ctx context.Context, s stdio, args []string) error {
 	if err != nil {
 		return err
 	}
-	if commit != nil {
-		if err := commit(); err != nil {
-			return err
-		}
+	if err := commit(); err != nil {
+		return err
 	}
 	switch {
 	case ctx.Err() != nil:

@@ -104,16 +104,11 @@ func (f *scanFlags) run(ctx context.Context, s stdio, args []string) error {
 	bar := newProgress(s.err, total, len(inputs), f.quiet)
 	opt := st.fileOptions(bar.add)
 
-	out := s.out
-	var commit func() error
-	if f.output != "" {
-		w, err := createAtomic(f.output)
-		if err != nil {
-			return err
-		}
-		defer w.abort()
-		out, commit = w, w.commit
+	out, commit, abort, err := reportWriter(s.out, f.output)
+	if err != nil {
+		return err
 	}
+	defer abort()
 	stream := f.format == "jsonl"
 	var mu sync.Mutex // guards results and the stream
 	results := make([][]scanner.FileReport, len(inputs))
@@ -165,10 +160,8 @@ func (f *scanFlags) run(ctx context.Context, s stdio, args []string) error {
 	if err := render(out, &rep, policy); err != nil {
 		return err
 	}
-	if commit != nil {
-		if err := commit(); err != nil {
-			return err
-		}
+	if err := commit(); err != nil {
+		return err
 	}
 	if ctx.Err() != nil {
 		return fmt.Errorf("interrupted: %w", errIncomplete)
