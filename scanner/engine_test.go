@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"testing/iotest"
 
@@ -141,5 +142,26 @@ func TestScanReadError(t *testing.T) {
 	_, err = p.ScanStream(context.Background(), iotest.TimeoutReader(bytes.NewReader(b)), 0, nil, &Options{Detectors: []detectors.Detector{needle{8}}, Window: 1 << 20})
 	if err == nil {
 		t.Fatal("ScanStream of a failing reader returned no error")
+	}
+}
+
+// faultReader panics like a read from a mapping whose file shrank.
+type faultReader struct{ size int64 }
+
+func (f faultReader) ReadAt(b []byte, off int64) (int, error) {
+	if off+int64(len(b)) > f.size/2 {
+		panic("unexpected fault address")
+	}
+	clear(b)
+	return len(b), nil
+}
+
+func TestScanFaultIsAnError(t *testing.T) {
+	p := NewPool(2)
+	defer p.Close()
+	const size = 1 << 20
+	_, err := p.Scan(context.Background(), faultReader{size}, size, RawLayout(size), &Options{Detectors: []detectors.Detector{needle{8}}, Window: 64 << 10})
+	if err == nil || !strings.Contains(err.Error(), "memory fault") {
+		t.Fatalf("Scan over a faulting mapping = %v, want a memory fault error", err)
 	}
 }
