@@ -183,6 +183,7 @@ func (f *gateFlags) run(ctx context.Context, s stdio, args []string) error {
 	}
 	rep := gateReport{&scanner.Report{Version: scanner.ReportVersion, Files: files, Summary: scanner.Summarize(files, st.policy, f.allowPartial)}, actions}
 	rep.Summary.ProtectedKeys = protectedSummary(st.protected, files)
+	rep.Summary.InputBytes = total
 	switch f.format {
 	case "json":
 		err = writeIndented(out, rep)

@@ -154,6 +154,7 @@ func (f *scanFlags) run(ctx context.Context, s stdio, args []string) error {
 	}
 	rep := scanner.Report{Version: scanner.ReportVersion, Files: files, Summary: scanner.Summarize(files, policy, f.allowPartial)}
 	rep.Summary.ProtectedKeys = protectedSummary(st.protected, files)
+	rep.Summary.InputBytes = total
 	if files == nil {
 		rep.Files = []scanner.FileReport{}
 	}

@@ -41,7 +41,8 @@ func (f *FileReport) Failed(allowPartial bool) bool {
 // A Summary totals a report.
 type Summary struct {
 	Files         int            `json:"files"`
-	Bytes         int64          `json:"bytes"`
+	InputBytes    int64          `json:"input_bytes"` // the inputs as stored: compressed sizes for compressed files
+	Bytes         int64          `json:"bytes"`       // bytes scanned: decompressed sizes
 	Findings      int            `json:"findings"`
 	Blocking      int            `json:"blocking"`
 	ByStatus      map[string]int `json:"by_status"`
