@@ -96,8 +96,10 @@ type Thread struct {
 	ID        uint32 `json:"id"`
 	StackAddr uint64 `json:"stack_addr"` // captured stack start (masked for 32-bit targets)
 	StackSize uint64 `json:"stack_size"`
-	Name      string `json:"name,omitempty"` // from ThreadNamesStream
-	TEB       uint64 `json:"teb,omitempty"`  // Windows TEB address; 0 on Linux
+	Name      string `json:"name,omitempty"`       // from ThreadNamesStream
+	TEB       uint64 `json:"teb,omitempty"`        // Windows TEB address; 0 on Linux
+	StartAddr uint64 `json:"start_addr,omitempty"` // thread start address, from ThreadInfoListStream
+	DumpFlags uint32 `json:"dump_flags,omitempty"` // MINIDUMP_THREAD_INFO DumpFlags (e.g. 0x1 exited, 0x4 context unavailable)
 }
 
 // A Module is an entry of ModuleListStream.

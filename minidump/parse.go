@@ -33,6 +33,7 @@ const (
 	streamMemory64List   = 9
 	streamMemoryInfoList = 16
 	streamThreadNames    = 24
+	streamThreadInfoList = 17
 	streamLinuxMaps      = 0x47670009
 )
 
@@ -111,6 +112,7 @@ func (f *File) parse() error {
 		{streamThreadList, func(s Stream) error { return p.threadList(s, 48) }},
 		{uint32(threadEx), func(s Stream) error { return p.threadList(s, 64) }},
 		{streamThreadNames, p.threadNames},
+		{streamThreadInfoList, p.threadInfoList},
 	}
 	for _, st := range steps {
 		if s, ok := p.first[st.typ]; ok && st.typ != 0 {
@@ -384,6 +386,45 @@ func (p *parser) threadNames(s Stream) error {
 		}
 		p.Threads[j].Name = name
 		return err
+	})
+}
+
+// threadInfoList reads ThreadInfoListStream (MINIDUMP_THREAD_INFO_LIST): a
+// header of SizeOfHeader, SizeOfEntry and NumberOfEntries (u32 each), then
+// entries of at least 64 bytes. It adds each thread's start address and dump
+// flags to the thread of the same id.
+func (p *parser) threadInfoList(s Stream) error {
+	if s.Size < 12 {
+		return &FormatError{Off: s.Off, Msg: "ThreadInfoList stream too short for its header"}
+	}
+	hdr, err := p.read(s.Off, 12)
+	if err != nil {
+		return err
+	}
+	hsize := uint64(binary.LittleEndian.Uint32(hdr))
+	esize := uint64(binary.LittleEndian.Uint32(hdr[4:]))
+	count := uint64(binary.LittleEndian.Uint32(hdr[8:]))
+	if hsize < 12 || esize < 64 || hsize > uint64(s.Size) {
+		return &FormatError{Off: s.Off, Msg: fmt.Sprintf("ThreadInfoList header size %d, entry size %d", hsize, esize)}
+	}
+	n := min(count, (uint64(s.Size)-hsize)/esize, maxThreads)
+	if n < count {
+		p.warnf("ThreadInfoList stream at %#x: %d entries do not fit, using %d", s.Off, count, n)
+	}
+	byID := make(map[uint32]int, len(p.Threads))
+	for i, t := range p.Threads {
+		if _, dup := byID[t.ID]; !dup {
+			byID[t.ID] = i
+		}
+	}
+	return p.records(s.Off+int64(hsize), int(n), int(esize), 64, func(_ int, d *decoder) error {
+		id, flags := d.u32(), d.u32()
+		d.skip(40) // DumpError, ExitStatus, CreateTime, ExitTime, KernelTime, UserTime
+		start := d.u64() & p.mask
+		if j, ok := byID[id]; ok {
+			p.Threads[j].StartAddr, p.Threads[j].DumpFlags = start, flags
+		}
+		return nil
 	})
 }
 
