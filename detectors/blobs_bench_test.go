@@ -90,20 +90,6 @@ func TestMixedDataHasNoKeys(t *testing.T) {
 	}
 }
 
-func BenchmarkBlobDetectors(b *testing.B) {
-	buf := mixedData()
-	for _, d := range blobDetectors() {
-		b.Run(d.Name(), func(b *testing.B) {
-			b.SetBytes(int64(len(buf)))
-			b.ReportAllocs()
-			var hits []Hit
-			for b.Loop() {
-				hits = d.Detect(hits[:0], buf)
-			}
-		})
-	}
-}
-
 // repeatTo repeats unit, with junk of jlen bytes after each copy, to 1 MiB.
 func repeatTo(unit []byte, jlen int) []byte {
 	out := make([]byte, 0, 1<<20+len(unit)+jlen)

@@ -39,20 +39,28 @@ var benchMixed = sync.OnceValue(func() []byte {
 	return buf[:size]
 })
 
+// BenchmarkDetectors runs every detector over two 64 MiB key-free data sets:
+// "mixed" (random, zero pages, text) and "near" (random, small integers, and
+// text full of near misses for the blob, JWK and SSH anchors).
 func BenchmarkDetectors(b *testing.B) {
-	buf := benchMixed()
-	for _, d := range All() {
-		b.Run(d.Name(), func(b *testing.B) {
-			b.SetBytes(int64(len(buf)))
-			b.ReportAllocs()
-			var hits []Hit
-			for b.Loop() {
-				hits = d.Detect(hits[:0], buf)
-			}
-			if len(hits) != 0 {
-				b.Fatalf("%d hits in key-free data", len(hits))
-			}
-		})
+	for _, data := range []struct {
+		name string
+		buf  func() []byte
+	}{{"mixed", benchMixed}, {"near", mixedData}} {
+		buf := data.buf()
+		for _, d := range All() {
+			b.Run(data.name+"/"+d.Name(), func(b *testing.B) {
+				b.SetBytes(int64(len(buf)))
+				b.ReportAllocs()
+				var hits []Hit
+				for b.Loop() {
+					hits = d.Detect(hits[:0], buf)
+				}
+				if len(hits) != 0 {
+					b.Fatalf("%d hits in key-free data", len(hits))
+				}
+			})
+		}
 	}
 }
 
