@@ -246,7 +246,7 @@ func parseFill(s string) ([]byte, string, error) {
 	case strings.HasPrefix(s, "hex:"):
 		b, err := hex.DecodeString(s[len("hex:"):])
 		if err != nil || len(b) == 0 {
-			return nil, "", fmt.Errorf("--fill %q: want hex digits after hex:", s)
+			return nil, "", fmt.Errorf("--fill %q: want hex digits after \"hex:\"", s)
 		}
 		return b, hex.EncodeToString(b), nil
 	}

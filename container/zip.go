@@ -372,37 +372,35 @@ func (d *descScanner) Read(p []byte) (int, error) {
 		return 0, io.EOF
 	}
 	br := d.pr.br
-	for {
-		buf, err := br.Peek(br.Size())
-		if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
-			return 0, err
-		}
-		i := bytes.Index(buf, []byte("PK\x07\x08"))
-		if i == 0 {
-			if d.match(buf, err == io.EOF) {
-				d.done = true
-				return 0, io.EOF
-			}
-			i = 1 // not a descriptor: its first byte is data
-		}
-		if i < 0 {
-			i = len(buf) - 3 // keep what may be the start of a signature
-			if err == io.EOF {
-				i = len(buf)
-			}
-		}
-		if i <= 0 {
-			return 0, io.ErrUnexpectedEOF // no descriptor before the end
-		}
-		n := copy(p, buf[:i])
-		if d.crc != nil {
-			d.crc.Write(p[:n])
-		}
-		br.Discard(n)
-		d.pr.n += int64(n)
-		d.n += uint64(n)
-		return n, nil
+	buf, err := br.Peek(br.Size())
+	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+		return 0, err
 	}
+	i := bytes.Index(buf, []byte("PK\x07\x08"))
+	if i == 0 {
+		if d.match(buf, err == io.EOF) {
+			d.done = true
+			return 0, io.EOF
+		}
+		i = 1 // not a descriptor: its first byte is data
+	}
+	if i < 0 {
+		i = len(buf) - 3 // keep what may be the start of a signature
+		if err == io.EOF {
+			i = len(buf)
+		}
+	}
+	if i <= 0 {
+		return 0, io.ErrUnexpectedEOF // no descriptor before the end
+	}
+	n := copy(p, buf[:i])
+	if d.crc != nil {
+		d.crc.Write(p[:n])
+	}
+	br.Discard(n)
+	d.pr.n += int64(n)
+	d.n += uint64(n)
+	return n, nil
 }
 
 // match reports whether b starts with the descriptor of the data read so

@@ -62,13 +62,6 @@ func (d *decoder) next(n int) []byte {
 
 func (d *decoder) skip(n int) { d.next(n) }
 
-func (d *decoder) u8() uint8 {
-	if b := d.next(1); b != nil {
-		return b[0]
-	}
-	return 0
-}
-
 func (d *decoder) u16() uint16 {
 	if b := d.next(2); b != nil {
 		return binary.LittleEndian.Uint16(b)

@@ -71,8 +71,6 @@ var singleton = map[uint32]bool{
 type rawRange struct {
 	addr      uint64
 	off, size int64
-	kind      string // "" or "stack" for a thread stack no memory list covers
-	thread    uint32
 }
 
 // parser holds state shared by the stream parsers.
