@@ -32,32 +32,34 @@ var (
 )
 
 func (PEM) Detect(dst []Hit, buf []byte) []Hit {
+	// One pass finds the dashes of both "-----BEGIN " and its UTF-16LE form
+	// ("-\x00-\x00…"): every search costs a stop per dash, so one search
+	// serves the two.
 	for at := 0; ; {
-		i := bytes.Index(buf[at:], pemBegin)
+		i := bytes.IndexByte(buf[at:], '-')
 		if i < 0 {
 			break
 		}
 		at += i
-		if n, d, ok := parsePEM(buf[at:min(len(buf), at+pemMaxText)]); ok {
-			dst = append(dst, Hit{Off: at, Len: n, Encoding: "pem", Status: d.Status, Key: d.Key})
-			at += n
-			continue
+		switch rest := buf[at:]; {
+		case bytes.HasPrefix(rest, pemBegin):
+			if n, d, ok := parsePEM(rest[:min(len(rest), pemMaxText)]); ok {
+				dst = append(dst, Hit{Off: at, Len: n, Encoding: "pem", Status: d.Status, Key: d.Key})
+				at += n
+				continue
+			}
+			at += len(pemBegin)
+		case bytes.HasPrefix(rest, pemBeginUTF16):
+			text := narrowUTF16(rest[:min(len(rest), 2*pemMaxText)])
+			if n, d, ok := parsePEM(text); ok {
+				dst = append(dst, Hit{Off: at, Len: 2 * n, Encoding: "pem-utf16le", Status: d.Status, Key: d.Key})
+				at += 2 * n
+				continue
+			}
+			at += len(pemBeginUTF16)
+		default:
+			at++
 		}
-		at += len(pemBegin)
-	}
-	for at := 0; ; {
-		i := bytes.Index(buf[at:], pemBeginUTF16)
-		if i < 0 {
-			break
-		}
-		at += i
-		text := narrowUTF16(buf[at:min(len(buf), at+2*pemMaxText)])
-		if n, d, ok := parsePEM(text); ok {
-			dst = append(dst, Hit{Off: at, Len: 2 * n, Encoding: "pem-utf16le", Status: d.Status, Key: d.Key})
-			at += 2 * n
-			continue
-		}
-		at += len(pemBeginUTF16)
 	}
 	for at := 0; ; {
 		i := bytes.Index(buf[at:], pemBeginBase64)
