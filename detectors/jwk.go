@@ -39,34 +39,29 @@ func (JWK) Detect(dst []Hit, buf []byte) []Hit {
 	// read, so the work stays linear in len(buf).
 	//
 	// The searches skip the anchors' opening quote, which JSON text is full of,
-	// and check it after a match.
-	floor := 0
-	for at := 0; ; {
-		i := bytes.Index(buf[at:], jwkAnchor[1:])
+	// and check it after a match. The plain and the UTF-16LE anchors then both
+	// start with 'k', so one search serves the two; each keeps its own floor
+	// and the end of its last key.
+	var plain, wide jwkScan
+	var v16 textView
+	for at := 0; ; at++ {
+		i := bytes.IndexByte(buf[at:], 'k')
 		if i < 0 {
 			break
 		}
-		at += i - 1
-		if at < 0 || buf[at] != '"' {
-			at += len(jwkAnchor)
-			continue
+		at += i
+		switch rest := buf[at:]; {
+		case bytes.HasPrefix(rest, jwkAnchor[1:]) && at >= plain.next:
+			dst = plain.step(dst, buf, at-1)
+		case bytes.HasPrefix(rest, jwkAnchorUTF16[2:]) && at >= wide.next:
+			dst = wide.stepUTF16(dst, buf, at-2, &v16)
 		}
-		start, ok := objectStart(buf, at, floor)
-		floor, i = at, at+len(jwkAnchor)
-		if ok {
-			n, d, ok := parseJWK(buf[start:min(len(buf), start+jwkMaxText)])
-			if ok {
-				dst = append(dst, Hit{Off: start, Len: n, Encoding: "jwk", Status: d.Status, Key: d.Key})
-			}
-			i = max(i, start+n)
-		}
-		at = i
 	}
 
 	// A JWK kept inside a JSON string: unescape the string once and reuse the
 	// text for every anchor in it.
 	var v textView
-	floor = 0
+	floor := 0
 	for at := 0; ; {
 		i := bytes.Index(buf[at:], jwkAnchorEscaped)
 		if i < 0 {
@@ -91,39 +86,6 @@ func (JWK) Detect(dst []Hit, buf []byte) []Hit {
 		at = i
 	}
 
-	// UTF-16LE: narrow the ASCII text around the anchor once and reuse it.
-	v = textView{}
-	floor = 0
-	for at := 0; ; {
-		i := bytes.Index(buf[at:], jwkAnchorUTF16[2:])
-		if i < 0 {
-			break
-		}
-		at += i - 2
-		if at < 0 || buf[at] != '"' || buf[at+1] != 0 {
-			at += len(jwkAnchorUTF16)
-			continue
-		}
-		j := v.index(at)
-		if j < 0 {
-			v.narrow(buf, at, floor)
-			j = v.index(at)
-		}
-		start, ok := -1, false
-		if j >= 0 {
-			start, ok = objectStart(v.text, j, v.index(max(floor, v.pos[0])))
-		}
-		floor, i = at, at+len(jwkAnchorUTF16)
-		if ok {
-			n, d, ok := parseJWK(v.text[start:min(len(v.text), start+jwkMaxText)])
-			off, end := v.pos[start], v.pos[start+n]
-			if ok {
-				dst = append(dst, Hit{Off: off, Len: end - off, Encoding: "jwk-utf16le", Status: d.Status, Key: d.Key})
-			}
-			i = max(i, end)
-		}
-		at = i
-	}
 	return dst
 }
 
@@ -597,4 +559,54 @@ func jwkFragment(o jwkObject, n int, note string) (int, decoded, bool) {
 		}
 	}
 	return n, decoded{Encoding: "jwk", Key: info, Status: Fragment}, true
+}
+
+// jwkScan is the state of one anchor's scan: the previous anchor, a floor for
+// objectStart, and where the last key found ends.
+type jwkScan struct {
+	floor, next int
+}
+
+// step tries the plain anchor whose opening quote is at q.
+func (sc *jwkScan) step(dst []Hit, buf []byte, q int) []Hit {
+	if q < 0 || buf[q] != '"' {
+		return dst
+	}
+	start, ok := objectStart(buf, q, sc.floor)
+	sc.floor, sc.next = q, q+len(jwkAnchor)
+	if ok {
+		n, d, ok := parseJWK(buf[start:min(len(buf), start+jwkMaxText)])
+		if ok {
+			dst = append(dst, Hit{Off: start, Len: n, Encoding: "jwk", Status: d.Status, Key: d.Key})
+		}
+		sc.next = max(sc.next, start+n)
+	}
+	return dst
+}
+
+// stepUTF16 tries the UTF-16LE anchor whose opening quote is at q, narrowing
+// the text around it once into v and reusing it for later anchors.
+func (sc *jwkScan) stepUTF16(dst []Hit, buf []byte, q int, v *textView) []Hit {
+	if q < 0 || buf[q] != '"' || buf[q+1] != 0 {
+		return dst
+	}
+	j := v.index(q)
+	if j < 0 {
+		v.narrow(buf, q, sc.floor)
+		j = v.index(q)
+	}
+	start, ok := -1, false
+	if j >= 0 {
+		start, ok = objectStart(v.text, j, v.index(max(sc.floor, v.pos[0])))
+	}
+	sc.floor, sc.next = q, q+len(jwkAnchorUTF16)
+	if ok {
+		n, d, ok := parseJWK(v.text[start:min(len(v.text), start+jwkMaxText)])
+		off, end := v.pos[start], v.pos[start+n]
+		if ok {
+			dst = append(dst, Hit{Off: off, Len: end - off, Encoding: "jwk-utf16le", Status: d.Status, Key: d.Key})
+		}
+		sc.next = max(sc.next, end)
+	}
+	return dst
 }
