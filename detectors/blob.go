@@ -264,26 +264,31 @@ func parseCNGEC(b []byte) (Hit, bool) {
 }
 
 func (CAPIBlob) Detect(dst []Hit, buf []byte) []Hit {
-	for _, magic := range []string{magicRSAPrivate, magicDSSPrivate} {
-		for at := 0; ; {
-			i := bytes.Index(buf[at:], []byte(magic))
-			if i < 0 {
-				break
-			}
-			at += i
-			if at >= 8 {
-				if h, ok := parseCAPIPrivate(buf[at-8 : min(len(buf), at-8+capiMaxLen)]); ok {
-					h.Off = at - 8
-					dst = append(dst, h)
-					at += h.Len - 8
-					continue
-				}
-			}
-			at += 4
+	// Both private blobs start with the same BLOBHEADER bytes: bType 7
+	// (PRIVATEKEYBLOB), bVersion 2 and a zero reserved word, then the ALG_ID and
+	// the RSA2 or DSS2 magic. One search for the header serves both, and 0x07
+	// is rare in text.
+	for at := 0; ; {
+		i := bytes.Index(buf[at:], capiPrivateHeader)
+		if i < 0 {
+			break
 		}
+		at += i
+		if at+12 <= len(buf) && (string(buf[at+8:at+12]) == magicRSAPrivate || string(buf[at+8:at+12]) == magicDSSPrivate) {
+			if h, ok := parseCAPIPrivate(buf[at:min(len(buf), at+capiMaxLen)]); ok {
+				h.Off = at
+				dst = append(dst, h)
+				at += h.Len
+				continue
+			}
+		}
+		at++
 	}
 	return dst
 }
+
+// capiPrivateHeader is the start of a BLOBHEADER of a version 2 PRIVATEKEYBLOB.
+var capiPrivateHeader = []byte{capiPrivateKeyBlob, capiBlobVersion, 0, 0}
 
 // capiHeader checks a BLOBHEADER and the RSAPUBKEY or DSSPUBKEY after it.
 func capiHeader(b []byte, blobType byte) (magic string, bits int, ok bool) {
