@@ -203,7 +203,7 @@ func (f *gateFlags) run(ctx context.Context, s stdio, args []string) error {
 	}
 	switch {
 	case ctx.Err() != nil:
-		return fmt.Errorf("interrupted: %w", errIncomplete)
+		return errors.New("interrupted: the report covers only what was scanned before")
 	case rep.Summary.Verdict == "blocked":
 		return errFound
 	case rep.Summary.Verdict == "error":

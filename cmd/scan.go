@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -165,7 +166,7 @@ func (f *scanFlags) run(ctx context.Context, s stdio, args []string) error {
 		return err
 	}
 	if ctx.Err() != nil {
-		return fmt.Errorf("interrupted: %w", errIncomplete)
+		return errors.New("interrupted: the report covers only what was scanned before")
 	}
 	switch rep.Summary.Verdict {
 	case "blocked":
