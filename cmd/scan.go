@@ -166,6 +166,10 @@ func (f *scanFlags) run(ctx context.Context, s stdio, args []string) error {
 		return err
 	}
 	if ctx.Err() != nil {
+		if rep.Summary.Verdict == "blocked" { // what was found before still leaks
+			fmt.Fprintln(s.err, "dumpguard: interrupted: the report covers only what was scanned before")
+			return errFound
+		}
 		return errors.New("interrupted: the report covers only what was scanned before")
 	}
 	switch rep.Summary.Verdict {
