@@ -175,12 +175,19 @@ func (v *textView) narrow(buf []byte, at, floor int) {
 // nested objects. It fails when the brace is outside b: the window before this
 // one owns the key.
 func objectStart(b []byte, at, floor int) (int, bool) {
-	depth := 0
-	for i := at - 1; i >= max(0, floor) && at-i <= jwkMaxText; i-- {
-		switch b[i] {
-		case '}':
+	// Scanning back from a member name, which is outside any string, every
+	// unescaped quote enters or leaves a string, and braces inside strings
+	// ("kid":"a}b") do not count.
+	depth, inString := 0, false
+	lo := max(0, floor)
+	for i := at - 1; i >= lo && at-i <= jwkMaxText; i-- {
+		switch c := b[i]; {
+		case c == '"' && !escapedAt(b, i, lo):
+			inString = !inString
+		case inString:
+		case c == '}':
 			depth++
-		case '{':
+		case c == '{':
 			if depth == 0 {
 				return i, true
 			}
@@ -188,6 +195,16 @@ func objectStart(b []byte, at, floor int) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// escapedAt reports whether the quote at i is escaped: preceded by an odd
+// number of backslashes (not looking below lo).
+func escapedAt(b []byte, i, lo int) bool {
+	n := 0
+	for j := i - 1; j >= lo && b[j] == '\\'; j-- {
+		n++
+	}
+	return n%2 == 1
 }
 
 // A jwkValue is the raw text of a string member, escapes and all.

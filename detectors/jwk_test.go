@@ -295,3 +295,17 @@ func FuzzJWK(f *testing.F) {
 		}
 	})
 }
+
+// TestJWKBracesInStrings checks that a brace inside a string member before
+// "kty" does not hide the key's object.
+func TestJWKBracesInStrings(t *testing.T) {
+	m := jwkMembers(rawKeys(t)["p256.sec1.pem"])
+	for _, kid := range []string{`a}b`, `{{`, `}}}`, `a\"}\"b`, `x\\`} {
+		text := `{"kid":"` + kid + `",` + jwkText(m, "")[1:]
+		buf := append(junk(3, 200), text...)
+		hits := JWK{}.Detect(nil, buf)
+		if len(hits) != 1 || hits[0].Off != 200 || hits[0].Status != Validated {
+			t.Errorf("kid %q: hits %+v, want one validated at 200", kid, hits)
+		}
+	}
+}
