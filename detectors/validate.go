@@ -324,16 +324,7 @@ func checkEd25519(seed, storedPub []byte) (KeyInfo, Status) {
 	}
 	pub := ed25519.NewKeyFromSeed(seed).Public().(ed25519.PublicKey)
 	info.SPKI = okpSPKI(oidEd25519, pub)
-	switch {
-	case len(storedPub) == 0:
-		info.Note = "no public key stored to check the seed against"
-		return info, Unverified
-	case bytes.Equal(pub, storedPub):
-		info.Proof = "public key derived from the seed matches"
-		return info, Validated
-	}
-	info.Note = "public key derived from the seed differs from the stored one"
-	return info, Unverified
+	return matchDerived(info, pub, storedPub, "the seed")
 }
 
 // checkX25519 proves an X25519 private key against a stored public key.
@@ -346,15 +337,22 @@ func checkX25519(priv, storedPub []byte) (KeyInfo, Status) {
 	}
 	pub := k.PublicKey().Bytes()
 	info.SPKI = okpSPKI(oidX25519, pub)
+	return matchDerived(info, pub, storedPub, "the private key")
+}
+
+// matchDerived judges a key whose public half was derived from its private
+// half (from): Validated when it equals the stored one, Unverified when there
+// is none to compare or it differs.
+func matchDerived(info KeyInfo, derived, stored []byte, from string) (KeyInfo, Status) {
 	switch {
-	case len(storedPub) == 0:
-		info.Note = "no public key stored to check against"
+	case len(stored) == 0:
+		info.Note = "no public key stored to check " + from + " against"
 		return info, Unverified
-	case bytes.Equal(pub, storedPub):
-		info.Proof = "public key derived from the private key matches"
+	case bytes.Equal(derived, stored):
+		info.Proof = "public key derived from " + from + " matches"
 		return info, Validated
 	}
-	info.Note = "derived public key differs from the stored one"
+	info.Note = "public key derived from " + from + " differs from the stored one"
 	return info, Unverified
 }
 
