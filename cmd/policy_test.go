@@ -222,20 +222,7 @@ func TestKnownTestKeys(t *testing.T) {
 
 func TestGoldenAllowedSARIF(t *testing.T) {
 	_, out, _ := run(t, "", "scan", "-q", "--format", "sarif", "--config", "testdata/policy/expired.json", planted, testKeyBin)
-	golden := filepath.Join("testdata", "golden", "allowed.sarif")
-	if *update {
-		if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./cmd -update)", err)
-	}
-	if out != string(want) {
-		os.WriteFile(golden+".got", []byte(out), 0o644)
-		t.Errorf("report differs from %s; got written to %s.got", golden, golden)
-	}
+	checkGolden(t, filepath.Join("testdata", "golden", "allowed.sarif"), out)
 	var log sarifLog
 	if err := json.Unmarshal([]byte(out), &log); err != nil {
 		t.Fatal(err)

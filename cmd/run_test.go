@@ -96,20 +96,7 @@ func TestGoldenReports(t *testing.T) {
 	for _, format := range []string{"json", "sarif", "text", "jsonl"} {
 		t.Run(format, func(t *testing.T) {
 			_, out, _ := run(t, "", "scan", "--format", format, "testdata/planted.bin", "testdata/clean.bin")
-			golden := filepath.Join("testdata/golden", "planted."+format)
-			if *update {
-				if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./cmd -update)", err)
-			}
-			if out != string(want) {
-				os.WriteFile(golden+".got", []byte(out), 0o644)
-				t.Errorf("report differs from %s; got written to %s.got", golden, golden)
-			}
+			checkGolden(t, filepath.Join("testdata/golden", "planted."+format), out)
 		})
 	}
 }
@@ -185,5 +172,24 @@ func TestShardsPartitionInputs(t *testing.T) {
 		if seen[a] != 1 {
 			t.Errorf("%s scanned by %d shards, want 1", a, seen[a])
 		}
+	}
+}
+
+// checkGolden compares out with the golden file, which -update rewrites; a
+// mismatch is written beside it as NAME.got.
+func checkGolden(t *testing.T, golden, out string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./cmd -update)", err)
+	}
+	if out != string(want) {
+		os.WriteFile(golden+".got", []byte(out), 0o644)
+		t.Errorf("report differs from %s; got written to %s.got", golden, golden)
 	}
 }
