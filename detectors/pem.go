@@ -146,6 +146,22 @@ func (t *pemText) base64Char() (byte, int) {
 	return 0, 0
 }
 
+// base64Body gathers the base64 characters from the current position on,
+// across white space and escaped line breaks, up to the first other byte.
+func (t *pemText) base64Body() []byte {
+	body := make([]byte, 0, 4096)
+	for t.pos < len(t.b) {
+		t.skipSpace()
+		c, w := t.base64Char()
+		if w == 0 {
+			break
+		}
+		body = append(body, c)
+		t.pos += w
+	}
+	return body
+}
+
 // line returns the rest of the current line, up to a real or escaped newline.
 func (t *pemText) line() []byte {
 	start := t.pos
@@ -193,16 +209,7 @@ func parsePEM(b []byte) (n int, d decoded, ok bool) {
 		t.skipSpace()
 	}
 
-	body := make([]byte, 0, 4096)
-	for t.pos < len(b) {
-		t.skipSpace()
-		c, w := t.base64Char()
-		if w == 0 {
-			break
-		}
-		body = append(body, c)
-		t.pos += w
-	}
+	body := t.base64Body()
 	complete := bytes.HasPrefix(b[t.pos:], []byte("-----END ")) &&
 		bytes.HasPrefix(b[t.pos+9:], label) && bytes.HasPrefix(b[t.pos+9+len(label):], []byte("-----"))
 	if complete {

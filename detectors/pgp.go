@@ -68,16 +68,7 @@ func parsePGPArmour(b []byte) (int, decoded, bool) {
 	if c, _ := t.base64Char(); c != 'l' && c != 'x' {
 		return 0, decoded{}, false
 	}
-	body := make([]byte, 0, 4096)
-	for t.pos < len(b) {
-		t.skipSpace()
-		c, w := t.base64Char()
-		if w == 0 {
-			break
-		}
-		body = append(body, c)
-		t.pos += w
-	}
+	body := t.base64Body()
 	bodyEnd := t.pos
 	t.skipSpace()
 	if bytes.HasPrefix(b[t.pos:], pgpEnd) {
