@@ -103,14 +103,24 @@ func bundleWarning(n int) []string {
 	return []string{fmt.Sprintf("hunt: %d CA certificates in the dump (a trust bundle) were not hunted; name a CA key to protect with --pubkeys, or use --deep", n)}
 }
 
-// huntOptions are the options of the hunt pass, or nil when there is nothing
-// to hunt for.
-func (c *HuntConfig) huntOptions(h *harvester, window int) *Options {
-	keys, _ := c.huntKeys(h)
+// huntOptions are the options of the hunt pass for keys, or nil when there
+// is nothing to hunt for.
+func (c *HuntConfig) huntOptions(keys []detectors.PublicKey, window int) *Options {
 	if len(keys) == 0 {
 		return nil
 	}
 	return &Options{Hunt: detectors.NewHunt(keys, detectors.HuntOptions{Deep: c.Deep}), Deep: c.Deep, Window: window}
+}
+
+// huntPlan is what the hunt pass of one dump looks for, and the warnings
+// about what it leaves out (keys past maxHarvest, a trust bundle's CA keys).
+func (c *HuntConfig) huntPlan(h *harvester) ([]detectors.PublicKey, []string) {
+	var warn []string
+	if h != nil && h.dropped > 0 {
+		warn = append(warn, fmt.Sprintf("hunt: %d more public keys in the dump than the %d hunted", h.dropped, maxHarvest))
+	}
+	keys, cas := c.huntKeys(h)
+	return keys, append(warn, bundleWarning(cas)...)
 }
 
 // firstPass returns the options of the detectors' pass, with a harvester
@@ -183,13 +193,8 @@ func markProtected(fs []Finding, c *HuntConfig) {
 func (p *Pool) huntFile(ctx context.Context, r interface {
 	ReadAt([]byte, int64) (int, error)
 }, size int64, l *Layout, opt *FileOptions, h *harvester, fs []Finding) ([]Finding, []string, error) {
-	var warn []string
-	if h != nil && h.dropped > 0 {
-		warn = append(warn, fmt.Sprintf("hunt: %d more public keys in the dump than the %d hunted", h.dropped, maxHarvest))
-	}
-	_, cas := opt.Hunt.huntKeys(h)
-	warn = append(warn, bundleWarning(cas)...)
-	ho := opt.Hunt.huntOptions(h, opt.Window)
+	keys, warn := opt.Hunt.huntPlan(h)
+	ho := opt.Hunt.huntOptions(keys, opt.Window)
 	if ho == nil {
 		return fs, warn, nil
 	}

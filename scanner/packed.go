@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"dumpguard/container"
+	"dumpguard/detectors"
 )
 
 // This file scans compressed files and archives: every member is
@@ -49,6 +50,7 @@ type memberScan struct {
 	report int // index in the reports
 	layout *Layout
 	h      *harvester
+	keys   []detectors.PublicKey // what the hunt pass looks for in it
 }
 
 // scanPacked scans every member a walk yields, one after the other; each
@@ -68,7 +70,7 @@ func (p *Pool) scanPacked(ctx context.Context, name string, walk, rewalk walkFun
 		o, h := firstPass(opt)
 		if oneHuntPass {
 			h, o.Visit = nil, nil
-			if ho := opt.Hunt.huntOptions(nil, opt.Window); ho != nil {
+			if ho := opt.Hunt.huntOptions(opt.Hunt.Protected, opt.Window); ho != nil {
 				o.Hunt, o.Deep = ho.Hunt, ho.Deep
 			}
 			if opt.Hunt.Harvest {
@@ -125,10 +127,12 @@ func (p *Pool) scanPacked(ctx context.Context, name string, walk, rewalk walkFun
 // layout and for the public keys its first pass found.
 func (p *Pool) huntPacked(ctx context.Context, rewalk walkFunc, members []memberScan, reports []FileReport, opt *FileOptions) error {
 	need := false
-	for _, ms := range members {
-		keys, cas := opt.Hunt.huntKeys(ms.h)
-		need = need || len(reports[ms.report].Errors) == 0 && len(keys) > 0
-		reports[ms.report].Warnings = append(reports[ms.report].Warnings, bundleWarning(cas)...)
+	for i := range members {
+		ms := &members[i]
+		var warn []string
+		ms.keys, warn = opt.Hunt.huntPlan(ms.h)
+		need = need || len(reports[ms.report].Errors) == 0 && len(ms.keys) > 0
+		reports[ms.report].Warnings = append(reports[ms.report].Warnings, warn...)
 	}
 	if !need {
 		return nil
@@ -141,7 +145,7 @@ func (p *Pool) huntPacked(ctx context.Context, rewalk walkFunc, members []member
 		ms := members[k]
 		k++
 		fr := &reports[ms.report]
-		ho := opt.Hunt.huntOptions(ms.h, opt.Window)
+		ho := opt.Hunt.huntOptions(ms.keys, opt.Window)
 		if ho == nil || len(fr.Errors) > 0 {
 			return nil
 		}
