@@ -23,7 +23,19 @@ type input struct {
 func listInputs(args []string, follow bool, warn func(string)) []input {
 	var out []input
 	seen := map[string]bool{} // directories already walked, against link cycles
-	var walk func(dir string)
+	var walk, add func(string)
+	// add lists a path through any symbolic link: a directory is walked.
+	add = func(p string) {
+		st, err := os.Stat(p)
+		switch {
+		case err != nil:
+			out = append(out, input{path: p, err: err})
+		case st.IsDir():
+			walk(p)
+		default:
+			out = append(out, input{path: p, size: st.Size()})
+		}
+	}
 	walk = func(dir string) {
 		if real, err := filepath.EvalSymlinks(dir); err == nil {
 			if seen[real] {
@@ -45,15 +57,7 @@ func listInputs(args []string, follow bool, warn func(string)) []input {
 					warn(fmt.Sprintf("%s: symbolic link not followed (use --follow-symlinks)", p))
 					return nil
 				}
-				st, err := os.Stat(p)
-				switch {
-				case err != nil:
-					out = append(out, input{path: p, err: err})
-				case st.IsDir():
-					walk(p)
-				default:
-					out = append(out, input{path: p, size: st.Size()})
-				}
+				add(p)
 			case d.IsDir():
 				return nil
 			case t.IsRegular():
@@ -77,15 +81,7 @@ func listInputs(args []string, follow bool, warn func(string)) []input {
 			out = append(out, input{path: "-", size: -1})
 			continue
 		}
-		st, err := os.Stat(a)
-		switch {
-		case err != nil:
-			out = append(out, input{path: a, err: err})
-		case st.IsDir():
-			walk(a)
-		default:
-			out = append(out, input{path: a, size: st.Size()})
-		}
+		add(a)
 	}
 	return out
 }
