@@ -28,7 +28,7 @@ func TestScripts(t *testing.T) {
 			e.Setenv("ROOT", root)
 			e.Setenv("KEYS", filepath.Join(root, "detectors", "testdata", "keys"))
 			e.Setenv("SAMPLES", filepath.Join(root, "cmd", "testdata"))
-			e.Setenv("REALDUMPS", filepath.Join(root, "..", "shared", "testdata", "realdumps"))
+			e.Setenv("REALDUMPS", filepath.Join(root, "testdata", "realdumps"))
 			return nil
 		},
 	})

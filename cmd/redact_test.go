@@ -1,6 +1,8 @@
 package cmd
 
 import (
+	"dumpguard/internal/testpath"
+
 	"archive/tar"
 	"bytes"
 	"encoding/json"
@@ -87,7 +89,7 @@ func TestRedact(t *testing.T) {
 		{"key held as numbers, in pieces", "../testdata/dumps/linux/libssl-wiped.core.zst", "", 1},
 		{"minidump", keyholder, "", 4},
 		{"minidump, key on a stack", "../testdata/dumps/windows/keyholder-normal.dmp", "", 1},
-		{"real elf core, no key", "../../shared/testdata/realdumps/lldb__gcore_linux-x86_64.core", "", 0},
+		{"real elf core, no key", testpath.Path("realdumps", "lldb__gcore_linux-x86_64.core"), "", 0},
 		{"known test key", testKeyBin, "", 1},
 	}
 	for _, tt := range tests {
@@ -222,7 +224,7 @@ func TestRedactRefuses(t *testing.T) {
 	os.WriteFile(truncated, core[:len(core)/2], 0o644)
 	// A fill that is itself a key: the rescan finds it, and nothing is kept.
 	keyFill, _ := os.ReadFile("../detectors/testdata/keys/ssh-ed25519.pem")
-	bz2 := "../../shared/testdata/realdumps/elfutils__backtrace.x32.core.bz2"
+	bz2 := testpath.Path("realdumps", "elfutils__backtrace.x32.core.bz2")
 
 	tests := []struct {
 		name       string

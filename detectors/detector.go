@@ -13,10 +13,7 @@
 // feeds them overlapping windows of a file and maps their offsets to addresses.
 package detectors
 
-import (
-	"encoding/hex"
-	"fmt"
-)
+import "dumpguard/internal/keys"
 
 // A Detector reports private keys found in a window of memory. It must be safe
 // for concurrent use, must not retain buf, and must not report a key it could not
@@ -66,66 +63,21 @@ type KeyInfo struct {
 	Note       string // why a hit is not validated: "n≠p·q", "cut off at 1022 bytes"
 }
 
-// A Fingerprint is a SHA-256 digest; the zero value means "unknown".
-type Fingerprint [32]byte
-
-// IsZero reports whether f is unknown.
-func (f Fingerprint) IsZero() bool { return f == Fingerprint{} }
-
-// String is the lowercase hex digest, or "" when unknown.
-func (f Fingerprint) String() string {
-	if f.IsZero() {
-		return ""
-	}
-	return hex.EncodeToString(f[:])
-}
-
-// Status says how far a hit was proved. Higher is more certain.
-type Status uint8
-
-const (
-	// Fragment: a private-key block that is cut off or garbled but still carries key bytes.
-	Fragment Status = iota + 1
-	// Encrypted: an encrypted private key.
-	Encrypted
-	// Unverified: a well-formed private key whose secret parts look real but
-	// cannot be checked against a public half, or disagree with it.
-	Unverified
-	// Validated: the math checks out; the private half matches its public half.
-	Validated
+// Transitional names for the vocabulary that moved to package keys.
+type (
+	Fingerprint = keys.Fingerprint
+	Status      = keys.Status
 )
 
-var statusNames = [...]string{Fragment: "fragment", Encrypted: "encrypted", Unverified: "unverified", Validated: "validated"}
+const (
+	Fragment   = keys.Fragment
+	Encrypted  = keys.Encrypted
+	Unverified = keys.Unverified
+	Validated  = keys.Validated
+)
 
-func (s Status) String() string {
-	if int(s) < len(statusNames) && statusNames[s] != "" {
-		return statusNames[s]
-	}
-	return fmt.Sprintf("status(%d)", uint8(s))
-}
-
-// ParseStatus is the inverse of [Status.String].
-func ParseStatus(name string) (Status, error) {
-	for s, n := range statusNames {
-		if n != "" && n == name {
-			return Status(s), nil
-		}
-	}
-	return 0, fmt.Errorf("detectors: unknown status %q (want validated, unverified, encrypted or fragment)", name)
-}
-
-// MarshalText makes a Status a JSON string.
-func (s Status) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
-
-// UnmarshalText parses a status name.
-func (s *Status) UnmarshalText(b []byte) error {
-	v, err := ParseStatus(string(b))
-	if err != nil {
-		return err
-	}
-	*s = v
-	return nil
-}
+// ParseStatus is [keys.ParseStatus].
+func ParseStatus(name string) (Status, error) { return keys.ParseStatus(name) }
 
 // All returns the built-in detectors in a fixed order. No init() registration.
 func All() []Detector {

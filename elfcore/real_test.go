@@ -1,6 +1,8 @@
 package elfcore
 
 import (
+	"dumpguard/internal/testpath"
+
 	"bytes"
 	"compress/bzip2"
 	"crypto"
@@ -26,11 +28,12 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/golden/*.json")
 
-const (
-	realDir  = "../../shared/testdata/realdumps"
-	linuxDir = "../testdata/dumps/linux"
-	maxCore  = 64 << 20 // no test core decompresses to more
+var (
+	realDir  = testpath.Path("realdumps")
+	linuxDir = testpath.Path("dumps", "linux")
 )
+
+const maxCore = 64 << 20 // no test core decompresses to more
 
 var cache sync.Map // path -> []byte
 

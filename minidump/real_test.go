@@ -1,6 +1,8 @@
 package minidump
 
 import (
+	"dumpguard/internal/testpath"
+
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -14,7 +16,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/golden/*.json")
 
-const realDumps = "../../shared/testdata/realdumps"
+var realDumps = testpath.Path("realdumps")
 
 func realDumpNames(t testing.TB) []string {
 	t.Helper()

@@ -1,6 +1,8 @@
 package scanner
 
 import (
+	"dumpguard/internal/testpath"
+
 	"context"
 	"encoding/json"
 	"os"
@@ -159,9 +161,9 @@ func TestWindowsDumps(t *testing.T) {
 // TestSharedRealDumps scans every public dump of ../shared: each must parse
 // (no error), and none holds a key.
 func TestSharedRealDumps(t *testing.T) {
-	files, _ := filepath.Glob("../../shared/testdata/realdumps/*")
+	files, _ := filepath.Glob(testpath.Path("realdumps", "*"))
 	if len(files) == 0 {
-		t.Skip("../shared/testdata/realdumps not present")
+		t.Fatal("no real dumps in testdata/realdumps")
 	}
 	p := NewPool(0)
 	defer p.Close()

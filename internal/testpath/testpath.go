@@ -1,0 +1,67 @@
+// Package testpath resolves the paths of the repository's test data for tests,
+// so that no test writes a relative path to testdata/ and every test finds its
+// data inside the checkout, whatever package it runs from.
+package testpath
+
+import (
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+var root = sync.OnceValues(func() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		up := filepath.Dir(dir)
+		if up == dir {
+			return "", os.ErrNotExist
+		}
+		dir = up
+	}
+})
+
+// Root is the module's root directory: the nearest parent of the working
+// directory holding go.mod.
+func Root(tb testing.TB) string {
+	tb.Helper()
+	r, err := root()
+	if err != nil {
+		tb.Fatalf("testpath: no go.mod above the working directory: %v", err)
+	}
+	return r
+}
+
+// Join returns the path of elem under the repository's testdata/ folder:
+// Join(t, "realdumps") or Join(t, "dumps", "linux", "pem-heap.core.zst").
+func Join(tb testing.TB, elem ...string) string {
+	tb.Helper()
+	return filepath.Join(append([]string{Root(tb), "testdata"}, elem...)...)
+}
+
+// Glob is filepath.Glob of pattern under testdata/; a test that finds no
+// file fails, so data that went missing is never a silent pass.
+func Glob(tb testing.TB, pattern string) []string {
+	tb.Helper()
+	m, err := filepath.Glob(Join(tb, pattern))
+	if err != nil || len(m) == 0 {
+		tb.Fatalf("testpath: nothing matches testdata/%s (%v)", pattern, err)
+	}
+	return m
+}
+
+// Path is [Join] for package-level variables, where no testing.TB is at
+// hand; it panics when the working directory is outside the module.
+func Path(elem ...string) string {
+	r, err := root()
+	if err != nil {
+		panic("testpath: no go.mod above the working directory")
+	}
+	return filepath.Join(append([]string{r, "testdata"}, elem...)...)
+}
