@@ -46,7 +46,7 @@ func cngRSABlob(k *pkcs1, magic string) []byte {
 
 // cngECBlob builds a BCRYPT_ECCKEY_BLOB: magic, cbKey, X, Y and (private) d.
 func cngECBlob(k rawKey, magic string, private bool) []byte {
-	b := append([]byte(magic), le32(uint32(k.ec.Size))...)
+	b := append([]byte(magic), le32(uint32(k.ec.Size()))...)
 	b = append(b, k.point[1:]...)
 	if private {
 		b = append(b, k.d...)
@@ -101,10 +101,10 @@ type blobCase struct {
 }
 
 func blobCases(t *testing.T) []blobCase {
-	keys := rawKeys(t)
-	rsa2048, rsa1024 := keys["rsa2048.pkcs1.pem"], keys["rsa1024.pkcs8.pem"]
-	p256, p384, p521, k256 := keys["p256.sec1.pem"], keys["p384.sec1.pem"], keys["p521.sec1.pem"], keys["k256.sec1.pem"]
-	dsa := keys["dsa1024-q160.pem"]
+	tks := rawKeys(t)
+	rsa2048, rsa1024 := tks["rsa2048.pkcs1.pem"], tks["rsa1024.pkcs8.pem"]
+	p256, p384, p521, k256 := tks["p256.sec1.pem"], tks["p384.sec1.pem"], tks["p521.sec1.pem"], tks["k256.sec1.pem"]
+	dsa := tks["dsa1024-q160.pem"]
 	cng, capi := CNGBlob{}, CAPIBlob{}
 	return []blobCase{
 		// RSA2: flipping the low bit of q makes it even; p still factors n.
@@ -184,8 +184,8 @@ func TestBlobDamaged(t *testing.T) {
 }
 
 func TestBlobMarkersAlone(t *testing.T) {
-	keys := rawKeys(t)
-	rsa2048, p256 := keys["rsa2048.pkcs1.pem"], keys["p256.sec1.pem"]
+	tks := rawKeys(t)
+	rsa2048, p256 := tks["rsa2048.pkcs1.pem"], tks["p256.sec1.pem"]
 	tests := []struct {
 		name string
 		data []byte
@@ -216,9 +216,9 @@ func TestBlobMarkersAlone(t *testing.T) {
 }
 
 func TestParsePublicBlob(t *testing.T) {
-	keys := rawKeys(t)
-	rsa2048, rsa1024 := keys["rsa2048.pkcs1.pem"], keys["rsa1024.pkcs8.pem"]
-	p256, p521 := keys["p256.sec1.pem"], keys["p521.sec1.pem"]
+	tks := rawKeys(t)
+	rsa2048, rsa1024 := tks["rsa2048.pkcs1.pem"], tks["rsa1024.pkcs8.pem"]
+	p256, p521 := tks["p256.sec1.pem"], tks["p521.sec1.pem"]
 	tests := []struct {
 		name string
 		blob []byte
@@ -265,8 +265,8 @@ func TestBlobAllocatesNothingOnMiss(t *testing.T) {
 }
 
 func FuzzBlob(f *testing.F) {
-	keys := rawKeys(f)
-	rsa1024, p256, dsa := keys["rsa1024.pkcs8.pem"], keys["p256.sec1.pem"], keys["dsa1024-q160.pem"]
+	tks := rawKeys(f)
+	rsa1024, p256, dsa := tks["rsa1024.pkcs8.pem"], tks["p256.sec1.pem"], tks["dsa1024-q160.pem"]
 	f.Add(cngRSABlob(rsa1024.rsa, "RSA2"))
 	f.Add(cngRSABlob(rsa1024.rsa, "RSA3"))
 	f.Add(cngRSABlob(rsa1024.rsa, "RSA1"))

@@ -60,9 +60,9 @@ var derCases = []derCase{
 }
 
 func TestDERKeys(t *testing.T) {
-	keys := loadKeys(t)
+	tks := loadKeys(t)
 	for _, tt := range derCases {
-		k := keys[tt.file]
+		k := tks[tt.file]
 		der := derOf(t, k)
 		want := k.spki
 		if tt.noSPKI {
@@ -130,7 +130,7 @@ func TestDERKeys(t *testing.T) {
 // it as well, so it sees the PKCS#8 prefix (26 to 36 bytes) and reports the
 // key once.
 func TestDERStartCutOff(t *testing.T) {
-	keys := loadKeys(t)
+	tks := loadKeys(t)
 	nested := map[string]string{
 		"rsa2048.pkcs8.pem":    "der-pkcs1",
 		"rsa1024.pkcs8.pem":    "der-pkcs1",
@@ -140,7 +140,7 @@ func TestDERStartCutOff(t *testing.T) {
 	}
 	for _, tt := range derCases {
 		t.Run(tt.file, func(t *testing.T) {
-			der := derOf(t, keys[tt.file])
+			der := derOf(t, tks[tt.file])
 			buf := append(bytes.Clone(der[2:]), junk(4, 64)...)
 			hits := DER{}.Detect(nil, buf)
 			want := nested[tt.file]
@@ -157,10 +157,10 @@ func TestDERStartCutOff(t *testing.T) {
 // TestDERCutAnywhere cuts each key at every length (every seventh for long
 // ones): what DER reports of a cut key is a Fragment, or nothing.
 func TestDERCutAnywhere(t *testing.T) {
-	keys := loadKeys(t)
+	tks := loadKeys(t)
 	for _, tt := range derCases {
 		t.Run(tt.file, func(t *testing.T) {
-			der := derOf(t, keys[tt.file])
+			der := derOf(t, tks[tt.file])
 			step := 1 + len(der)/150
 			fragments := 0
 			for n := 1; n < len(der); n += step {
@@ -185,13 +185,13 @@ func TestDERCutAnywhere(t *testing.T) {
 // some damaged headers leniently, and a header is not key material, so
 // headers, OIDs and versions are left alone.)
 func TestDERFlippedBit(t *testing.T) {
-	keys := loadKeys(t)
+	tks := loadKeys(t)
 	for _, tt := range derCases {
 		if tt.status != Validated {
 			continue
 		}
 		t.Run(tt.file, func(t *testing.T) {
-			der := derOf(t, keys[tt.file])
+			der := derOf(t, tks[tt.file])
 			step := 1
 			if len(der) > 400 {
 				step = len(der) / 50 // RSA: a sample of the bytes
@@ -259,9 +259,9 @@ func keyMaterial(der []byte) []int {
 // TestDERNested checks that a key is reported once however it is wrapped,
 // and that the inner key is still found when the wrapper is broken.
 func TestDERNested(t *testing.T) {
-	keys := loadKeys(t)
-	p256 := derOf(t, keys["p256.pkcs8.pem"])
-	rsa := derOf(t, keys["rsa1024.pkcs8.pem"])
+	tks := loadKeys(t)
+	p256 := derOf(t, tks["p256.pkcs8.pem"])
+	rsa := derOf(t, tks["rsa1024.pkcs8.pem"])
 	broken := func(der []byte, oid string) []byte {
 		i := bytes.Index(der, []byte(oid))
 		b := bytes.Clone(der)

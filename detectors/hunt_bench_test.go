@@ -32,7 +32,7 @@ func coreLike(n int) []byte {
 // checks that n is a product of primes, and no key is there to find) and the
 // five EC and Ed25519 test keys.
 func benchKeys(b *testing.B) []PublicKey {
-	var keys []PublicKey
+	var tks []PublicKey
 	for i := range 10 {
 		nb := junk(uint64(100+i), 256)
 		nb[0] |= 0x80
@@ -41,14 +41,14 @@ func benchKeys(b *testing.B) []PublicKey {
 		if !ok {
 			b.Fatal("bad modulus")
 		}
-		keys = append(keys, k)
+		tks = append(tks, k)
 	}
 	for _, s := range testSecrets(b) {
 		if s.pub.Type != "rsa" {
-			keys = append(keys, s.pub)
+			tks = append(tks, s.pub)
 		}
 	}
-	return keys
+	return tks
 }
 
 // BenchmarkHunt compares the hunt with the PEM detector on 64 MiB of
@@ -56,16 +56,16 @@ func benchKeys(b *testing.B) []PublicKey {
 // is a few MB/s, which is the point of it being an option.
 func BenchmarkHunt(b *testing.B) {
 	all := coreLike(64 << 20)
-	keys := benchKeys(b)
+	tks := benchKeys(b)
 	for _, m := range []struct {
 		name string
 		d    Detector
 		n    int
 	}{
 		{"pem", PEM{}, len(all)},
-		{"default", NewHunt(keys, HuntOptions{}), len(all)},
-		{"all8", NewHunt(keys, HuntOptions{all8: true}), 16 << 20},
-		{"deep-4MiB", NewHunt(keys, HuntOptions{Deep: true}), 4 << 20},
+		{"default", NewHunt(tks, HuntOptions{}), len(all)},
+		{"all8", NewHunt(tks, HuntOptions{all8: true}), 16 << 20},
+		{"deep-4MiB", NewHunt(tks, HuntOptions{Deep: true}), 4 << 20},
 	} {
 		buf := all[:m.n]
 		b.Run(m.name, func(b *testing.B) {
@@ -88,8 +88,8 @@ func BenchmarkHarvest(b *testing.B) {
 	buf := coreLike(64 << 20)
 	b.SetBytes(int64(len(buf)))
 	b.ReportAllocs()
-	var keys []PublicKey
+	var tks []PublicKey
 	for b.Loop() {
-		keys = HarvestPublicKeys(keys[:0], buf)
+		tks = HarvestPublicKeys(tks[:0], buf)
 	}
 }

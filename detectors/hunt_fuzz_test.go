@@ -19,11 +19,11 @@ func FuzzLoadPublicKeys(f *testing.F) {
 	f.Add([]byte(`{"kty":"EC","crv":"P-256","x":"AAAA","y":"AAAA"}`))
 	f.Add([]byte("RSA1\x00\x08\x00\x00\x03\x00\x00\x00\xff\xff\xff\xff"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		keys, err := LoadPublicKeys("fuzz", b)
+		tks, err := LoadPublicKeys("fuzz", b)
 		if err != nil {
 			return
 		}
-		for _, k := range keys {
+		for _, k := range tks {
 			if k.SPKI.IsZero() || !k.Protected || (k.N == nil && len(k.Point) == 0) {
 				t.Fatalf("LoadPublicKeys gave an unusable key %+v", k)
 			}

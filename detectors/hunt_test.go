@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/x509"
+	"dumpguard/internal/keys"
 	"encoding/asn1"
 	"encoding/base64"
 	"encoding/binary"
@@ -32,7 +33,7 @@ type testSecret struct {
 // testSecrets loads the RSA, EC and Ed25519 test keys.
 func testSecrets(t testing.TB) []testSecret {
 	t.Helper()
-	keys := loadKeys(t)
+	tks := loadKeys(t)
 	var out []testSecret
 	for _, name := range []string{"rsa2048.pkcs8.pem", "p256.sec1.pem", "p384.sec1.pem", "p521.sec1.pem", "k256.sec1.pem", "ed25519.pkcs8.pem"} {
 		b, err := os.ReadFile(filepath.Join("testdata/keys", name))
@@ -40,7 +41,7 @@ func testSecrets(t testing.TB) []testSecret {
 			t.Fatal(err)
 		}
 		blk, _ := pem.Decode(b)
-		s := testSecret{file: name, spki: keys[name].spki}
+		s := testSecret{file: name, spki: tks[name].spki}
 		var ok bool
 		switch blk.Type {
 		case "EC PRIVATE KEY":
@@ -48,7 +49,7 @@ func testSecrets(t testing.TB) []testSecret {
 			if _, err := asn1.Unmarshal(blk.Bytes, &k); err != nil {
 				t.Fatal(err)
 			}
-			s.pub, ok = ecPublicKey(curveByOID(k.Curve), k.Pub.RightAlign())
+			s.pub, ok = ecPublicKey(keys.CurveByOID(k.Curve), k.Pub.RightAlign())
 			s.scalar, s.size, s.what = k.Key, len(k.Key), "d"
 		default:
 			k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
@@ -107,7 +108,7 @@ func pubCAPIRSABlob(k PublicKey) []byte {
 }
 
 func TestLoadPublicKeys(t *testing.T) {
-	keys := loadKeys(t)
+	tks := loadKeys(t)
 	secrets := map[string]PublicKey{}
 	for _, s := range testSecrets(t) {
 		secrets[s.file] = s.pub
@@ -115,7 +116,7 @@ func TestLoadPublicKeys(t *testing.T) {
 	fp := func(names ...string) []string {
 		var out []string
 		for _, n := range names {
-			out = append(out, keys[n].spki)
+			out = append(out, tks[n].spki)
 		}
 		return out
 	}
@@ -133,7 +134,7 @@ func TestLoadPublicKeys(t *testing.T) {
 		{"rsa-pub.pem", pubkeyFile(t, "rsa-pub.pem"), fp("rsa2048.pkcs8.pem")},
 		{"jwks.json", pubkeyFile(t, "jwks.json"), fp("rsa2048.pkcs8.pem", "p256.sec1.pem", "p384.sec1.pem", "ed25519.pkcs8.pem")},
 		{"authorized_keys", pubkeyFile(t, "authorized_keys"), fp("ssh-rsa.pem", "ssh-ed25519.pem", "ssh-ecdsa.pem")},
-		{"ssh-rsa.pub", keys["ssh-rsa.pem"].pem[:0:0], nil}, // replaced below
+		{"ssh-rsa.pub", tks["ssh-rsa.pem"].pem[:0:0], nil}, // replaced below
 		{"cng-rsa.blob", pubCNGRSABlob(secrets["rsa2048.pkcs8.pem"]), fp("rsa2048.pkcs8.pem")},
 		{"cng-ecs1.blob", pubCNGECBlob(secrets["p256.sec1.pem"], 0x31534345), fp("p256.sec1.pem")},
 		{"cng-eck3.blob", pubCNGECBlob(secrets["p384.sec1.pem"], 0x334B4345), fp("p384.sec1.pem")},
@@ -183,7 +184,7 @@ func pemDER(t *testing.T, name string) []byte {
 }
 
 func TestHarvestPublicKeys(t *testing.T) {
-	keys := loadKeys(t)
+	tks := loadKeys(t)
 	secrets := map[string]PublicKey{}
 	for _, s := range testSecrets(t) {
 		secrets[s.file] = s.pub
@@ -230,12 +231,12 @@ func TestHarvestPublicKeys(t *testing.T) {
 						t.Errorf("harvested key marked Protected %v Source %q", k.Protected, k.Source)
 					}
 				}
-				if !slices.Contains(fps, keys[tt.want].spki) {
-					t.Errorf("HarvestPublicKeys at %d = %v, want %s", off, fps, keys[tt.want].spki)
+				if !slices.Contains(fps, tks[tt.want].spki) {
+					t.Errorf("HarvestPublicKeys at %d = %v, want %s", off, fps, tks[tt.want].spki)
 				}
 				// Cut short, it must not panic nor invent a key.
 				for _, k := range HarvestPublicKeys(nil, buf[:off+len(tt.data)/2]) {
-					if k.SPKI.String() != keys[tt.want].spki {
+					if k.SPKI.String() != tks[tt.want].spki {
 						t.Errorf("cut short: harvested %s", k.SPKI)
 					}
 				}
@@ -280,19 +281,19 @@ func (s testSecret) publicBytes() []byte {
 }
 
 func allPublic(secrets []testSecret) []PublicKey {
-	var keys []PublicKey
+	var tks []PublicKey
 	for _, s := range secrets {
-		keys = append(keys, s.pub)
+		tks = append(tks, s.pub)
 	}
-	return keys
+	return tks
 }
 
 // TestHuntPlanted plants each key's factor, scalar or seed in random bytes and
 // checks which placements each mode finds.
 func TestHuntPlanted(t *testing.T) {
 	secrets := testSecrets(t)
-	keys := allPublic(secrets)
-	def := NewHunt(keys, HuntOptions{})
+	tks := allPublic(secrets)
+	def := NewHunt(tks, HuntOptions{})
 	type placement struct {
 		name            string
 		off             int  // of the secret
@@ -442,9 +443,9 @@ func TestHuntFlippedBit(t *testing.T) {
 // so that the default mode hunts around it, and chunk headers everywhere.
 func TestHuntRandom(t *testing.T) {
 	secrets := testSecrets(t)
-	keys := allPublic(secrets)
-	def, all8 := NewHunt(keys, HuntOptions{}), NewHunt(keys, HuntOptions{all8: true})
-	deep := NewHunt(keys, HuntOptions{Deep: true})
+	tks := allPublic(secrets)
+	def, all8 := NewHunt(tks, HuntOptions{}), NewHunt(tks, HuntOptions{all8: true})
+	deep := NewHunt(tks, HuntOptions{Deep: true})
 	for seed := range uint64(30) {
 		buf := junk(1000+seed, 32<<10)
 		for i, s := range secrets {
@@ -503,7 +504,7 @@ func TestLooksRandom(t *testing.T) {
 		miss := 0
 		const tries = 20000
 		for i := range tries {
-			if !looksRandom(junk(uint64(i), n)) {
+			if !keys.LooksRandom(junk(uint64(i), n)) {
 				miss++
 			}
 		}
@@ -512,8 +513,8 @@ func TestLooksRandom(t *testing.T) {
 		}
 	}
 	for _, w := range [][]byte{make([]byte, 32), bytes.Repeat([]byte("abcdefgh"), 4), []byte("0123456789abcdef0123456789abcdef")} {
-		if looksRandom(w) {
-			t.Errorf("looksRandom(%q) = true", w)
+		if keys.LooksRandom(w) {
+			t.Errorf("keys.LooksRandom(%q) = true", w)
 		}
 	}
 }

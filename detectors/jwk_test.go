@@ -1,6 +1,8 @@
 package detectors
 
 import (
+	"dumpguard/internal/keys"
+
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
@@ -23,10 +25,10 @@ func jwkMembers(k rawKey) [][2]string {
 		r := k.rsa
 		return [][2]string{{"d", b64i(r.D)}, {"dp", b64i(r.Dp)}, {"dq", b64i(r.Dq)}, {"e", b64i(r.E)},
 			{"kty", "RSA"}, {"n", b64i(r.N)}, {"p", b64i(r.P)}, {"q", b64i(r.Q)}, {"qi", b64i(r.Qinv)}}
-	case k.ec != nil:
-		crv := k.ec.Name
+	case k.ec != keys.NoCurve:
+		crv := k.ec.String()
 		return [][2]string{{"crv", crv}, {"d", b64u(k.d)}, {"kty", "EC"},
-			{"x", b64u(k.point[1 : 1+k.ec.Size])}, {"y", b64u(k.point[1+k.ec.Size:])}}
+			{"x", b64u(k.point[1 : 1+k.ec.Size()])}, {"y", b64u(k.point[1+k.ec.Size():])}}
 	case k.okp != "":
 		crv := map[string]string{"ed25519": "Ed25519", "x25519": "X25519"}[k.okp]
 		return [][2]string{{"crv", crv}, {"d", b64u(k.d)}, {"kty", "OKP"}, {"x", b64u(k.point)}}
@@ -82,7 +84,7 @@ func reversedMembers(members [][2]string) [][2]string {
 }
 
 func TestJWKKeys(t *testing.T) {
-	keys := rawKeys(t)
+	tks := rawKeys(t)
 	tests := []struct {
 		file   string
 		typ    string
@@ -98,7 +100,7 @@ func TestJWKKeys(t *testing.T) {
 		{"x25519.pkcs8.pem", "x25519", Validated},
 	}
 	for _, tt := range tests {
-		k := keys[tt.file]
+		k := tks[tt.file]
 		m := jwkMembers(k)
 		escaped := jwkText(mapValues(m, strings.NewReplacer("-", `\u002d`, "_", `\u005F`)), "")
 		std := jwkText(mapValues(m, strings.NewReplacer("-", "+", "_", `\/`)), "")
@@ -195,10 +197,10 @@ func dModLambda(k *pkcs1) string {
 }
 
 func TestJWKDamaged(t *testing.T) {
-	keys := rawKeys(t)
-	rsa := jwkMembers(keys["rsa2048.pkcs1.pem"])
-	ec := jwkMembers(keys["p256.sec1.pem"])
-	ed := jwkMembers(keys["ed25519.pkcs8.pem"])
+	tks := rawKeys(t)
+	rsa := jwkMembers(tks["rsa2048.pkcs1.pem"])
+	ec := jwkMembers(tks["p256.sec1.pem"])
+	ed := jwkMembers(tks["ed25519.pkcs8.pem"])
 	flipD := func(m [][2]string) [][2]string { return flipMember(m, "d") }
 	dLast := func(m [][2]string) [][2]string {
 		for _, v := range m {
@@ -221,7 +223,7 @@ func TestJWKDamaged(t *testing.T) {
 		{"ec flipped d", jwkText(flipD(ec), ""), 1, Unverified},
 		{"ed25519 flipped d", jwkText(flipD(ed), ""), 1, Unverified},
 		{"rsa no primes", jwkText(without(rsa, "p", "q", "dp", "dq", "qi"), ""), 1, Validated},
-		{"rsa no primes, d mod λ", jwkText(withD(without(rsa, "p", "q", "dp", "dq", "qi"), dModLambda(keys["rsa2048.pkcs1.pem"].rsa)), ""), 1, Validated},
+		{"rsa no primes, d mod λ", jwkText(withD(without(rsa, "p", "q", "dp", "dq", "qi"), dModLambda(tks["rsa2048.pkcs1.pem"].rsa)), ""), 1, Validated},
 		{"rsa no primes flipped d", jwkText(without(flipD(rsa), "p", "q", "dp", "dq", "qi"), ""), 1, Unverified},
 		{"ec without public point", jwkText(without(ec, "x", "y"), ""), 1, Unverified},
 		{"rsa two bytes short", rsaText[:len(rsaText)-2], 1, Fragment},                  // cuts the closing quote of d
@@ -248,8 +250,8 @@ func TestJWKDamaged(t *testing.T) {
 // A key whose opening brace lies before the buffer belongs to the previous
 // window; one that runs past the end is judged on what is there.
 func TestJWKWindowEdges(t *testing.T) {
-	keys := rawKeys(t)
-	text := jwkText(jwkMembers(keys["rsa2048.pkcs1.pem"]), "")
+	tks := rawKeys(t)
+	text := jwkText(jwkMembers(tks["rsa2048.pkcs1.pem"]), "")
 	kty := strings.Index(text, `"kty"`)
 	if hits := (JWK{}).Detect(nil, []byte(text[1:])); len(hits) != 0 {
 		t.Errorf("Detect(brace before the buffer) = %d hits, want 0", len(hits))
@@ -271,7 +273,7 @@ func TestJWKAllocatesNothingOnMiss(t *testing.T) {
 	}
 	pub := bytes.Repeat([]byte(`{"kty":"RSA","e":"AQAB","n":"`+strings.Repeat("A", 342)+`"} `), 100)
 	if hits := (JWK{}).Detect(nil, pub); len(hits) != 0 {
-		t.Errorf("Detect(public keys) = %d hits, want 0", len(hits))
+		t.Errorf("Detect(public tks) = %d hits, want 0", len(hits))
 	}
 }
 

@@ -2,6 +2,7 @@ package detectors
 
 import (
 	"bytes"
+	"dumpguard/internal/keys"
 	"encoding/binary"
 	"math/big"
 )
@@ -109,13 +110,13 @@ func sshWireKey(buf []byte, at int) (Hit, bool) {
 		r := sshReader{b: b}
 		r.bytes()
 		n, _, _, _, p, q := r.mpint(), r.mpint(), r.mpint(), r.mpint(), r.mpint(), r.mpint()
-		if r.bad || !okInt(n, maxRSABits) || !okInt(p, maxRSABits) || !okInt(q, maxRSABits) ||
+		if r.bad || !keys.IntOK(n, keys.MaxRSABits) || !keys.IntOK(p, keys.MaxRSABits) || !keys.IntOK(q, keys.MaxRSABits) ||
 			new(big.Int).Mul(p, q).Cmp(n) != 0 {
 			return Hit{}, false
 		}
 	}
 	r := sshReader{b: b}
-	info, st, ok := decodeSSHPrivate(&r, KeyInfo{})
+	info, st, ok := decodeSSHPrivate(&r, keys.KeyInfo{})
 	if !ok || !(st == Validated || st == Unverified && info.Type == "rsa") {
 		return Hit{}, false
 	}

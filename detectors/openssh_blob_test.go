@@ -2,6 +2,7 @@ package detectors
 
 import (
 	"bytes"
+	"dumpguard/internal/keys"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/pem"
@@ -40,7 +41,7 @@ func sshWire(t testing.TB, v1 []byte) []byte {
 		t.Fatal("cannot find the private section")
 	}
 	pr := sshReader{b: priv[8:]}
-	if _, _, ok := decodeSSHPrivate(&pr, KeyInfo{}); !ok {
+	if _, _, ok := decodeSSHPrivate(&pr, keys.KeyInfo{}); !ok {
 		t.Fatal("cannot decode the private key")
 	}
 	return priv[8 : len(priv)-len(pr.b)]
@@ -62,7 +63,7 @@ func sshPub(t testing.TB, name string) []byte {
 }
 
 func TestOpenSSHBlobKeys(t *testing.T) {
-	keys := loadKeys(t)
+	tks := loadKeys(t)
 	tests := []struct {
 		file   string
 		status Status
@@ -100,7 +101,7 @@ func TestOpenSSHBlobKeys(t *testing.T) {
 			t.Run(tt.file+"/"+form.name, func(t *testing.T) {
 				buf := plant(form.data, 1000, 1000+len(form.data)+400)
 				hits := OpenSSHBlob{}.Detect(nil, buf)
-				checkBlobHits(t, hits, len(buf), 1, 1000+form.off, form.enc, tt.status, keys[tt.file].spki)
+				checkBlobHits(t, hits, len(buf), 1, 1000+form.off, form.enc, tt.status, tks[tt.file].spki)
 				if hits[0].Key.Type != tt.typ {
 					t.Errorf("Type = %s, want %s", hits[0].Key.Type, tt.typ)
 				}

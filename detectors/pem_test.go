@@ -9,7 +9,7 @@ import (
 )
 
 func TestPEMKeys(t *testing.T) {
-	keys := loadKeys(t)
+	tks := loadKeys(t)
 	tests := []struct {
 		file   string
 		status Status
@@ -38,7 +38,7 @@ func TestPEMKeys(t *testing.T) {
 		{"ssh-ed25519-enc.pem", Encrypted, "ed25519", 256, false},
 	}
 	for _, tt := range tests {
-		k := keys[tt.file]
+		k := tks[tt.file]
 		for _, form := range []struct {
 			name, enc string
 			data      []byte
@@ -94,9 +94,9 @@ func flipInBody(pem []byte, i int) []byte {
 }
 
 func TestPEMDamaged(t *testing.T) {
-	keys := loadKeys(t)
-	rsa := keys["rsa2048.pkcs1.pem"].pem
-	p256 := keys["p256.sec1.pem"].pem
+	tks := loadKeys(t)
+	rsa := tks["rsa2048.pkcs1.pem"].pem
+	p256 := tks["p256.sec1.pem"].pem
 	tests := []struct {
 		name   string
 		data   []byte

@@ -2,6 +2,7 @@ package detectors
 
 import (
 	"crypto/x509/pkix"
+	"dumpguard/internal/keys"
 	"encoding/asn1"
 	"fmt"
 )
@@ -60,7 +61,7 @@ func (PKCS12) Detect(dst []Hit, buf []byte) []Hit {
 				dst = append(dst, Hit{Off: s, Len: total, Encoding: "pkcs12", Status: k.Status, Key: k.Key})
 			}
 			if len(w.keys) == 0 && w.encrypted > 0 {
-				info := KeyInfo{Scheme: w.scheme, Note: fmt.Sprintf("%d encrypted SafeContents may hold a key", w.encrypted)}
+				info := keys.KeyInfo{Scheme: w.scheme, Note: fmt.Sprintf("%d encrypted SafeContents may hold a key", w.encrypted)}
 				dst = append(dst, Hit{Off: s, Len: total, Encoding: "pkcs12", Status: Encrypted, Key: info})
 			}
 			at = s + total

@@ -8,7 +8,7 @@ import (
 )
 
 func TestPKCS12Files(t *testing.T) {
-	keys := loadKeys(t)
+	tks := loadKeys(t)
 	tests := []struct {
 		file   string
 		status Status
@@ -22,7 +22,7 @@ func TestPKCS12Files(t *testing.T) {
 		{"p256.legacy.p12", Encrypted, "", "pkcs12-sha1-3des-cbc", true, "der-pkcs8-encrypted"},
 	}
 	for _, tt := range tests {
-		k := keys[tt.file]
+		k := tks[tt.file]
 		want := k.spki
 		if tt.noSPKI {
 			want = ""
@@ -114,9 +114,9 @@ func encryptedInfoOf() []byte {
 }
 
 func TestPKCS12Synthetic(t *testing.T) {
-	keys := loadKeys(t)
-	p256 := derOf(t, keys["p256.pkcs8.pem"])
-	enc := derOf(t, keys["rsa1024.enc-pkcs8.pem"])
+	tks := loadKeys(t)
+	p256 := derOf(t, tks["p256.pkcs8.pem"])
+	enc := derOf(t, tks["rsa1024.enc-pkcs8.pem"])
 	keyBag := bagOf(oidKeyBag, p256)
 	nested := keyBag
 	for range pfxMaxDepth + 2 {

@@ -35,7 +35,7 @@ func readPPK(t testing.TB, name string) []byte {
 }
 
 func TestPuTTYKeys(t *testing.T) {
-	keys := loadKeys(t)
+	tks := loadKeys(t)
 	for _, tt := range ppkFiles {
 		ppk := readPPK(t, tt.file)
 		for _, form := range []struct {
@@ -49,7 +49,7 @@ func TestPuTTYKeys(t *testing.T) {
 			t.Run(tt.file+"/"+form.name, func(t *testing.T) {
 				buf := plant(form.data, 1000, 1000+len(form.data)+300)
 				hits := PuTTY{}.Detect(nil, buf)
-				checkBlobHits(t, hits, len(buf), 1, 1000, "putty", tt.status, keys[tt.from].spki)
+				checkBlobHits(t, hits, len(buf), 1, 1000, "putty", tt.status, tks[tt.from].spki)
 				if h := hits[0]; h.Key.Type != tt.typ {
 					t.Errorf("Type = %s, want %s", h.Key.Type, tt.typ)
 				}

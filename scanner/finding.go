@@ -92,7 +92,7 @@ func newFinding(l *Layout, d detectors.Detector, h detectors.Hit, base int64) Fi
 		Encoding:   h.Encoding,
 		KeyType:    h.Key.Type,
 		Bits:       h.Key.Bits,
-		Curve:      h.Key.Curve,
+		Curve:      h.Key.Curve.String(),
 		Status:     h.Status,
 		Offset:     off,
 		Length:     int64(h.Len),
