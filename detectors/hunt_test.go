@@ -497,28 +497,6 @@ func TestHuntMissAllocs(t *testing.T) {
 	}
 }
 
-// TestLooksRandom measures the entropy filter on random scalars: it may drop
-// almost none of them.
-func TestLooksRandom(t *testing.T) {
-	for _, n := range []int{32, 48, 66} {
-		miss := 0
-		const tries = 20000
-		for i := range tries {
-			if !keys.LooksRandom(junk(uint64(i), n)) {
-				miss++
-			}
-		}
-		if miss > tries/1000 {
-			t.Errorf("looksRandom drops %d of %d random %d-byte strings, want under 0.1%%", miss, tries, n)
-		}
-	}
-	for _, w := range [][]byte{make([]byte, 32), bytes.Repeat([]byte("abcdefgh"), 4), []byte("0123456789abcdef0123456789abcdef")} {
-		if keys.LooksRandom(w) {
-			t.Errorf("keys.LooksRandom(%q) = true", w)
-		}
-	}
-}
-
 // TestSieve checks the residue sieve against math/big on random numbers of
 // every limb count up to the largest factor.
 func TestSieve(t *testing.T) {
