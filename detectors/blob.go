@@ -2,10 +2,11 @@ package detectors
 
 import (
 	"bytes"
-	"dumpguard/internal/keys"
 	"encoding/binary"
 	"math/big"
 	"slices"
+
+	"dumpguard/internal/keys"
 )
 
 // This file finds the key blobs of the Windows crypto APIs. CNG (bcrypt.h) keeps
@@ -195,7 +196,7 @@ func rsaPlausible(k keys.RSA) bool {
 // rsaDamaged keeps a Fragment from checkRSA only when one prime still factors
 // n: a header that merely looks right, followed by junk, is not a key.
 func rsaDamaged(h Hit, k keys.RSA) (Hit, bool) {
-	if h.Status != Fragment {
+	if h.Status != keys.Fragment {
 		return h, true
 	}
 	for _, p := range []*big.Int{k.P, k.Q} {
@@ -259,7 +260,7 @@ func parseCNGEC(b []byte) (Hit, bool) {
 			continue
 		}
 		info, st := keys.ProveEC(c, d, point)
-		if st == Validated || (st == Unverified && best.Status == 0) {
+		if st == keys.Validated || (st == keys.Unverified && best.Status == 0) {
 			best = Hit{Len: size, Encoding: "cng-blob", Status: st, Key: info}
 		}
 	}
@@ -329,7 +330,7 @@ func parseCAPIPrivate(b []byte) (Hit, bool) {
 		}
 		h.Len = f.at
 		h.Key, h.Status = keys.ProveDSA(keys.DSA{P: p, Q: q, G: g, X: x})
-		return h, h.Status >= Unverified
+		return h, h.Status >= keys.Unverified
 	}
 	// RSAPUBKEY{magic, bitlen, pubexp}, n, p, q, dp, dq, qinv (halves), d.
 	if len(b) < 20 {

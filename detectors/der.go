@@ -3,10 +3,11 @@ package detectors
 import (
 	"bytes"
 	"crypto/x509/pkix"
-	"dumpguard/internal/keys"
 	"encoding/asn1"
 	"fmt"
 	"math/big"
+
+	"dumpguard/internal/keys"
 )
 
 // DER finds private keys kept in memory as raw DER: PKCS#1 RSAPrivateKey,
@@ -287,7 +288,7 @@ func encryptedFragment(b []byte, a, an, total int) (Hit, bool) {
 		return Hit{}, false
 	}
 	info := keys.KeyInfo{Scheme: scheme, Note: cutNote(len(b), total)}
-	return Hit{Len: len(b), Encoding: "der-pkcs8-encrypted", Status: Fragment, Key: info}, true
+	return Hit{Len: len(b), Encoding: "der-pkcs8-encrypted", Status: keys.Fragment, Key: info}, true
 }
 
 func cutNote(have, want int) string {
@@ -326,7 +327,7 @@ func derFragment(kind int, b []byte, hl, total int) (Hit, bool) {
 	case kind == derSEC1:
 		enc = "der-sec1"
 	}
-	return Hit{Len: len(b), Encoding: enc, Status: Fragment, Key: info}, true
+	return Hit{Len: len(b), Encoding: enc, Status: keys.Fragment, Key: info}, true
 }
 
 // integersFragment walks the INTEGERs of a cut PKCS#1 or DSA structure from

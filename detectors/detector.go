@@ -17,7 +17,7 @@ import "dumpguard/internal/keys"
 
 // A Detector reports private keys found in a window of memory. It must be safe
 // for concurrent use, must not retain buf, and must not report a key it could not
-// at least parse as key material; how far the proof went is the hit's [Status].
+// at least parse as key material; how far the proof went is the hit's [keys.Status].
 type Detector interface {
 	// Name is stable and lower case: "pem", "der", "cng-blob".
 	Name() string
@@ -34,7 +34,7 @@ type Detector interface {
 type Hit struct {
 	Off, Len int
 	Encoding string // "pem", "der-pkcs1", "der-pkcs8", "jwk", "cng-blob", "raw-be", ...
-	Status   Status
+	Status   keys.Status
 	Key      keys.KeyInfo
 	// Parts lists the byte ranges of every component of a key found in pieces
 	// (a raw hunt finds p, q and d separately). Empty when [Off, Off+Len) covers it.
@@ -46,22 +46,6 @@ type Span struct {
 	Off, Len int
 	What     string // "p", "q", "d", "seed"
 }
-
-// Transitional names for the vocabulary that moved to package keys.
-type (
-	Fingerprint = keys.Fingerprint
-	Status      = keys.Status
-)
-
-const (
-	Fragment   = keys.Fragment
-	Encrypted  = keys.Encrypted
-	Unverified = keys.Unverified
-	Validated  = keys.Validated
-)
-
-// ParseStatus is [keys.ParseStatus].
-func ParseStatus(name string) (Status, error) { return keys.ParseStatus(name) }
 
 // All returns the built-in detectors in a fixed order. No init() registration.
 func All() []Detector {

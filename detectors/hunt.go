@@ -3,12 +3,13 @@ package detectors
 import (
 	"bytes"
 	"crypto/ed25519"
-	"dumpguard/internal/keys"
 	"encoding/binary"
 	"math/big"
 	"math/bits"
 	"slices"
 	"sync"
+
+	"dumpguard/internal/keys"
 )
 
 // This file hunts for private keys kept as bare numbers: the BIGNUM limbs of
@@ -701,7 +702,7 @@ func (h *hunt) foundFactor(dst []Hit, s *huntScratch, buf []byte, key, i, size i
 		proof += "; d = e⁻¹ mod λ(n) or φ(n) found beside it"
 	}
 	hit := Hit{
-		Off: parts[0].Off, Len: parts[0].Len, Encoding: enc, Status: Validated, Parts: parts,
+		Off: parts[0].Off, Len: parts[0].Len, Encoding: enc, Status: keys.Validated, Parts: parts,
 		Key: keys.KeyInfo{Type: k.Type, Bits: k.N.BitLen(), SPKI: k.SPKI, Proof: proof},
 	}
 	s.found = append(s.found, foundKey{key, len(dst)})
@@ -775,7 +776,7 @@ func (h *hunt) matchEC(dst []Hit, s *huntScratch, g *ecGroup, x []byte, i int, e
 			info.Proof = "public key derived from the seed matches"
 		}
 		s.found = append(s.found, foundKey{key, len(dst)})
-		dst = append(dst, Hit{Off: i, Len: g.size, Encoding: enc, Status: Validated, Key: info, Parts: []Span{sp}})
+		dst = append(dst, Hit{Off: i, Len: g.size, Encoding: enc, Status: keys.Validated, Key: info, Parts: []Span{sp}})
 	}
 	return dst
 }

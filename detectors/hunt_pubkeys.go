@@ -3,7 +3,6 @@ package detectors
 import (
 	"bytes"
 	"crypto/x509/pkix"
-	"dumpguard/internal/keys"
 	"encoding/asn1"
 	"encoding/base64"
 	"encoding/binary"
@@ -12,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+
+	"dumpguard/internal/keys"
 )
 
 // This file gathers the public keys the raw hunt (hunt.go) looks for: from
@@ -21,8 +22,8 @@ import (
 
 // A PublicKey is a public key the hunt can match private numbers against.
 type PublicKey struct {
-	SPKI  Fingerprint // SHA-256 of the DER SubjectPublicKeyInfo
-	Type  string      // "rsa", "ec", "ed25519"
+	SPKI  keys.Fingerprint // SHA-256 of the DER SubjectPublicKeyInfo
+	Type  string           // "rsa", "ec", "ed25519"
 	Bits  int
 	Curve keys.Curve // P256, P384, P521, Secp256k1; NoCurve otherwise
 

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/klauspost/compress/zstd"
+
+	"dumpguard/internal/keys"
 )
 
 // realDumps is where the Linux cores made by testdata/dumps/make-linux-dumps.sh
@@ -119,7 +121,7 @@ func huntCore(t *testing.T, d Detector, core []byte) map[string]bool {
 	found := map[string]bool{}
 	for _, r := range writableRegions(t, core) {
 		for _, h := range scanWindows(d, r) {
-			if h.Status != Validated || len(h.Parts) == 0 {
+			if h.Status != keys.Validated || len(h.Parts) == 0 {
 				t.Errorf("hit %+v: want validated with parts", h)
 			}
 			found[h.Key.SPKI.String()] = true
@@ -224,7 +226,7 @@ func TestHuntHarvestedRealDumps(t *testing.T) {
 					pubs = HarvestPublicKeys(pubs, r[off:min(len(r), off+4<<20+HarvestMaxLen)])
 				}
 			}
-			seen := map[Fingerprint]bool{}
+			seen := map[keys.Fingerprint]bool{}
 			pubs = slices.DeleteFunc(pubs, func(k PublicKey) bool { // dedupe: the caller's job
 				dup := seen[k.SPKI]
 				seen[k.SPKI] = true

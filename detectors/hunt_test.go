@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/x509"
-	"dumpguard/internal/keys"
 	"encoding/asn1"
 	"encoding/base64"
 	"encoding/binary"
@@ -18,6 +17,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"dumpguard/internal/keys"
 )
 
 // A testSecret is a checked-in test key split into what the hunt looks for.
@@ -348,7 +349,7 @@ func TestHuntPlanted(t *testing.T) {
 						if le {
 							enc = "raw-le"
 						}
-						if h.Status != Validated || h.Key.SPKI.String() != s.spki || h.Encoding != enc || h.Key.Type != s.pub.Type {
+						if h.Status != keys.Validated || h.Key.SPKI.String() != s.spki || h.Encoding != enc || h.Key.Type != s.pub.Type {
 							t.Errorf("%s: Detect = %v %s %s %s, want validated %s %s %s", m.name, h.Status, h.Key.SPKI, h.Encoding, h.Key.Type, s.spki, enc, s.pub.Type)
 						}
 						if !slices.Contains(h.Parts, Span{pl.off, s.size, s.what}) {

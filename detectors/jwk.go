@@ -3,9 +3,10 @@ package detectors
 import (
 	"bytes"
 	"crypto/sha256"
-	"dumpguard/internal/keys"
 	"encoding/base64"
 	"math/big"
+
+	"dumpguard/internal/keys"
 )
 
 // JWK finds JSON Web Keys holding private or secret material (RFC 7517, 7518,
@@ -477,7 +478,7 @@ func parseJWK(b []byte) (n int, d decoded, ok bool) {
 		th.Sum(d.Key.Thumbprint[:0])
 		d.Key.Type, d.Key.Bits = "symmetric", 8*len(k)
 		d.Key.Note = "symmetric key: nothing to check it against"
-		d.Status = Unverified
+		d.Status = keys.Unverified
 		return n, d, true
 	case len(o.d.raw) == 0:
 		return n, decoded{}, false // a public key, or no key
@@ -497,7 +498,7 @@ func parseJWK(b []byte) (n int, d decoded, ok bool) {
 		default:
 			d.Key, d.Status = keys.ProveRSA(k, "rsa")
 		}
-		if d.Status == Fragment {
+		if d.Status == keys.Fragment {
 			return jwkFragment(o, n, d.Key.Note)
 		}
 	case "EC":
@@ -514,7 +515,7 @@ func parseJWK(b []byte) (n int, d decoded, ok bool) {
 			point = append(append([]byte{4}, x...), y...)
 		}
 		d.Key, d.Status = keys.ProveEC(c, priv, point)
-		if d.Status == Fragment {
+		if d.Status == keys.Fragment {
 			return jwkFragment(o, n, d.Key.Note)
 		}
 	case "OKP":
@@ -539,17 +540,17 @@ func parseJWK(b []byte) (n int, d decoded, ok bool) {
 			if len(pub) == size {
 				d.Key.SPKI = keys.OKPSPKI(oid, pub)
 			}
-			d.Status = Unverified
+			d.Status = keys.Unverified
 		default:
 			return jwkFragment(o, n, "unknown curve")
 		}
-		if d.Status == Fragment {
+		if d.Status == keys.Fragment {
 			return jwkFragment(o, n, d.Key.Note)
 		}
 	default:
 		return n, decoded{}, false
 	}
-	if !complete && d.Status == Validated {
+	if !complete && d.Status == keys.Validated {
 		d.Key.Note = "object cut off after the key members"
 	}
 	return n, d, true
@@ -576,7 +577,7 @@ func jwkFragment(o jwkObject, n int, note string) (int, decoded, bool) {
 			info.Type = string(bytes.ToLower(o.crv.raw))
 		}
 	}
-	return n, decoded{Encoding: "jwk", Key: info, Status: Fragment}, true
+	return n, decoded{Encoding: "jwk", Key: info, Status: keys.Fragment}, true
 }
 
 // jwkScan is the state of one anchor's scan: the previous anchor, a floor for

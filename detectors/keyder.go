@@ -2,9 +2,10 @@ package detectors
 
 import (
 	"crypto/x509/pkix"
-	"dumpguard/internal/keys"
 	"encoding/asn1"
 	"math/big"
+
+	"dumpguard/internal/keys"
 )
 
 // This file decodes the DER structures a private key is kept in: PKCS#1
@@ -18,7 +19,7 @@ import (
 type decoded struct {
 	Encoding string
 	Key      keys.KeyInfo
-	Status   Status
+	Status   keys.Status
 	Len      int // bytes of DER consumed
 }
 
@@ -134,7 +135,7 @@ func sec1Key(der []byte, c keys.Curve) (d decoded, weak, ok bool) {
 			if len(pub) != 1+2*cc.Size() && len(pub) != 1+cc.Size() {
 				continue
 			}
-			if info, st := keys.ProveEC(cc, k.Key, pub); st == Validated {
+			if info, st := keys.ProveEC(cc, k.Key, pub); st == keys.Validated {
 				return decoded{Encoding: "der-sec1", Key: info, Status: st, Len: len(der) - len(rest)}, false, true
 			}
 		}
@@ -213,7 +214,7 @@ func pkcs8Key(der []byte) (d decoded, weak, ok bool) {
 		if len(pub) > 0 {
 			d.Key.SPKI = keys.OKPSPKI(alg, pub)
 		}
-		d.Status = Unverified
+		d.Status = keys.Unverified
 		weak = len(pub) == 0 && !keys.LooksRandom(priv)
 	case alg.Equal(keys.OIDDSA):
 		var params struct{ P, Q, G *big.Int }
@@ -243,7 +244,7 @@ func decodeEncryptedPKCS8(der []byte) (decoded, bool) {
 		return decoded{}, false
 	}
 	info := keys.KeyInfo{Scheme: scheme, Note: "encrypted: key type unknown until decrypted"}
-	return decoded{"der-pkcs8-encrypted", info, Encrypted, len(der) - len(rest)}, true
+	return decoded{"der-pkcs8-encrypted", info, keys.Encrypted, len(der) - len(rest)}, true
 }
 
 // encryptionScheme names a PBES1/PBES2/PKCS#12 encryption algorithm.

@@ -2,9 +2,10 @@ package detectors
 
 import (
 	"bytes"
-	"dumpguard/internal/keys"
 	"encoding/binary"
 	"math/big"
+
+	"dumpguard/internal/keys"
 )
 
 // This file decodes the openssh-key-v1 format (PROTOCOL.key in OpenSSH): a
@@ -115,29 +116,29 @@ func decodeOpenSSH(b []byte) (decoded, bool) {
 		info := pubInfo
 		info.Scheme = cipher + "+" + kdf
 		info.Proof, info.Note = "", "encrypted private section"
-		return decoded{"openssh", info, Encrypted, used}, true
+		return decoded{"openssh", info, keys.Encrypted, used}, true
 	}
 	pr := sshReader{b: priv}
 	if c1, c2 := pr.uint32(), pr.uint32(); pr.bad || c1 != c2 {
 		info := pubInfo
 		info.Note = "check integers differ: private section garbled"
-		return decoded{"openssh", info, Fragment, used}, pubOK
+		return decoded{"openssh", info, keys.Fragment, used}, pubOK
 	}
 	info, st, ok := decodeSSHPrivate(&pr, pubInfo)
 	if !ok {
 		info := pubInfo
 		info.Note = "private section cut off or garbled"
-		return decoded{"openssh", info, Fragment, used}, pubOK
+		return decoded{"openssh", info, keys.Fragment, used}, pubOK
 	}
 	return decoded{"openssh", info, st, used}, true
 }
 
 // decodeSSHPrivate decodes one private key in SSH wire format and validates it;
 // pub is the fingerprint of the public blob stored beside it, if any.
-func decodeSSHPrivate(r *sshReader, pub keys.KeyInfo) (keys.KeyInfo, Status, bool) {
+func decodeSSHPrivate(r *sshReader, pub keys.KeyInfo) (keys.KeyInfo, keys.Status, bool) {
 	typ := string(r.bytes())
 	var info keys.KeyInfo
-	var st Status
+	var st keys.Status
 	switch {
 	case typ == "ssh-rsa":
 		n, e, d, _, p, q := r.mpint(), r.mpint(), r.mpint(), r.mpint(), r.mpint(), r.mpint()
@@ -151,8 +152,8 @@ func decodeSSHPrivate(r *sshReader, pub keys.KeyInfo) (keys.KeyInfo, Status, boo
 			return keys.KeyInfo{}, 0, false
 		}
 		info, st = keys.ProveEd25519(sk[:32], pubKey)
-		if st == Validated && !bytes.Equal(sk[32:], pubKey) {
-			info.Proof, info.Note, st = "", "second half of the secret key differs from the public key", Unverified
+		if st == keys.Validated && !bytes.Equal(sk[32:], pubKey) {
+			info.Proof, info.Note, st = "", "second half of the secret key differs from the public key", keys.Unverified
 		}
 	case len(typ) > 11 && typ[:11] == "ecdsa-sha2-":
 		c := keys.CurveByName(sshCurves[string(r.bytes())])
@@ -170,8 +171,8 @@ func decodeSSHPrivate(r *sshReader, pub keys.KeyInfo) (keys.KeyInfo, Status, boo
 	default:
 		return keys.KeyInfo{}, 0, false
 	}
-	if st == Validated && !pub.SPKI.IsZero() && pub.SPKI != info.SPKI {
-		info.Proof, info.Note, st = "", "private key does not match the public key stored beside it", Unverified
+	if st == keys.Validated && !pub.SPKI.IsZero() && pub.SPKI != info.SPKI {
+		info.Proof, info.Note, st = "", "private key does not match the public key stored beside it", keys.Unverified
 	}
 	return info, st, true
 }

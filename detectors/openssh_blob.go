@@ -2,9 +2,10 @@ package detectors
 
 import (
 	"bytes"
-	"dumpguard/internal/keys"
 	"encoding/binary"
 	"math/big"
+
+	"dumpguard/internal/keys"
 )
 
 // OpenSSHBlob finds OpenSSH private keys outside PEM armour: the binary
@@ -117,7 +118,7 @@ func sshWireKey(buf []byte, at int) (Hit, bool) {
 	}
 	r := sshReader{b: b}
 	info, st, ok := decodeSSHPrivate(&r, keys.KeyInfo{})
-	if !ok || !(st == Validated || st == Unverified && info.Type == "rsa") {
+	if !ok || !(st == keys.Validated || st == keys.Unverified && info.Type == "rsa") {
 		return Hit{}, false
 	}
 	return Hit{Off: at - 4, Len: len(b) - len(r.b), Encoding: "ssh-wire", Status: st, Key: info}, true
@@ -140,10 +141,10 @@ func opensshCutOff(b []byte) (decoded, bool) {
 	if r.bad || !ok || uint64(privLen) <= uint64(len(r.b)) || len(r.b) < 64 {
 		return decoded{}, false
 	}
-	d := decoded{Encoding: "openssh", Key: info, Status: Fragment, Len: len(b)}
+	d := decoded{Encoding: "openssh", Key: info, Status: keys.Fragment, Len: len(b)}
 	d.Key.Note = "private section cut off"
 	if cipher != "none" {
-		d.Key.Scheme, d.Status = cipher+"+"+kdf, Encrypted
+		d.Key.Scheme, d.Status = cipher+"+"+kdf, keys.Encrypted
 		return d, true
 	}
 	// The key comes first in the private section, then the comment and

@@ -2,8 +2,9 @@ package detectors
 
 import (
 	"bytes"
-	"dumpguard/internal/keys"
 	"encoding/base64"
+
+	"dumpguard/internal/keys"
 )
 
 // PEM finds PEM-armoured private keys: PKCS#8 "PRIVATE KEY", "RSA", "EC" and
@@ -231,7 +232,7 @@ func parsePEM(b []byte) (n int, d decoded, ok bool) {
 			scheme = "pem-unknown-cipher"
 		}
 		info := keys.KeyInfo{Type: legacyType(kind), Scheme: scheme, Note: "legacy PEM encryption"}
-		return t.pos, decoded{Encoding: "pem", Key: info, Status: Encrypted}, true
+		return t.pos, decoded{Encoding: "pem", Key: info, Status: keys.Encrypted}, true
 	case kind == "OPENSSH PRIVATE KEY":
 		d, ok = decodeOpenSSH(der)
 	case kind == "RSA PRIVATE KEY":
@@ -257,7 +258,7 @@ func parsePEM(b []byte) (n int, d decoded, ok bool) {
 		if complete {
 			note = "body garbled: does not decode as a " + kind
 		}
-		return t.pos, decoded{Encoding: "pem", Key: keys.KeyInfo{Type: legacyType(kind), Note: note}, Status: Fragment}, true
+		return t.pos, decoded{Encoding: "pem", Key: keys.KeyInfo{Type: legacyType(kind), Note: note}, Status: keys.Fragment}, true
 	}
 	return 0, decoded{}, false
 }

@@ -2,11 +2,12 @@ package detectors
 
 import (
 	"bytes"
-	"dumpguard/internal/keys"
 	"encoding/asn1"
 	"encoding/binary"
 	"math/big"
 	"slices"
+
+	"dumpguard/internal/keys"
 )
 
 // PGP finds OpenPGP secret keys in ASCII armour ("-----BEGIN PGP PRIVATE KEY
@@ -275,14 +276,14 @@ func decodePGPSecretKey(b []byte) (decoded, bool) {
 		if !known {
 			return decoded{}, false
 		}
-		d.Key.Scheme, d.Key.Note, d.Status = "openpgp-"+name, "passphrase-protected secret key", Encrypted
+		d.Key.Scheme, d.Key.Note, d.Status = "openpgp-"+name, "passphrase-protected secret key", keys.Encrypted
 		if usage == 254 || usage == 255 {
 			d.Key.Scheme += "-s2k"
 		}
 		return d, true
 	}
 	var info keys.KeyInfo
-	var st Status
+	var st keys.Status
 	switch pub.Type {
 	case "rsa":
 		dd, p, q := r.int(), r.int(), r.int()
@@ -319,10 +320,10 @@ func decodePGPSecretKey(b []byte) (decoded, bool) {
 		}
 	}
 	switch {
-	case st != 0 && st != Fragment:
+	case st != 0 && st != keys.Fragment:
 		d.Key, d.Status = info, st
 	case len(r.b) > 0 || !whole:
-		d.Key.Note, d.Status = "secret key material cut off or garbled", Fragment
+		d.Key.Note, d.Status = "secret key material cut off or garbled", keys.Fragment
 	default:
 		return decoded{}, false
 	}

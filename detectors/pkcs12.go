@@ -2,9 +2,10 @@ package detectors
 
 import (
 	"crypto/x509/pkix"
-	"dumpguard/internal/keys"
 	"encoding/asn1"
 	"fmt"
+
+	"dumpguard/internal/keys"
 )
 
 // PKCS12 finds PKCS#12 (PFX, .p12) files in memory and reports the private
@@ -62,7 +63,7 @@ func (PKCS12) Detect(dst []Hit, buf []byte) []Hit {
 			}
 			if len(w.keys) == 0 && w.encrypted > 0 {
 				info := keys.KeyInfo{Scheme: w.scheme, Note: fmt.Sprintf("%d encrypted SafeContents may hold a key", w.encrypted)}
-				dst = append(dst, Hit{Off: s, Len: total, Encoding: "pkcs12", Status: Encrypted, Key: info})
+				dst = append(dst, Hit{Off: s, Len: total, Encoding: "pkcs12", Status: keys.Encrypted, Key: info})
 			}
 			at = s + total
 			break

@@ -2,8 +2,9 @@ package detectors
 
 import (
 	"bytes"
-	"dumpguard/internal/keys"
 	"strconv"
+
+	"dumpguard/internal/keys"
 )
 
 // PuTTY finds PuTTY private key files (.ppk), format versions 2 and 3. The file
@@ -96,7 +97,7 @@ func parsePPK(b []byte) (n int, d decoded, ok bool) {
 		if len(encryption) == 0 || len(priv) == 0 {
 			return 0, decoded{}, false
 		}
-		d.Key.Scheme, d.Key.Note, d.Status = string(encryption), "encrypted private blob", Encrypted
+		d.Key.Scheme, d.Key.Note, d.Status = string(encryption), "encrypted private blob", keys.Encrypted
 		if len(kdf) > 0 {
 			d.Key.Scheme += "+" + string(bytes.ToLower(kdf))
 		}
@@ -106,11 +107,11 @@ func parsePPK(b []byte) (n int, d decoded, ok bool) {
 	switch {
 	case ok:
 		d.Key, d.Status = info, st
-		if st == Validated && info.SPKI != pubInfo.SPKI {
-			d.Key.Proof, d.Key.Note, d.Status = "", "private key does not match the public blob", Unverified
+		if st == keys.Validated && info.SPKI != pubInfo.SPKI {
+			d.Key.Proof, d.Key.Note, d.Status = "", "private key does not match the public blob", keys.Unverified
 		}
 	case len(priv) >= 16:
-		d.Key.Note, d.Status = "private blob cut off or garbled", Fragment
+		d.Key.Note, d.Status = "private blob cut off or garbled", keys.Fragment
 		if privComplete {
 			d.Key.Note = "private blob garbled"
 		}
@@ -156,11 +157,11 @@ func ppkLines(t *pemText, count int) (body []byte, whole bool) {
 }
 
 // ppkPrivate decodes a private blob against its public blob and proves it.
-func ppkPrivate(pub, priv []byte) (keys.KeyInfo, Status, bool) {
+func ppkPrivate(pub, priv []byte) (keys.KeyInfo, keys.Status, bool) {
 	r, s := sshReader{b: pub}, sshReader{b: priv}
 	typ := string(r.bytes())
 	var info keys.KeyInfo
-	var st Status
+	var st keys.Status
 	switch {
 	case typ == "ssh-rsa":
 		e, n := r.mpint(), r.mpint()

@@ -3,7 +3,6 @@ package detectors
 import (
 	"crypto/ecdh"
 	"crypto/ed25519"
-	"dumpguard/internal/keys"
 	"encoding/asn1"
 	"encoding/pem"
 	"math/big"
@@ -11,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"dumpguard/internal/keys"
 )
 
 // A rawKey holds the numbers of a checked-in test key, for tests that build
@@ -114,7 +115,7 @@ func flipBit(b []byte, i int) []byte {
 
 // checkHits fails unless buf holds exactly want hits, the first at off with
 // the given encoding and status and, when spki is set, that fingerprint.
-func checkBlobHits(t *testing.T, hits []Hit, bufLen, want, off int, enc string, st Status, spki string) {
+func checkBlobHits(t *testing.T, hits []Hit, bufLen, want, off int, enc string, st keys.Status, spki string) {
 	t.Helper()
 	if len(hits) != want {
 		for _, h := range hits {

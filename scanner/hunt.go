@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"dumpguard/detectors"
+	"dumpguard/internal/keys"
 )
 
 // This file runs the raw-number hunt: a second pass, after the detectors and
@@ -32,12 +33,12 @@ const maxHarvest = 4096
 // harvester collects the public keys a scan's windows meet.
 type harvester struct {
 	mu      sync.Mutex
-	keys    map[detectors.Fingerprint]detectors.PublicKey
+	keys    map[keys.Fingerprint]detectors.PublicKey
 	dropped int
 }
 
 func newHarvester() *harvester {
-	return &harvester{keys: map[detectors.Fingerprint]detectors.PublicKey{}}
+	return &harvester{keys: map[keys.Fingerprint]detectors.PublicKey{}}
 }
 
 // visit is an [Options.Visit] function.
@@ -69,12 +70,12 @@ const maxBundleCAs = 8
 // huntKeys are the protected keys and, when harvesting, those found in the
 // dump (less a trust bundle's CA keys: it returns how many were left out).
 func (c *HuntConfig) huntKeys(h *harvester) ([]detectors.PublicKey, int) {
-	keys := append([]detectors.PublicKey(nil), c.Protected...)
+	pubs := append([]detectors.PublicKey(nil), c.Protected...)
 	if h == nil {
-		return keys, 0
+		return pubs, 0
 	}
-	seen := map[detectors.Fingerprint]bool{}
-	for _, k := range keys {
+	seen := map[keys.Fingerprint]bool{}
+	for _, k := range pubs {
 		seen[k.SPKI] = true
 	}
 	cas := 0
@@ -86,13 +87,13 @@ func (c *HuntConfig) huntKeys(h *harvester) ([]detectors.PublicKey, int) {
 	bundle := cas > maxBundleCAs && !c.Deep
 	for _, k := range h.keys {
 		if !seen[k.SPKI] && !(bundle && k.CA) {
-			keys = append(keys, k)
+			pubs = append(pubs, k)
 		}
 	}
 	if !bundle {
 		cas = 0
 	}
-	return keys, cas
+	return pubs, cas
 }
 
 // bundleWarning says that a trust bundle's CA keys were not hunted.
