@@ -156,3 +156,31 @@ func FuzzPEM(f *testing.F) {
 		}
 	})
 }
+
+// TestPEMSchemeVocabulary checks that the scheme of a legacy encrypted PEM
+// key is a name from keys' fixed set, never the DEK-Info text of the dump.
+func TestPEMSchemeVocabulary(t *testing.T) {
+	enc := loadKeys(t)["rsa1024.legacy-enc.pem"].pem
+	const iv = ",E9231FEEECAF809FBAE329FEDC744A72"
+	for _, tt := range []struct {
+		name, dekInfo, want string
+	}{
+		{"aes-256-cbc", "AES-256-CBC" + iv, "pem-aes-256-cbc"},
+		{"aes-128-cbc", "AES-128-CBC" + iv, "pem-aes-128-cbc"},
+		{"des-ede3-cbc", "DES-EDE3-CBC,E9231FEEECAF809F", "pem-des-ede3-cbc"},
+		{"tab and escape", "AES\t\x1b[2J-128-CBC" + iv, "unknown"},
+		{"long name", strings.Repeat("A", 300) + iv, "unknown"},
+		{"no comma", "AES-128-CBC", "unknown"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			data := bytes.Replace(enc, []byte("AES-256-CBC"+iv), []byte(tt.dekInfo), 1)
+			hits := PEM{}.Detect(nil, data)
+			if len(hits) != 1 || hits[0].Status != keys.Encrypted {
+				t.Fatalf("Detect = %v, want one encrypted key", hits)
+			}
+			if got := hits[0].Key.Scheme.String(); got != tt.want {
+				t.Errorf("scheme = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
