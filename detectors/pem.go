@@ -247,6 +247,7 @@ func parsePEM(b []byte) (n int, d decoded, ok bool) {
 		d, ok = decodeEncryptedPKCS8(der)
 	default:
 		d, ok = decodeAnyDER(der)
+		kind = "PRIVATE KEY" // the dump's own label goes no further
 	}
 	if ok {
 		d.Encoding = "pem"

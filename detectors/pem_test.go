@@ -184,3 +184,25 @@ func TestPEMSchemeVocabulary(t *testing.T) {
 		})
 	}
 }
+
+// TestPEMLabelNotReported checks that a garbled block's note names a label
+// only when it is one of the labels the detector knows: any other is text
+// from the dump.
+func TestPEMLabelNotReported(t *testing.T) {
+	body := base64.StdEncoding.EncodeToString(append([]byte{0x30, 0x82, 0x01, 0x00}, junk(5, 96)...))
+	for _, tt := range []struct{ label, want string }{
+		{"RSA PRIVATE KEY", "RSA PRIVATE KEY"},
+		{"ZZ9SECRET9ZZ PRIVATE KEY", "PRIVATE KEY"},
+	} {
+		t.Run(tt.label, func(t *testing.T) {
+			data := "-----BEGIN " + tt.label + "-----\n" + body + "\n-----END " + tt.label + "-----\n"
+			hits := PEM{}.Detect(nil, []byte(data))
+			if len(hits) != 1 || hits[0].Status != keys.Fragment {
+				t.Fatalf("Detect = %v, want one fragment", hits)
+			}
+			if note := hits[0].Key.Note; note != "body garbled: does not decode as a "+tt.want {
+				t.Errorf("note = %q, want it to name %q", note, tt.want)
+			}
+		})
+	}
+}
