@@ -12,7 +12,7 @@ import (
 // RSAPrivateKey, PKCS#8 PrivateKeyInfo/OneAsymmetricKey, SEC1 ECPrivateKey,
 // PKCS#8 EncryptedPrivateKeyInfo and the OpenSSL DSA structure. encoding/asn1 is
 // bounded by its input and does not panic on malformed data; these decoders only
-// parse, and leave every judgement to validate.go.
+// parse, and leave every judgement to package keys.
 
 // A decoded key is the outcome of one decoder: the encoding it was found in, and
 // what validation made of it.
