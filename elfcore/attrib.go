@@ -6,6 +6,8 @@ import (
 	"path"
 	"slices"
 	"strings"
+
+	"dumpguard/internal/dumpio"
 )
 
 const (
@@ -52,7 +54,7 @@ func (f *File) attribute() {
 		if m == nil || images[m.Path] {
 			continue
 		}
-		if strings.HasSuffix(s.Flags, "x") || m.FileOff == 0 && f.startsWithELF(s) {
+		if s.Flags&dumpio.Exec != 0 || m.FileOff == 0 && f.startsWithELF(s) {
 			images[m.Path] = true
 		}
 	}
@@ -75,23 +77,23 @@ func (f *File) attribute() {
 		tid, isStack := stackTid[i]
 		switch m := fileAt(s.Addr); {
 		case hasVdso && vdso != 0 && inSeg(s, vdso):
-			s.Kind = "vdso"
+			s.Kind = dumpio.Vdso
 		case f.Machine == "x86_64" && f.Class == 64 && s.Addr == vsyscallAddr:
-			s.Kind = "vdso"
+			s.Kind = dumpio.Vdso
 		case isStack:
-			s.Kind, s.Thread = "stack", tid
+			s.Kind, s.Thread = dumpio.Stack, tid
 		case m == nil && f.holdsAuxString(s):
-			s.Kind = "stack"
+			s.Kind = dumpio.Stack
 		case m != nil:
 			s.Module = m.Path
-			s.Kind = "mapped"
+			s.Kind = dumpio.Mapped
 			if images[m.Path] {
-				s.Kind = "image"
+				s.Kind = dumpio.Image
 			}
 		case !haveFiles:
-			s.Kind = "unknown"
+			s.Kind = dumpio.Unknown
 		default:
-			s.Kind = "anon"
+			s.Kind = dumpio.Anon
 		}
 	}
 	if f.Executable != "" {
@@ -107,8 +109,8 @@ func (f *File) attribute() {
 			if s.Addr-exeEnd > reach || s.Module != "" && s.Module != f.Executable {
 				break // the brk heap lies between the program and the next module
 			}
-			if s.Kind == "anon" && strings.HasPrefix(s.Flags, "rw") {
-				s.Kind = "heap"
+			if s.Kind == dumpio.Anon && s.Flags&(dumpio.Read|dumpio.Write) == dumpio.Read|dumpio.Write {
+				s.Kind = dumpio.Heap
 				break
 			}
 		}

@@ -7,6 +7,8 @@ import (
 	"math/bits"
 	"strconv"
 	"strings"
+
+	"dumpguard/internal/dumpio"
 )
 
 const (
@@ -21,12 +23,6 @@ const (
 	maxAuxv     = 1 << 12
 	maxNameSz   = 256 // longest plausible note owner ("NetBSD-CORE@<lwpid>" is ~20)
 )
-
-// span returns off+n and whether that end is within size, without overflow.
-func span(off, n uint64, size int64) (end int64, ok bool) {
-	e, carry := bits.Add64(off, n, 0)
-	return int64(e), carry == 0 && size >= 0 && e <= uint64(size)
-}
 
 func align4(n uint64) uint64 { return n + (-n & 3) }
 
@@ -109,6 +105,7 @@ func (f *File) parse() error {
 	}
 	f.attribute()
 	f.partList = f.parts()
+	f.Warnings = f.warns.List()
 	return nil
 }
 
@@ -130,7 +127,7 @@ func (f *File) parsePhdrs(h *hdr) error {
 			ent = shdrSize
 		}
 		if h.shoff < uint64(f.size) {
-			end, ok := span(h.shoff, cnt*ent, f.size)
+			end, ok := dumpio.Span(h.shoff, cnt*ent, f.size)
 			if !ok {
 				end = f.size
 			}
@@ -143,7 +140,7 @@ func (f *File) parsePhdrs(h *hdr) error {
 		if h.shoff == 0 {
 			return &FormatError{h.phnumOff, "e_phnum is PN_XNUM but there is no section header 0"}
 		}
-		if _, ok := span(h.shoff, shdrSize, f.size); !ok {
+		if _, ok := dumpio.Span(h.shoff, shdrSize, f.size); !ok {
 			return &FormatError{h.shoffOff, "section header 0 at " + hex(h.shoff) + " is past EOF"}
 		}
 		sh := make([]byte, shdrSize)
@@ -172,7 +169,7 @@ func (f *File) parsePhdrs(h *hdr) error {
 		return &FormatError{h.phentOff, "program header size " + strconv.Itoa(int(h.phentsize)) + " is smaller than " + strconv.Itoa(int(minEnt))}
 	}
 	ent := uint64(h.phentsize)
-	if _, ok := span(h.phoff, phnum*ent, f.size); !ok { // phnum*ent < 2^22*2^16: no overflow
+	if _, ok := dumpio.Span(h.phoff, phnum*ent, f.size); !ok { // phnum*ent < 2^22*2^16: no overflow
 		return &FormatError{int64(min(h.phoff, math.MaxInt64)), "program header table of " + strconv.FormatUint(phnum, 10) + " entries runs past EOF (" + strconv.FormatInt(f.size, 10) + " bytes)"}
 	}
 	f.phoff, f.phsize = int64(h.phoff), int64(phnum*ent)
@@ -218,7 +215,7 @@ func (f *File) parsePhdrs(h *hdr) error {
 				notes = append(notes, noteSeg{int64(off), avail})
 				continue
 			}
-			s := Segment{Addr: va, MemSize: memsz, Off: int64(off), FileSize: int64(filesz), Flags: flagString(flags)}
+			s := Segment{Addr: va, MemSize: memsz, Off: int64(off), FileSize: int64(filesz), Flags: flagProt(flags)}
 			room := memsz
 			if _, carry := bits.Add64(va, memsz, 0); carry != 0 {
 				room = -va // bytes up to the top of the address space
@@ -235,10 +232,10 @@ func (f *File) parsePhdrs(h *hdr) error {
 				if clipped <= 4 {
 					f.warnf("elfcore: segment %d at %#x clipped at EOF: %d of %d bytes", len(f.Segments), va, s.Avail, held)
 				}
-				f.Missing = append(f.Missing, Gap{Addr: va + uint64(s.Avail), Size: held - s.Avail, Why: "truncated"})
+				f.Missing = append(f.Missing, Gap{Addr: va + uint64(s.Avail), Size: held - s.Avail, Why: dumpio.Truncated})
 			}
 			if filesz < room {
-				f.Missing = append(f.Missing, Gap{Addr: va + filesz, Size: int64(min(room-filesz, math.MaxInt64)), Why: "not dumped"})
+				f.Missing = append(f.Missing, Gap{Addr: va + filesz, Size: int64(min(room-filesz, math.MaxInt64)), Why: dumpio.NotDumped})
 			}
 			f.Segments = append(f.Segments, s)
 		}
@@ -254,18 +251,19 @@ func (f *File) parsePhdrs(h *hdr) error {
 	return nil
 }
 
-func flagString(fl uint32) string {
-	b := []byte("---")
+// flagProt turns p_flags (PF_R 4, PF_W 2, PF_X 1) into a known protection.
+func flagProt(fl uint32) dumpio.Prot {
+	p := dumpio.Known
 	if fl&4 != 0 {
-		b[0] = 'r'
+		p |= dumpio.Read
 	}
 	if fl&2 != 0 {
-		b[1] = 'w'
+		p |= dumpio.Write
 	}
 	if fl&1 != 0 {
-		b[2] = 'x'
+		p |= dumpio.Exec
 	}
-	return string(b)
+	return p
 }
 
 func hex(v uint64) string { return "0x" + strconv.FormatUint(v, 16) }
@@ -336,10 +334,10 @@ func (f *File) walkNotes(off, size int64) {
 			return
 		}
 		descOff := uint64(p) + 12 + align4(namesz)
-		next, ok := span(descOff, align4(descsz), end)
+		next, ok := dumpio.Span(descOff, align4(descsz), end)
 		if !ok || descOff+descsz > uint64(end) {
 			// Accept an unpadded last note (desc ends exactly at the segment end).
-			if e, ok2 := span(descOff, descsz, end); !ok2 || e != end {
+			if e, ok2 := dumpio.Span(descOff, descsz, end); !ok2 || e != end {
 				f.warnf("elfcore: note at %#x (type %#x, desc size %d) runs past the note segment end %#x; later notes ignored", p, typ, descsz, end)
 				return
 			}

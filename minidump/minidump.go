@@ -36,10 +36,11 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"runtime/debug"
 	"slices"
 
 	"golang.org/x/exp/mmap"
+
+	"dumpguard/internal/dumpio"
 )
 
 // ErrNotMinidump is returned when the input does not start with the minidump
@@ -69,7 +70,7 @@ type File struct {
 	Modules     []Module
 	Regions     []Region // captured memory, sorted by Addr then Off
 	Missing     []Gap    // memory the dump describes but the file does not hold
-	Warnings    []string // non-fatal problems, at most maxWarnings (+1 saying how many more)
+	Warnings    []string // non-fatal problems, at most dumpio.MaxWarnings (+1 saying how many more)
 	// MissingStreamBytes counts the bytes of streams that the directory places
 	// past the end of the file: a truncated or forged dump (saturating).
 	MissingStreamBytes int64
@@ -79,7 +80,7 @@ type File struct {
 	closer io.Closer
 
 	dirOff, dirSize int64
-	nwarn           int
+	warns           dumpio.Warnings
 	nranges         int // memory descriptors read from the memory lists
 }
 
@@ -112,33 +113,34 @@ type Module struct {
 // A Region is a captured range of memory: Size bytes at file offset Off that
 // were at virtual address Addr. It is plain data that tests compare with ==.
 //
-// Kind is "stack" (a thread's stack; Thread is its id), "heap" (a process
-// heap listed in the PEB, or Linux's [heap]), "image" (a loaded module;
-// Module is its path), "mapped" (a mapped file or section; Module is the
-// path when the dump names it), "private" (other private or anonymous
-// memory) or "unknown" (the dump says nothing about it).
+// Kind is [dumpio.Stack] (a thread's stack; Thread is its id), [dumpio.Heap]
+// (a process heap listed in the PEB, or Linux's [heap]), [dumpio.Image] (a
+// loaded module; Module is its path), [dumpio.Mapped] (a mapped file or
+// section; Module is the path when the dump names it), [dumpio.Private] (other
+// private or anonymous memory) or [dumpio.Unknown] (the dump says nothing
+// about it).
 type Region struct {
-	Addr    uint64 `json:"addr"`
-	Off     int64  `json:"offset"`
-	Size    int64  `json:"size"`
-	Kind    string `json:"kind"`
-	Module  string `json:"module,omitempty"`
-	Thread  uint32 `json:"thread,omitempty"`
-	Protect string `json:"protect,omitempty"` // "r--", "rw-", "r-x", "rwx", "---"; "" when unknown
+	Addr    uint64      `json:"addr"`
+	Off     int64       `json:"offset"`
+	Size    int64       `json:"size"`
+	Kind    dumpio.Kind `json:"kind"`
+	Module  string      `json:"module,omitempty"`
+	Thread  uint32      `json:"thread,omitempty"`
+	Protect dumpio.Prot `json:"protect,omitempty"` // "r--", "rw-", "r-x", "rwx", "---"; zero (omitted) when unknown
 }
 
 // A Gap is memory that the dump lists but whose bytes are not in the file.
 type Gap struct {
-	Addr uint64 `json:"addr"`
-	Size int64  `json:"size"`
-	Why  string `json:"why"` // "truncated", "past eof", "address overflow"
+	Addr uint64     `json:"addr"`
+	Size int64      `json:"size"`
+	Why  dumpio.Why `json:"why"` // Truncated, PastEOF or AddrOverflow
 }
 
 // Open memory-maps the named file and parses it. Close unmaps it.
 func Open(name string) (*File, error) {
 	m, err := mmap.Open(name)
 	if err != nil {
-		return nil, fmt.Errorf("minidump: %w", err)
+		return nil, fmt.Errorf("minidump: %w", err) // the caller's file: its error is API
 	}
 	f, err := NewFile(m, int64(m.Len()))
 	if err != nil {
@@ -191,8 +193,11 @@ func (f *File) Size() int64 { return f.size }
 // Memory returns a reader for the bytes of g, read lazily from the file. A
 // fault from a file that shrank under its mapping is returned as an error.
 func (f *File) Memory(g Region) *io.SectionReader {
-	return io.NewSectionReader(safeReader{f.r}, g.Off, g.Size)
+	return io.NewSectionReader(dumpio.Guard(f.r), g.Off, g.Size)
 }
+
+// ReaderAt returns the whole file as a fault-guarded reader.
+func (f *File) ReaderAt() io.ReaderAt { return dumpio.Guard(f.r) }
 
 // StreamAt returns the smallest stream whose bytes contain file offset off.
 func (f *File) StreamAt(off int64) (Stream, bool) {
@@ -223,31 +228,4 @@ func (f *File) RegionAt(va uint64) (Region, bool) {
 	return Region{}, false
 }
 
-// safeReader turns a fault while reading a mapping into an error.
-type safeReader struct{ r io.ReaderAt }
-
-func (s safeReader) ReadAt(p []byte, off int64) (int, error) { return readAt(s.r, p, off) }
-
-// readAt is the one function that copies out of the input. A mapped file can
-// shrink under us: the resulting fault becomes an error, not a crash.
-func readAt(r io.ReaderAt, p []byte, off int64) (n int, err error) {
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer func() {
-		if v := recover(); v != nil {
-			n, err = 0, fmt.Errorf("minidump: fault reading %#x: %v", off, v)
-		}
-	}()
-	return r.ReadAt(p, off)
-}
-
-const maxWarnings = 64
-
-func (f *File) warnf(format string, args ...any) {
-	f.nwarn++
-	switch {
-	case f.nwarn <= maxWarnings:
-		f.Warnings = append(f.Warnings, fmt.Sprintf(format, args...))
-	case f.nwarn == maxWarnings+1:
-		f.Warnings = append(f.Warnings, "further warnings suppressed")
-	}
-}
+func (f *File) warnf(format string, args ...any) { f.warns.Addf(format, args...) }

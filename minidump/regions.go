@@ -9,13 +9,16 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"dumpguard/internal/dumpio"
 )
 
 // attr is what a Region says about its bytes besides where they are.
 type attr struct {
-	kind, module string
-	thread       uint32
-	protect      string
+	kind    dumpio.Kind
+	module  string
+	thread  uint32
+	protect dumpio.Prot
 }
 
 // An ival attributes the addresses [lo, hi).
@@ -68,7 +71,7 @@ func (a *attributor) at(va uint64) attr {
 			return x
 		}
 	}
-	return attr{kind: "unknown"}
+	return attr{kind: dumpio.Unknown}
 }
 
 // regions splits each captured range where its attributes change, then
@@ -133,7 +136,7 @@ func (p *parser) uncoveredStacks() {
 		if _, listed := slices.BinarySearch(vas, s.addr); s.size == 0 || s.off == 0 || listed {
 			continue // a memory list has it, or said it is missing
 		}
-		end := int64(s.off + clip(s.off, s.size, p.size))
+		end := int64(s.off + dumpio.Clip(s.off, s.size, p.size))
 		j, _ := slices.BinarySearchFunc(m, int64(s.off), func(x iv, off int64) int {
 			if x.lo > off {
 				return 1
@@ -170,12 +173,12 @@ func (p *parser) attributor() (*attributor, error) {
 	var stacks, mods ivals
 	for _, t := range p.Threads {
 		if end, carry := addWrap(t.StackAddr, t.StackSize); t.StackSize > 0 && !carry {
-			stacks = append(stacks, ival{t.StackAddr, end, attr{kind: "stack", thread: t.ID}})
+			stacks = append(stacks, ival{t.StackAddr, end, attr{kind: dumpio.Stack, thread: t.ID}})
 		}
 	}
 	for _, m := range p.Modules {
 		if end, carry := addWrap(m.Base, m.Size); m.Size > 0 && !carry {
-			mods = append(mods, ival{m.Base, end, attr{kind: "image", module: m.Name}})
+			mods = append(mods, ival{m.Base, end, attr{kind: dumpio.Image, module: m.Name}})
 		}
 	}
 	return newAttributor(stacks, mods), nil
@@ -260,20 +263,20 @@ func (p *parser) memoryInfo(s Stream) (ivals, error) {
 
 	l := make(ivals, 0, len(infos))
 	for i, m := range infos {
-		a := attr{kind: "unknown"}
+		a := attr{kind: dumpio.Unknown}
 		if m.state == memCommit {
-			a.protect = winProtect(m.protect)
+			a.protect = dumpio.ParseProt(winProtect(m.protect))
 		}
 		switch m.typ {
 		case memImage:
-			a.kind = "image"
+			a.kind = dumpio.Image
 			if x, ok := mods.find(m.base); ok {
 				a.module = x.module
 			} else if x, ok := mods.find(m.allocBase); ok {
 				a.module = x.module
 			}
 		case memMapped:
-			a.kind = "mapped"
+			a.kind = dumpio.Mapped
 		case memPrivate:
 			tid, stack := stackAlloc[m.allocBase]
 			if !stack || m.allocBase == 0 {
@@ -281,11 +284,11 @@ func (p *parser) memoryInfo(s Stream) (ivals, error) {
 			}
 			switch {
 			case stack:
-				a.kind, a.thread = "stack", tid
+				a.kind, a.thread = dumpio.Stack, tid
 			case heaps[m.allocBase] && m.allocBase != 0:
-				a.kind = "heap"
+				a.kind = dumpio.Heap
 			default:
-				a.kind = "private"
+				a.kind = dumpio.Private
 			}
 		}
 		l = append(l, ival{m.base, m.base + m.size, a})
@@ -297,7 +300,7 @@ func (p *parser) moduleIvals() ivals {
 	var l ivals
 	for _, m := range p.Modules {
 		if end, carry := addWrap(m.Base, m.Size); m.Size > 0 && !carry {
-			l = append(l, ival{m.Base, end, attr{kind: "image", module: m.Name}})
+			l = append(l, ival{m.Base, end, attr{kind: dumpio.Image, module: m.Name}})
 		}
 	}
 	slices.SortFunc(l, func(x, y ival) int { return cmp.Compare(x.lo, y.lo) })
@@ -457,12 +460,12 @@ func (p *parser) linuxMaps(s Stream) (ivals, error) {
 			continue
 		}
 		lo, hi = lo&p.mask, hi&p.mask
-		a := attr{kind: "private", protect: perms}
+		a := attr{kind: dumpio.Private, protect: dumpio.ParseProt(perms)}
 		switch {
 		case path == "[heap]":
-			a.kind = "heap"
+			a.kind = dumpio.Heap
 		case path == "[stack]" || strings.HasPrefix(path, "[stack:"):
-			a.kind = "stack"
+			a.kind = dumpio.Stack
 			if tid, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimPrefix(path, "[stack:"), "]"), 10, 32); err == nil {
 				a.thread = uint32(tid)
 			} else {
@@ -470,16 +473,16 @@ func (p *parser) linuxMaps(s Stream) (ivals, error) {
 			}
 		case path == "" || strings.HasPrefix(path, "[anon:"):
 			if tid, ok := stackIn(lo, hi); ok {
-				a.kind, a.thread = "stack", tid
+				a.kind, a.thread = dumpio.Stack, tid
 			}
 		default:
 			name := strings.TrimSuffix(path, " (deleted)")
 			if m, ok := mods.find(lo); ok {
-				a.kind, a.module = "image", m.module
+				a.kind, a.module = dumpio.Image, m.module
 			} else if names[name] {
-				a.kind, a.module = "image", name
+				a.kind, a.module = dumpio.Image, name
 			} else {
-				a.kind, a.module = "mapped", path
+				a.kind, a.module = dumpio.Mapped, path
 			}
 		}
 		l = append(l, ival{lo, hi, a})

@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"dumpguard/detectors"
+	"dumpguard/internal/dumpio"
 )
 
 // A Finding is one occurrence of a private key in a file. It names the key by
@@ -41,9 +42,9 @@ type Finding struct {
 
 // RegionRef is where a finding sits in the crashed process.
 type RegionRef struct {
-	Kind   string `json:"kind"`
-	Module string `json:"module,omitempty"`
-	Thread uint32 `json:"thread,omitempty"`
+	Kind   dumpio.Kind `json:"kind"` // a JSON string: "heap", "stack", ...
+	Module string      `json:"module,omitempty"`
+	Thread uint32      `json:"thread,omitempty"`
 }
 
 // A Component is one piece of a key found in pieces (a factor, an exponent).

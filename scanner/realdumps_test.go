@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"dumpguard/detectors"
+	"dumpguard/internal/dumpio"
 )
 
 // The dumps under testdata/dumps were written by real dump writers (gcore,
@@ -21,8 +22,9 @@ import (
 const dumps = "../testdata/dumps"
 
 type want struct {
-	spki, va, kind string
-	thread         bool // the region must name a thread
+	spki, va string
+	kind     dumpio.Kind
+	thread   bool // the region must name a thread
 }
 
 func scanDump(t *testing.T, p *Pool, name string, opt *FileOptions) FileReport {

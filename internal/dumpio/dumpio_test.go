@@ -82,3 +82,17 @@ func TestProt(t *testing.T) {
 		t.Error("MaybeWritable wrong")
 	}
 }
+
+func TestKindText(t *testing.T) {
+	for k := Unknown; k <= Vdso; k++ {
+		b, _ := k.MarshalText()
+		var got Kind
+		if err := got.UnmarshalText(b); err != nil || got != k {
+			t.Errorf("UnmarshalText(%q) = %v, %v; want %v", b, got, err, k)
+		}
+	}
+	var k Kind
+	if err := k.UnmarshalText([]byte("bogus")); err == nil {
+		t.Error("UnmarshalText(bogus) succeeded")
+	}
+}
