@@ -29,8 +29,11 @@
 // owners; the thread stack pointer is known for x86_64, x32, i386, aarch64,
 // arm, riscv64, ppc, ppc64, s390, s390x, mips and m68k, and is 0 elsewhere.
 // The brk heap is found by a heuristic (the first anonymous rw region after
-// the executable's last mapping), and goroutine stacks of Go programs live in
-// the Go heap arena, so such a region is labelled "stack".
+// the executable's last mapping). A segment holding a thread's stack pointer
+// is that thread's stack, except in a Go program (one whose executable holds
+// Go's build ID note), where only the main stack and guarded pthread stacks
+// are: the other threads run on stacks in the Go heap, and their arenas are
+// labelled heap.
 package elfcore
 
 import (
