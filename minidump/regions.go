@@ -74,36 +74,61 @@ func (a *attributor) at(va uint64) attr {
 	return attr{kind: dumpio.Unknown}
 }
 
-// regions splits each captured range where its attributes change, then
-// merges neighbours that are contiguous in both address and file offset and
-// have equal attributes.
+// maxSplits bounds the regions that splitting adds to the one per captured
+// range: a LinuxMaps stream of 1<<16 one-byte mappings under thousands of
+// descriptors that each cover them all would otherwise make a region per
+// mapping per descriptor. Past it, the rest of each range is one region,
+// attributed by its first byte.
+const maxSplits = 1 << 16
+
+// regions splits each captured range where its attributes change, merging
+// as it goes the pieces of a range that are attributed alike, then merges
+// neighbours that are contiguous in both address and file offset and have
+// equal attributes. Identical descriptors (a memory list given twice) are
+// split once, and splitting stops after maxSplits pieces, so the regions
+// number at most the descriptors plus maxSplits+1.
 func (p *parser) regions(a *attributor) []Region {
-	out := make([]Region, 0, min(len(p.ranges), 4096))
-	for _, r := range p.ranges {
+	ranges := slices.Clone(p.ranges)
+	slices.SortFunc(ranges, func(x, y rawRange) int {
+		return cmp.Or(cmp.Compare(x.addr, y.addr), cmp.Compare(x.off, y.off), cmp.Compare(x.size, y.size))
+	})
+	ranges = slices.Compact(ranges)
+	out := make([]Region, 0, min(len(ranges), 4096))
+	splits := 0
+	for _, r := range ranges {
 		lo, hi := r.addr, r.addr+uint64(r.size)
 		i, _ := slices.BinarySearch(a.bounds, lo+1)
 		for at := lo; at < hi; {
 			next := hi
-			if i < len(a.bounds) && a.bounds[i] < hi {
+			if splits < maxSplits && i < len(a.bounds) && a.bounds[i] < hi {
 				next = a.bounds[i]
 				i++
 			}
 			x := a.at(at)
-			out = append(out, Region{Addr: at, Off: r.off + int64(at-lo), Size: int64(next - at),
-				Kind: x.kind, Module: x.module, Thread: x.thread, Protect: x.protect})
+			g := Region{Addr: at, Off: r.off + int64(at-lo), Size: int64(next - at),
+				Kind: x.kind, Module: x.module, Thread: x.thread, Protect: x.protect}
+			if n := len(out); at != lo && sameAttr(&out[n-1], &g) {
+				out[n-1].Size += g.Size // the range's previous piece
+			} else {
+				if at != lo {
+					if splits++; splits == maxSplits {
+						p.warnf("memory ranges split into more than %d regions: later ranges are attributed by their first byte", maxSplits)
+					}
+				}
+				out = append(out, g)
+			}
 			at = next
 		}
 	}
 	slices.SortFunc(out, func(x, y Region) int {
 		return cmp.Or(cmp.Compare(x.Addr, y.Addr), cmp.Compare(x.Off, y.Off), cmp.Compare(x.Size, y.Size))
 	})
-	out = slices.Compact(out) // duplicate memory lists
+	out = slices.Compact(out) // ranges that overlap
 	merged := out[:0]
 	for _, g := range out {
 		if n := len(merged); n > 0 {
 			m := &merged[n-1]
-			if m.Addr+uint64(m.Size) == g.Addr && m.Off+m.Size == g.Off &&
-				m.Kind == g.Kind && m.Module == g.Module && m.Thread == g.Thread && m.Protect == g.Protect {
+			if m.Addr+uint64(m.Size) == g.Addr && m.Off+m.Size == g.Off && sameAttr(m, &g) {
 				m.Size += g.Size
 				continue
 			}
@@ -111,6 +136,10 @@ func (p *parser) regions(a *attributor) []Region {
 		merged = append(merged, g)
 	}
 	return slices.Clip(merged)
+}
+
+func sameAttr(x, y *Region) bool {
+	return x.Kind == y.Kind && x.Module == y.Module && x.Thread == y.Thread && x.Protect == y.Protect
 }
 
 // uncoveredStacks adds thread stacks whose bytes no memory list covers and
