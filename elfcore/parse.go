@@ -2,9 +2,11 @@ package elfcore
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"math"
 	"math/bits"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -244,8 +246,25 @@ func (f *File) parsePhdrs(h *hdr) error {
 		f.warnf("elfcore: %d segments clipped at EOF in all, %d bytes missing", clipped, clippedBytes)
 	}
 	f.sortSegments()
+	// Walk the note segments in file order, each byte once: PT_NOTE headers
+	// that overlap an earlier one (100 headers naming one 13 MB NT_FILE note)
+	// would parse the same notes again.
+	slices.SortStableFunc(notes, func(a, b noteSeg) int { return cmp.Compare(a.off, b.off) })
+	var walked int64 // end of the notes walked so far
+	overlapping := 0
 	for _, ns := range notes {
+		if ns.size <= 0 {
+			continue
+		}
+		if ns.off < walked {
+			overlapping++
+			continue
+		}
 		f.walkNotes(ns.off, ns.size)
+		walked = ns.off + ns.size
+	}
+	if overlapping > 0 {
+		f.warnf("elfcore: %d note segments overlap earlier ones; skipped", overlapping)
 	}
 	f.finishNotes()
 	return nil
@@ -489,6 +508,10 @@ func (f *File) decodeNote(n Note) {
 			f.decodeAuxv(d, w)
 		}
 	case ntFile:
+		if len(f.Files) >= maxFiles {
+			f.warnf("elfcore: NT_FILE at %#x: already %d file mappings; skipped", n.Off, maxFiles)
+			return
+		}
 		d, ok := f.desc(n, maxNoteDesc)
 		if ok {
 			f.decodeFiles(n, d, w)
@@ -567,6 +590,10 @@ func (f *File) decodeFiles(n Note, d []byte, w int) {
 	} else if ms2, err2 := f.parseFileNote(d, alt); err2 == nil && f.inSegments(ms2) > f.inSegments(ms) {
 		ms = ms2
 	}
+	if room := maxFiles - len(f.Files); len(ms) > room {
+		f.warnf("elfcore: NT_FILE at %#x: more than %d file mappings in all; %d ignored", n.Off, maxFiles, len(ms)-room)
+		ms = ms[:room]
+	}
 	f.Files = append(f.Files, ms...)
 }
 
@@ -599,7 +626,7 @@ func (f *File) parseFileNote(d []byte, w int) ([]Mapping, error) {
 	}
 	tab := d[2*w:]
 	names := tab[count*uint64(3*w):]
-	ms := make([]Mapping, 0, min(count, 4096))
+	ms := make([]Mapping, 0, count) // count*3*w <= len(d): bounded by bytes already read
 	for i := uint64(0); i < count; i++ {
 		e := tab[i*uint64(3*w):]
 		m := Mapping{Start: f.word(e, w), End: f.word(e[w:], w)}
