@@ -6,6 +6,13 @@
 // header, the program headers and the notes eagerly, and never read memory:
 // [File.Memory] returns a lazy reader over one [Region].
 //
+// It is a reader and nothing else: it knows no detector, scanner or command,
+// and of this module it imports only internal/dumpio, for the fault-guarded
+// read, span arithmetic, the warning cap and the typed region kinds,
+// protections and reasons for missing memory that every reader shares. The
+// scanner adapts a [File] in scanner/formats.go; [Summary] describes it for
+// inspect.
+//
 // # Security
 //
 // A core file is hostile input. The package parses the ELF header, program
@@ -14,7 +21,9 @@
 // truncation handling anyway). Every offset, size and count read from the file
 // is checked against the file size with overflow-safe arithmetic before use,
 // no allocation is sized by the file beyond fixed caps (maxPhnum, maxNotes,
-// maxNoteDesc), and a note walk that loses sync stops and keeps what it parsed.
+// maxNoteDesc, and maxFiles file mappings across all notes), note segments
+// that overlap are walked once, and a note walk that loses sync stops and
+// keeps what it parsed.
 //
 // A bad ELF header or program header table is a [*FormatError]. Everything
 // after that degrades: segments past EOF are clipped and listed in
@@ -22,8 +31,9 @@
 // memory list never depends on the notes, so a core with garbage notes is still
 // scanned in full; only attribution (Kind, Module, Thread) gets worse.
 //
-// A mapped file can shrink while it is read. All reads go through one function
-// that turns the resulting fault into an error instead of a crash.
+// A mapped file can shrink while it is read. All reads go through
+// [dumpio.ReadAt], which turns the resulting fault into an error instead of a
+// crash.
 //
 // Limits: notes are only decoded for the "CORE", "LINUX" and "NetBSD-CORE"
 // owners; the thread stack pointer is known for x86_64, x32, i386, aarch64,

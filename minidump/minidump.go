@@ -10,6 +10,13 @@
 // attributed from LinuxMapsStream if present, else MemoryInfoListStream, else
 // from the thread and module lists alone; see [Region].
 //
+// It is a reader and nothing else: it knows no detector, scanner or command,
+// and of this module it imports only internal/dumpio, for the fault-guarded
+// read, span arithmetic, the warning cap and the typed region kinds,
+// protections and reasons for missing memory that every reader shares. The
+// scanner adapts a [File] in scanner/formats.go; [Summary] describes it for
+// inspect.
+//
 // # Security
 //
 // The input is treated as hostile. Every count, size and offset read from the
@@ -17,16 +24,18 @@
 // use, nothing is allocated from a count read from the file, and counts are
 // capped (4096 streams, 1<<16 threads and thread names, 1<<14 modules, 1<<20
 // memory ranges and memory info entries, 16 MiB and 1<<16 lines of LinuxMaps
-// text, 1<<12 heaps, 1024-character strings, 64 warnings). A bad header or directory is a [*FormatError]; any
-// other damage (truncation, ranges or streams past the end of the file, bad
+// text, 1<<12 heaps, 1024-character strings, 64 warnings; splitting ranges by
+// their attribution adds at most 1<<16 regions). A bad header or directory is
+// a [*FormatError]; any other damage (truncation, ranges or streams past the end of the file, bad
 // counts, duplicate streams) is clipped or skipped and reported in
 // [File.Warnings] and [File.Missing], so that what is present can still be
 // scanned. Metadata parsing allocates at most a small multiple of the file
 // size and runs in time linear in it (times a log factor).
 //
 // A file opened with [Open] is memory-mapped. If it shrinks while mapped,
-// reads fault; every read, including those through [File.Memory], recovers
-// from the fault and returns an error instead of crashing. The package does
+// reads fault; every read, including those through [File.Memory], goes
+// through [dumpio.ReadAt], which recovers from the fault and returns an
+// error instead of crashing. The package does
 // not guard against a file that changes (rather than shrinks) while mapped:
 // the regions reflect the file as it was parsed.
 package minidump

@@ -501,6 +501,10 @@ func (p *parser) linuxMaps(s Stream) (ivals, error) {
 				a.thread, _ = stackIn(lo, hi)
 			}
 		case path == "" || strings.HasPrefix(path, "[anon:"):
+			// An anonymous mapping holding a thread's captured stack is its
+			// stack. (Unlike elfcore, no Go heap check: Breakpad and Crashpad
+			// run in C and C++ processes, and Go programs that link them use
+			// cgo, whose threads have pthread stacks.)
 			if tid, ok := stackIn(lo, hi); ok {
 				a.kind, a.thread = dumpio.Stack, tid
 			}

@@ -4,7 +4,11 @@
 // region kind, module and thread.
 //
 // The scanner joins the format readers (minidump, elfcore) and the detectors;
-// each of those knows nothing of the other. Every byte of a file is scanned,
+// each of those knows nothing of the other. Only formats.go names the
+// readers: each is one adapter there, which turns its file into a [Layout]
+// whose Detail is the reader's [Description] for inspect. The scanner imports
+// the readers, detectors, container and internal/dumpio; it knows no
+// command, flag or terminal. Every byte of a file is scanned,
 // whatever its format says: memory regions, metadata streams, headers and bytes
 // that belong to nothing. The format only decides how a finding is described,
 // and which regions the costly raw-number hunt visits.
