@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"dumpguard/internal/dumpio"
 	"dumpguard/scanner"
 )
 
@@ -107,9 +108,9 @@ func (f *inspectFlags) run(ctx context.Context, s stdio, name string) error {
 }
 
 func writeInspection(w io.Writer, r *inspection, l *scanner.Layout) {
-	fmt.Fprintf(w, "file:     %s (%s)\n", r.Path, humanBytes(r.Size))
+	fmt.Fprintf(w, "file:     %s (%s)\n", dumpio.Printable(r.Path), humanBytes(r.Size))
 	if r.Member != "" {
-		fmt.Fprintf(w, "member:   %s\n", r.Member)
+		fmt.Fprintf(w, "member:   %s\n", dumpio.Printable(r.Member))
 	}
 	if len(r.Layers) > 0 {
 		fmt.Fprintf(w, "packed:   %s\n", strings.Join(r.Layers, " > "))
@@ -127,7 +128,7 @@ func writeInspection(w io.Writer, r *inspection, l *scanner.Layout) {
 		if g.HasAddr {
 			va = fmt.Sprintf("%#x", g.Addr)
 		}
-		extra := g.Module
+		extra := dumpio.Printable(g.Module)
 		if g.Thread != 0 {
 			extra = strings.TrimSpace(fmt.Sprintf("thread %d %s", g.Thread, extra))
 		}
@@ -148,9 +149,9 @@ func writeInspection(w io.Writer, r *inspection, l *scanner.Layout) {
 		}
 	}
 	for _, e := range r.Warnings {
-		fmt.Fprintf(w, "warning:  %s\n", e)
+		fmt.Fprintf(w, "warning:  %s\n", dumpio.Printable(e))
 	}
 	for _, e := range r.Errors {
-		fmt.Fprintf(w, "error:    %s\n", e)
+		fmt.Fprintf(w, "error:    %s\n", dumpio.Printable(e))
 	}
 }

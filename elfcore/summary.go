@@ -104,17 +104,19 @@ func (f *File) Summary() Summary {
 }
 
 // WriteText writes s for `dumpguard inspect`: machine, process, threads, file
-// mappings and missing memory, one line each, names as the dump spells them.
+// mappings and missing memory, one line each. Strings from the core pass
+// through [dumpio.Printable].
 func (s Summary) WriteText(w io.Writer) error {
 	fmt.Fprintf(w, "machine:  %s (ELF%d, %s-endian)\nos:       %s\nprocess:  %s [%s] pid %d, signal %d\nexecutable: %s\n",
-		s.Machine, s.Class, s.ByteOrder, s.OS, s.Process, s.Args, s.PID, s.Signal, s.Executable)
+		s.Machine, s.Class, s.ByteOrder, s.OS, dumpio.Printable(s.Process), dumpio.Printable(s.Args), s.PID, s.Signal,
+		dumpio.Printable(s.Executable))
 	fmt.Fprintf(w, "threads:  %d\n", len(s.Threads))
 	for _, t := range s.Threads {
 		fmt.Fprintf(w, "  %d\tsp %#x\n", t.ID, uint64(t.SP))
 	}
 	fmt.Fprintf(w, "files:    %d\n", len(s.Files))
 	for _, m := range s.Files {
-		fmt.Fprintf(w, "  %#x-%#x\t%s\n", uint64(m.Start), uint64(m.End), m.Path)
+		fmt.Fprintf(w, "  %#x-%#x\t%s\n", uint64(m.Start), uint64(m.End), dumpio.Printable(m.Path))
 	}
 	_, err := fmt.Fprintf(w, "segments: %d\n", len(s.Segments))
 	for _, g := range s.Missing {

@@ -120,3 +120,9 @@ func seams(rs []Region, size int64) [][2]Region {
 	}
 	return out
 }
+
+// The readers' summaries are Descriptions.
+var (
+	_ Description = minidump.Summary{}
+	_ Description = elfcore.Summary{}
+)
