@@ -2,6 +2,9 @@ package elfcore
 
 import (
 	"bytes"
+	"errors"
+	"io/fs"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -21,5 +24,12 @@ func TestSummaryWriteTextEscapes(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("WriteText output lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+func TestOpenMissing(t *testing.T) {
+	_, err := Open(filepath.Join(t.TempDir(), "none.core"))
+	if !errors.Is(err, fs.ErrNotExist) || !strings.HasPrefix(err.Error(), "elfcore: ") {
+		t.Errorf("Open(missing) = %v, want an elfcore: error wrapping fs.ErrNotExist", err)
 	}
 }

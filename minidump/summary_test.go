@@ -2,6 +2,9 @@ package minidump
 
 import (
 	"bytes"
+	"errors"
+	"io/fs"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -21,5 +24,12 @@ func TestSummaryWriteTextEscapes(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("WriteText output lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+func TestOpenMissing(t *testing.T) {
+	_, err := Open(filepath.Join(t.TempDir(), "none.dmp"))
+	if !errors.Is(err, fs.ErrNotExist) || !strings.HasPrefix(err.Error(), "minidump: ") {
+		t.Errorf("Open(missing) = %v, want a minidump: error wrapping fs.ErrNotExist", err)
 	}
 }
