@@ -11,8 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"dumpguard/elfcore"
-	"dumpguard/minidump"
+	"dumpguard/internal/dumpio"
 	"dumpguard/scanner"
 )
 
@@ -71,7 +70,10 @@ func (f *inspectFlags) run(ctx context.Context, s stdio, name string) error {
 	var errs []string
 	for _, in := range ins {
 		rep := inspection{Path: name, Member: in.Member, Format: in.Layout.Format, Size: in.Size, Layers: in.Layers,
-			Errors: []string{}, Warnings: append([]string{}, in.Layout.Warnings...), Detail: in.Layout.Detail}
+			Errors: []string{}, Warnings: append([]string{}, in.Layout.Warnings...)}
+		if in.Layout.Detail != nil {
+			rep.Detail = in.Layout.Detail
+		}
 		if in.Layout.ParseError != nil {
 			rep.Errors = append(rep.Errors, in.Layout.ParseError.Error())
 			errs = append(errs, in.Layout.ParseError.Error())
@@ -106,52 +108,18 @@ func (f *inspectFlags) run(ctx context.Context, s stdio, name string) error {
 }
 
 func writeInspection(w io.Writer, r *inspection, l *scanner.Layout) {
-	fmt.Fprintf(w, "file:     %s (%s)\n", r.Path, humanBytes(r.Size))
+	fmt.Fprintf(w, "file:     %s (%s)\n", dumpio.Printable(r.Path), humanBytes(r.Size))
 	if r.Member != "" {
-		fmt.Fprintf(w, "member:   %s\n", r.Member)
+		fmt.Fprintf(w, "member:   %s\n", dumpio.Printable(r.Member))
 	}
 	if len(r.Layers) > 0 {
 		fmt.Fprintf(w, "packed:   %s\n", strings.Join(r.Layers, " > "))
 	}
 	fmt.Fprintf(w, "format:   %s\n", r.Format)
 	var coverage map[string]int64
-	switch d := r.Detail.(type) {
-	case minidump.Summary:
-		fmt.Fprintf(w, "arch:     %s (%d-bit pointers)\nos:       %s\nflags:    %#x\n", d.Arch, 8*d.PointerSize, d.OS, d.Flags)
-		fmt.Fprintf(w, "streams:  %d\n", len(d.Streams))
-		tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
-		for _, st := range d.Streams {
-			fmt.Fprintf(tw, "  %#x\t%s\toffset %#x\t%d bytes\n", st.Type, st.Name, st.Off, st.Size)
-		}
-		tw.Flush()
-		fmt.Fprintf(w, "threads:  %d\n", len(d.Threads))
-		for _, t := range d.Threads {
-			fmt.Fprintf(w, "  %d\tstack %#x +%#x %s\n", t.ID, t.StackAddr, t.StackSize, t.Name)
-		}
-		fmt.Fprintf(w, "modules:  %d\n", len(d.Modules))
-		for _, m := range d.Modules {
-			fmt.Fprintf(w, "  %#x +%#x\t%s\n", m.Base, m.Size, m.Name)
-		}
-		for _, g := range d.Missing {
-			fmt.Fprintf(w, "missing:  %#x +%#x (%s)\n", g.Addr, g.Size, g.Why)
-		}
-		coverage = d.Coverage
-	case elfcore.Summary:
-		fmt.Fprintf(w, "machine:  %s (ELF%d, %s-endian)\nos:       %s\nprocess:  %s [%s] pid %d, signal %d\nexecutable: %s\n",
-			d.Machine, d.Class, d.ByteOrder, d.OS, d.Process, d.Args, d.PID, d.Signal, d.Executable)
-		fmt.Fprintf(w, "threads:  %d\n", len(d.Threads))
-		for _, t := range d.Threads {
-			fmt.Fprintf(w, "  %d\tsp %#x\n", t.ID, uint64(t.SP))
-		}
-		fmt.Fprintf(w, "files:    %d\n", len(d.Files))
-		for _, m := range d.Files {
-			fmt.Fprintf(w, "  %#x-%#x\t%s\n", uint64(m.Start), uint64(m.End), m.Path)
-		}
-		fmt.Fprintf(w, "segments: %d\n", len(d.Segments))
-		for _, g := range d.Missing {
-			fmt.Fprintf(w, "missing:  %#x +%#x (%s)\n", uint64(g.Addr), uint64(g.Size), g.Why)
-		}
-		coverage = d.Coverage
+	if d := l.Detail; d != nil { // the format's own lines: arch, threads, modules...
+		d.WriteText(w)
+		coverage = d.FileCoverage()
 	}
 	fmt.Fprintf(w, "regions:  %d\n", len(l.Regions))
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
@@ -160,7 +128,7 @@ func writeInspection(w io.Writer, r *inspection, l *scanner.Layout) {
 		if g.HasAddr {
 			va = fmt.Sprintf("%#x", g.Addr)
 		}
-		extra := g.Module
+		extra := dumpio.Printable(g.Module)
 		if g.Thread != 0 {
 			extra = strings.TrimSpace(fmt.Sprintf("thread %d %s", g.Thread, extra))
 		}
@@ -181,9 +149,9 @@ func writeInspection(w io.Writer, r *inspection, l *scanner.Layout) {
 		}
 	}
 	for _, e := range r.Warnings {
-		fmt.Fprintf(w, "warning:  %s\n", e)
+		fmt.Fprintf(w, "warning:  %s\n", dumpio.Printable(e))
 	}
 	for _, e := range r.Errors {
-		fmt.Fprintf(w, "error:    %s\n", e)
+		fmt.Fprintf(w, "error:    %s\n", dumpio.Printable(e))
 	}
 }

@@ -76,7 +76,7 @@ func writeText(w io.Writer, r *scanner.Report, p scanner.Policy) error {
 			} else if f.Bits > 0 {
 				key += fmt.Sprintf("-%d", f.Bits)
 			}
-			where := f.Region.Kind
+			where := f.Region.Kind.String()
 			if f.Region.Module != "" {
 				where += ":" + f.Region.Module
 			}

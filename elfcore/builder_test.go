@@ -21,6 +21,7 @@ type builder struct {
 	raw     []byte // if set, used instead of notes as the PT_NOTE contents
 	xnum    bool   // write e_phnum PN_XNUM with the count in sh[0].sh_info
 	extra   []byte // bytes appended after the last segment
+	noteHdr int    // PT_NOTE headers, all pointing at the same notes (0 means 1)
 }
 
 type synNote struct {
@@ -87,7 +88,7 @@ func (b *builder) bytes() []byte {
 		ehsize, phentsize, shentsize = 52, 32, 40
 	}
 	notes := b.notesBlob()
-	nph := 1 + len(b.loads)
+	nph := max(1, b.noteHdr) + len(b.loads)
 	off := ehsize + nph*phentsize
 	noteOff := off
 	off += len(notes)
@@ -130,7 +131,9 @@ func (b *builder) bytes() []byte {
 	out = b.bo.AppendUint16(out, shnum)
 	out = b.bo.AppendUint16(out, 0)
 	// program headers
-	out = b.phdr(out, ptNote, 0, uint64(noteOff), 0, uint64(len(notes)), 0)
+	for range max(1, b.noteHdr) {
+		out = b.phdr(out, ptNote, 0, uint64(noteOff), 0, uint64(len(notes)), 0)
+	}
 	for i, l := range b.loads {
 		out = b.phdr(out, ptLoad, l.flags, uint64(dataOff[i]), l.va, uint64(len(l.data)), l.memsz)
 	}

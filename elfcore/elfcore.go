@@ -6,6 +6,13 @@
 // header, the program headers and the notes eagerly, and never read memory:
 // [File.Memory] returns a lazy reader over one [Region].
 //
+// It is a reader and nothing else: it knows no detector, scanner or command,
+// and of this module it imports only internal/dumpio, for the fault-guarded
+// read, span arithmetic, the warning cap and the typed region kinds,
+// protections and reasons for missing memory that every reader shares. The
+// scanner adapts a [File] in scanner/formats.go; [Summary] describes it for
+// inspect.
+//
 // # Security
 //
 // A core file is hostile input. The package parses the ELF header, program
@@ -14,7 +21,9 @@
 // truncation handling anyway). Every offset, size and count read from the file
 // is checked against the file size with overflow-safe arithmetic before use,
 // no allocation is sized by the file beyond fixed caps (maxPhnum, maxNotes,
-// maxNoteDesc), and a note walk that loses sync stops and keeps what it parsed.
+// maxNoteDesc, and maxFiles file mappings across all notes), note segments
+// that overlap are walked once, and a note walk that loses sync stops and
+// keeps what it parsed.
 //
 // A bad ELF header or program header table is a [*FormatError]. Everything
 // after that degrades: segments past EOF are clipped and listed in
@@ -22,15 +31,19 @@
 // memory list never depends on the notes, so a core with garbage notes is still
 // scanned in full; only attribution (Kind, Module, Thread) gets worse.
 //
-// A mapped file can shrink while it is read. All reads go through one function
-// that turns the resulting fault into an error instead of a crash.
+// A mapped file can shrink while it is read. All reads go through
+// [dumpio.ReadAt], which turns the resulting fault into an error instead of a
+// crash.
 //
 // Limits: notes are only decoded for the "CORE", "LINUX" and "NetBSD-CORE"
 // owners; the thread stack pointer is known for x86_64, x32, i386, aarch64,
 // arm, riscv64, ppc, ppc64, s390, s390x, mips and m68k, and is 0 elsewhere.
 // The brk heap is found by a heuristic (the first anonymous rw region after
-// the executable's last mapping), and goroutine stacks of Go programs live in
-// the Go heap arena, so such a region is labelled "stack".
+// the executable's last mapping). A segment holding a thread's stack pointer
+// is that thread's stack, except in a Go program (one whose executable holds
+// Go's build ID note), where only the main stack and guarded pthread stacks
+// are: the other threads run on stacks in the Go heap, and their arenas are
+// labelled heap.
 package elfcore
 
 import (
@@ -38,10 +51,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime/debug"
 	"slices"
 
 	"golang.org/x/exp/mmap"
+
+	"dumpguard/internal/dumpio"
 )
 
 // ErrNotCore means the input is not an ELF file, or is an ELF file whose
@@ -77,7 +91,7 @@ type File struct {
 	Missing  []Gap     // memory the core describes but does not hold
 	Notes    []Note    // every note parsed, in file order
 	Auxv     []AuxEntry
-	Warnings []string // non-fatal problems, in the order met
+	Warnings []string // non-fatal problems, in the order met: at most dumpio.MaxWarnings (+1 saying how many more)
 
 	Executable string // path of the main program from NT_FILE, "" if unknown
 
@@ -89,7 +103,7 @@ type File struct {
 	phsize     int64
 	shoff      int64 // section header table (gdb cores, PN_XNUM)
 	shsize     int64
-	warnMore   int    // warnings dropped past maxWarnings
+	warns      dumpio.Warnings
 	noteRanges []part // file ranges the note walk covered
 	order      []int  // segment indices sorted by Addr
 	overlap    bool   // some regions overlap in VA
@@ -111,35 +125,35 @@ type Mapping struct {
 
 // A Segment is one PT_LOAD program header, as in the file, plus its attribution.
 type Segment struct {
-	Addr     uint64 // p_vaddr
-	MemSize  uint64 // p_memsz
-	Off      int64  // p_offset
-	FileSize int64  // p_filesz
-	Avail    int64  // bytes of p_filesz that the file holds (clipped at EOF and to p_memsz)
-	Flags    string // "rwx" style from p_flags
-	Kind     string // as Region.Kind
-	Module   string // as Region.Module
-	Thread   uint32 // as Region.Thread
+	Addr     uint64      // p_vaddr
+	MemSize  uint64      // p_memsz
+	Off      int64       // p_offset
+	FileSize int64       // p_filesz
+	Avail    int64       // bytes of p_filesz that the file holds (clipped at EOF and to p_memsz)
+	Flags    dumpio.Prot // from p_flags ("r-x")
+	Kind     dumpio.Kind // as Region.Kind
+	Module   string      // as Region.Module
+	Thread   uint32      // as Region.Thread
 }
 
 // A Region is a run of captured memory: one PT_LOAD, or several that are
 // contiguous in both VA and file offset and attributed alike. It is plain
 // data, comparable with ==.
 type Region struct {
-	Addr    uint64 // virtual address in the crashed process
-	Off     int64  // where its bytes are in the file
-	Size    int64  // bytes captured
-	Kind    string // "stack", "heap", "anon", "image", "mapped", "vdso", "unknown"
-	Module  string // backing file path from NT_FILE ("" if none)
-	Thread  uint32 // tid when a thread's SP is inside
-	Protect string // "r-x" style from p_flags
+	Addr    uint64      // virtual address in the crashed process
+	Off     int64       // where its bytes are in the file
+	Size    int64       // bytes captured
+	Kind    dumpio.Kind // Stack, Heap, Anon, Image, Mapped, Vdso or Unknown
+	Module  string      // backing file path from NT_FILE ("" if none)
+	Thread  uint32      // tid of the thread whose stack this is
+	Protect dumpio.Prot // from p_flags ("r-x")
 }
 
 // A Gap is memory a segment describes but the file does not hold.
 type Gap struct {
 	Addr uint64
 	Size int64
-	Why  string // "not dumped" (p_filesz < p_memsz) or "truncated" (file ends early)
+	Why  dumpio.Why // NotDumped (p_filesz < p_memsz) or Truncated (file ends early)
 }
 
 // A Note is one ELF note; Off and Size locate its descriptor in the file.
@@ -158,7 +172,7 @@ type AuxEntry struct {
 func Open(name string) (*File, error) {
 	m, err := mmap.Open(name)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("elfcore: %w", err) // the caller's file: its error is API
 	}
 	f, err := NewFile(m, int64(m.Len()))
 	if err != nil {
@@ -198,11 +212,11 @@ func (f *File) Size() int64 { return f.size }
 // Memory returns a reader over the captured bytes of g. Reads that fault on a
 // shrinking mapped file return an error.
 func (f *File) Memory(g Region) *io.SectionReader {
-	return io.NewSectionReader(guarded{f.r}, g.Off, g.Size)
+	return io.NewSectionReader(dumpio.Guard(f.r), g.Off, g.Size)
 }
 
 // ReaderAt returns the whole file as a fault-guarded reader.
-func (f *File) ReaderAt() io.ReaderAt { return guarded{f.r} }
+func (f *File) ReaderAt() io.ReaderAt { return dumpio.Guard(f.r) }
 
 // RegionAt returns the region holding the byte at va.
 func (f *File) RegionAt(va uint64) (Region, bool) {
@@ -230,41 +244,13 @@ func (f *File) RegionAt(va uint64) (Region, bool) {
 	return Region{}, false
 }
 
-type guarded struct{ r io.ReaderAt }
-
-func (g guarded) ReadAt(p []byte, off int64) (int, error) { return readAt(g.r, p, off) }
-
-// readAt is the only function that copies out of r. A mapped file that
-// shrinks turns a read into SIGBUS; SetPanicOnFault makes that a panic, which
-// becomes an error here.
-func readAt(r io.ReaderAt, p []byte, off int64) (n int, err error) {
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer func() {
-		if e := recover(); e != nil {
-			n, err = 0, fmt.Errorf("elfcore: fault reading %d bytes at %#x: %v", len(p), off, e)
-		}
-	}()
-	return r.ReadAt(p, off)
-}
-
-// readFull reads exactly len(p) bytes at off or fails.
+// readFull reads exactly len(p) bytes at off, through the fault-guarded
+// [dumpio.ReadFull], or fails.
 func (f *File) readFull(p []byte, off int64) error {
-	n, err := readAt(f.r, p, off)
-	if n == len(p) {
-		return nil
+	if err := dumpio.ReadFull(f.r, p, off); err != nil {
+		return fmt.Errorf("elfcore: reading %d bytes at %#x: %w", len(p), off, err)
 	}
-	if err == nil || err == io.EOF {
-		err = io.ErrUnexpectedEOF
-	}
-	return fmt.Errorf("elfcore: reading %d bytes at %#x: %w", len(p), off, err)
+	return nil
 }
 
-const maxWarnings = 200
-
-func (f *File) warnf(format string, args ...any) {
-	if len(f.Warnings) >= maxWarnings {
-		f.warnMore++
-		return
-	}
-	f.Warnings = append(f.Warnings, fmt.Sprintf(format, args...))
-}
+func (f *File) warnf(format string, args ...any) { f.warns.Addf(format, args...) }

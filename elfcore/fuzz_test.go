@@ -30,6 +30,20 @@ func FuzzNewFile(f *testing.F) {
 	x.xnum = true
 	x.load(0x1000, 0x1000, []byte("abc"), 6)
 	f.Add(x.bytes())
+	// Small forms of the hostile cases of TestNotesBounded and TestGoArenaIsHeap:
+	// PT_NOTE headers sharing one NT_FILE note, and a Go executable whose
+	// thread SP lies outside any guarded stack.
+	shared := newCore(64, binary.LittleEndian)
+	shared.noteHdr = 4
+	shared.note("CORE", ntFile, shared.fileNote(8, 0x1000, manyMappings(8)...))
+	shared.load(0x1000, 0x1000, page("x", 0x100), 6)
+	f.Add(shared.bytes())
+	g := newCore(64, binary.LittleEndian)
+	g.note("CORE", ntPrstatus, g.prstatus(2, 0x7a0baa30800))
+	g.note("CORE", ntFile, g.fileNote(8, 0x1000, synMap{0x400000, 0x401000, 0, "/bin/prog"}))
+	g.load(0x400000, 0x1000, exeImage("Go"), 5)
+	g.load(0x7a0baa30000, 0x1000, page("g0", 0x100), 6)
+	f.Add(g.bytes())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		mf, err := NewFile(bytes.NewReader(b), int64(len(b)))
 		if err != nil {

@@ -2,11 +2,15 @@ package elfcore
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"math"
 	"math/bits"
+	"slices"
 	"strconv"
 	"strings"
+
+	"dumpguard/internal/dumpio"
 )
 
 const (
@@ -21,12 +25,6 @@ const (
 	maxAuxv     = 1 << 12
 	maxNameSz   = 256 // longest plausible note owner ("NetBSD-CORE@<lwpid>" is ~20)
 )
-
-// span returns off+n and whether that end is within size, without overflow.
-func span(off, n uint64, size int64) (end int64, ok bool) {
-	e, carry := bits.Add64(off, n, 0)
-	return int64(e), carry == 0 && size >= 0 && e <= uint64(size)
-}
 
 func align4(n uint64) uint64 { return n + (-n & 3) }
 
@@ -109,6 +107,7 @@ func (f *File) parse() error {
 	}
 	f.attribute()
 	f.partList = f.parts()
+	f.Warnings = f.warns.List()
 	return nil
 }
 
@@ -130,7 +129,7 @@ func (f *File) parsePhdrs(h *hdr) error {
 			ent = shdrSize
 		}
 		if h.shoff < uint64(f.size) {
-			end, ok := span(h.shoff, cnt*ent, f.size)
+			end, ok := dumpio.Span(h.shoff, cnt*ent, f.size)
 			if !ok {
 				end = f.size
 			}
@@ -143,7 +142,7 @@ func (f *File) parsePhdrs(h *hdr) error {
 		if h.shoff == 0 {
 			return &FormatError{h.phnumOff, "e_phnum is PN_XNUM but there is no section header 0"}
 		}
-		if _, ok := span(h.shoff, shdrSize, f.size); !ok {
+		if _, ok := dumpio.Span(h.shoff, shdrSize, f.size); !ok {
 			return &FormatError{h.shoffOff, "section header 0 at " + hex(h.shoff) + " is past EOF"}
 		}
 		sh := make([]byte, shdrSize)
@@ -172,7 +171,7 @@ func (f *File) parsePhdrs(h *hdr) error {
 		return &FormatError{h.phentOff, "program header size " + strconv.Itoa(int(h.phentsize)) + " is smaller than " + strconv.Itoa(int(minEnt))}
 	}
 	ent := uint64(h.phentsize)
-	if _, ok := span(h.phoff, phnum*ent, f.size); !ok { // phnum*ent < 2^22*2^16: no overflow
+	if _, ok := dumpio.Span(h.phoff, phnum*ent, f.size); !ok { // phnum*ent < 2^22*2^16: no overflow
 		return &FormatError{int64(min(h.phoff, math.MaxInt64)), "program header table of " + strconv.FormatUint(phnum, 10) + " entries runs past EOF (" + strconv.FormatInt(f.size, 10) + " bytes)"}
 	}
 	f.phoff, f.phsize = int64(h.phoff), int64(phnum*ent)
@@ -218,7 +217,7 @@ func (f *File) parsePhdrs(h *hdr) error {
 				notes = append(notes, noteSeg{int64(off), avail})
 				continue
 			}
-			s := Segment{Addr: va, MemSize: memsz, Off: int64(off), FileSize: int64(filesz), Flags: flagString(flags)}
+			s := Segment{Addr: va, MemSize: memsz, Off: int64(off), FileSize: int64(filesz), Flags: flagProt(flags)}
 			room := memsz
 			if _, carry := bits.Add64(va, memsz, 0); carry != 0 {
 				room = -va // bytes up to the top of the address space
@@ -235,10 +234,10 @@ func (f *File) parsePhdrs(h *hdr) error {
 				if clipped <= 4 {
 					f.warnf("elfcore: segment %d at %#x clipped at EOF: %d of %d bytes", len(f.Segments), va, s.Avail, held)
 				}
-				f.Missing = append(f.Missing, Gap{Addr: va + uint64(s.Avail), Size: held - s.Avail, Why: "truncated"})
+				f.Missing = append(f.Missing, Gap{Addr: va + uint64(s.Avail), Size: held - s.Avail, Why: dumpio.Truncated})
 			}
 			if filesz < room {
-				f.Missing = append(f.Missing, Gap{Addr: va + filesz, Size: int64(min(room-filesz, math.MaxInt64)), Why: "not dumped"})
+				f.Missing = append(f.Missing, Gap{Addr: va + filesz, Size: int64(min(room-filesz, math.MaxInt64)), Why: dumpio.NotDumped})
 			}
 			f.Segments = append(f.Segments, s)
 		}
@@ -247,25 +246,43 @@ func (f *File) parsePhdrs(h *hdr) error {
 		f.warnf("elfcore: %d segments clipped at EOF in all, %d bytes missing", clipped, clippedBytes)
 	}
 	f.sortSegments()
+	// Walk the note segments in file order, each byte once: PT_NOTE headers
+	// that overlap an earlier one (100 headers naming one 13 MB NT_FILE note)
+	// would parse the same notes again.
+	slices.SortStableFunc(notes, func(a, b noteSeg) int { return cmp.Compare(a.off, b.off) })
+	var walked int64 // end of the notes walked so far
+	overlapping := 0
 	for _, ns := range notes {
+		if ns.size <= 0 {
+			continue
+		}
+		if ns.off < walked {
+			overlapping++
+			continue
+		}
 		f.walkNotes(ns.off, ns.size)
+		walked = ns.off + ns.size
+	}
+	if overlapping > 0 {
+		f.warnf("elfcore: %d note segments overlap earlier ones; skipped", overlapping)
 	}
 	f.finishNotes()
 	return nil
 }
 
-func flagString(fl uint32) string {
-	b := []byte("---")
+// flagProt turns p_flags (PF_R 4, PF_W 2, PF_X 1) into a known protection.
+func flagProt(fl uint32) dumpio.Prot {
+	p := dumpio.Known
 	if fl&4 != 0 {
-		b[0] = 'r'
+		p |= dumpio.Read
 	}
 	if fl&2 != 0 {
-		b[1] = 'w'
+		p |= dumpio.Write
 	}
 	if fl&1 != 0 {
-		b[2] = 'x'
+		p |= dumpio.Exec
 	}
-	return string(b)
+	return p
 }
 
 func hex(v uint64) string { return "0x" + strconv.FormatUint(v, 16) }
@@ -336,10 +353,10 @@ func (f *File) walkNotes(off, size int64) {
 			return
 		}
 		descOff := uint64(p) + 12 + align4(namesz)
-		next, ok := span(descOff, align4(descsz), end)
+		next, ok := dumpio.Span(descOff, align4(descsz), end)
 		if !ok || descOff+descsz > uint64(end) {
 			// Accept an unpadded last note (desc ends exactly at the segment end).
-			if e, ok2 := span(descOff, descsz, end); !ok2 || e != end {
+			if e, ok2 := dumpio.Span(descOff, descsz, end); !ok2 || e != end {
 				f.warnf("elfcore: note at %#x (type %#x, desc size %d) runs past the note segment end %#x; later notes ignored", p, typ, descsz, end)
 				return
 			}
@@ -491,6 +508,10 @@ func (f *File) decodeNote(n Note) {
 			f.decodeAuxv(d, w)
 		}
 	case ntFile:
+		if len(f.Files) >= maxFiles {
+			f.warnf("elfcore: NT_FILE at %#x: already %d file mappings; skipped", n.Off, maxFiles)
+			return
+		}
 		d, ok := f.desc(n, maxNoteDesc)
 		if ok {
 			f.decodeFiles(n, d, w)
@@ -569,6 +590,10 @@ func (f *File) decodeFiles(n Note, d []byte, w int) {
 	} else if ms2, err2 := f.parseFileNote(d, alt); err2 == nil && f.inSegments(ms2) > f.inSegments(ms) {
 		ms = ms2
 	}
+	if room := maxFiles - len(f.Files); len(ms) > room {
+		f.warnf("elfcore: NT_FILE at %#x: more than %d file mappings in all; %d ignored", n.Off, maxFiles, len(ms)-room)
+		ms = ms[:room]
+	}
 	f.Files = append(f.Files, ms...)
 }
 
@@ -601,7 +626,7 @@ func (f *File) parseFileNote(d []byte, w int) ([]Mapping, error) {
 	}
 	tab := d[2*w:]
 	names := tab[count*uint64(3*w):]
-	ms := make([]Mapping, 0, min(count, 4096))
+	ms := make([]Mapping, 0, count) // count*3*w <= len(d): bounded by bytes already read
 	for i := uint64(0); i < count; i++ {
 		e := tab[i*uint64(3*w):]
 		m := Mapping{Start: f.word(e, w), End: f.word(e[w:], w)}

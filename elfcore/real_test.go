@@ -1,6 +1,7 @@
 package elfcore
 
 import (
+	"dumpguard/internal/dumpio"
 	"dumpguard/internal/testpath"
 
 	"bytes"
@@ -117,7 +118,7 @@ func TestReal(t *testing.T) {
 			f, b := parseReal(t, name)
 			size := int64(len(b))
 			for i, g := range f.Regions {
-				if g.Off < 0 || g.Size <= 0 || g.Off+g.Size > size || !kinds[g.Kind] {
+				if g.Off < 0 || g.Size <= 0 || g.Off+g.Size > size || !kinds[g.Kind.String()] {
 					t.Errorf("Regions[%d] = %+v: outside the %d-byte file or bad kind", i, g, size)
 				}
 				if i > 0 && f.Regions[i-1].Addr+uint64(f.Regions[i-1].Size) > g.Addr {
@@ -141,7 +142,7 @@ func TestReal(t *testing.T) {
 			var want []Segment
 			for _, p := range ef.Progs {
 				if p.Type == elf.PT_LOAD {
-					want = append(want, Segment{Addr: p.Vaddr, MemSize: p.Memsz, Off: int64(p.Off), FileSize: int64(p.Filesz), Flags: flagString(uint32(p.Flags))})
+					want = append(want, Segment{Addr: p.Vaddr, MemSize: p.Memsz, Off: int64(p.Off), FileSize: int64(p.Filesz), Flags: flagProt(uint32(p.Flags))})
 				}
 			}
 			var got []Segment
@@ -365,7 +366,7 @@ func TestLinuxDumps(t *testing.T) {
 			}
 			images := map[string]bool{}
 			for _, g := range f.Regions {
-				if g.Kind == "image" {
+				if g.Kind == dumpio.Image {
 					images[filepath.Base(g.Module)] = true
 				}
 			}
@@ -375,10 +376,16 @@ func TestLinuxDumps(t *testing.T) {
 				}
 			}
 			goProg := strings.HasSuffix(tt.exe, "gokeys")
-			for _, th := range f.Threads {
-				// Go thread stacks share mappings, so the region may be named
-				// after another thread.
-				if g, ok := f.RegionAt(th.SP); !ok || g.Kind != "stack" || g.Thread != th.ID && !goProg {
+			for i, th := range f.Threads {
+				g, ok := f.RegionAt(th.SP)
+				switch {
+				case goProg && i > 0:
+					// A Go thread without cgo runs on a g0 stack allocated
+					// from the Go heap: its SP is in a heap arena.
+					if !ok || g.Kind != dumpio.Heap || g.Thread != 0 {
+						t.Errorf("Go thread %d SP %#x: region %+v, %v; want heap, no thread", th.ID, th.SP, g, ok)
+					}
+				case !ok || g.Kind != dumpio.Stack || g.Thread != th.ID:
 					t.Errorf("thread %d SP %#x: region %+v, %v; want its stack", th.ID, th.SP, g, ok)
 				}
 			}
@@ -397,10 +404,10 @@ func TestLinuxDumps(t *testing.T) {
 					t.Errorf("buffer %s at %#x is in no region", what, va)
 					continue
 				case goProg:
-					if g.Kind != "anon" && g.Kind != "heap" {
-						t.Errorf("buffer %s at %#x is in %+v, want anon", what, va, g)
+					if g.Kind != dumpio.Heap {
+						t.Errorf("buffer %s at %#x is in %+v, want the Go heap", what, va, g)
 					}
-				case g.Kind != "heap":
+				case g.Kind != dumpio.Heap:
 					t.Errorf("buffer %s at %#x is in %+v, want the brk heap", what, va, g)
 				}
 				if tt.prefix != "" {

@@ -3,8 +3,12 @@ package elfcore
 import (
 	"cmp"
 	"encoding/binary"
+	"fmt"
+	"io"
 	"slices"
 	"strconv"
+
+	"dumpguard/internal/dumpio"
 )
 
 // Hex is a number that JSON shows as a "0x..." string.
@@ -51,22 +55,22 @@ type SummaryFile struct {
 
 // SummarySegment is one PT_LOAD in a Summary.
 type SummarySegment struct {
-	Addr     Hex    `json:"addr"`
-	MemSize  Hex    `json:"memsz"`
-	Off      Hex    `json:"offset"`
-	FileSize Hex    `json:"filesz"`
-	Avail    Hex    `json:"avail"`
-	Flags    string `json:"flags"`
-	Kind     string `json:"kind"`
-	Module   string `json:"module,omitempty"`
-	Thread   uint32 `json:"thread,omitempty"`
+	Addr     Hex         `json:"addr"`
+	MemSize  Hex         `json:"memsz"`
+	Off      Hex         `json:"offset"`
+	FileSize Hex         `json:"filesz"`
+	Avail    Hex         `json:"avail"`
+	Flags    dumpio.Prot `json:"flags"`
+	Kind     dumpio.Kind `json:"kind"`
+	Module   string      `json:"module,omitempty"`
+	Thread   uint32      `json:"thread,omitempty"`
 }
 
 // SummaryGap is one Missing range in a Summary.
 type SummaryGap struct {
-	Addr Hex    `json:"addr"`
-	Size Hex    `json:"size"`
-	Why  string `json:"why"`
+	Addr Hex        `json:"addr"`
+	Size Hex        `json:"size"`
+	Why  dumpio.Why `json:"why"`
 }
 
 // Summary describes f for humans and golden tests. Slices are never nil.
@@ -84,9 +88,6 @@ func (f *File) Summary() Summary {
 	if f.ByteOrder == binary.BigEndian {
 		s.ByteOrder = "big"
 	}
-	if f.warnMore > 0 {
-		s.Warnings = append(s.Warnings, "elfcore: "+strconv.Itoa(f.warnMore)+" more warnings not kept")
-	}
 	for _, t := range f.Threads {
 		s.Threads = append(s.Threads, SummaryThread{t.ID, Hex(t.SP)})
 	}
@@ -101,6 +102,33 @@ func (f *File) Summary() Summary {
 	}
 	return s
 }
+
+// WriteText writes s for `dumpguard inspect`: machine, process, threads, file
+// mappings and missing memory, one line each. Strings from the core pass
+// through [dumpio.Printable].
+func (s Summary) WriteText(w io.Writer) error {
+	fmt.Fprintf(w, "machine:  %s (ELF%d, %s-endian)\nos:       %s\nprocess:  %s [%s] pid %d, signal %d\nexecutable: %s\n",
+		s.Machine, s.Class, s.ByteOrder, s.OS, dumpio.Printable(s.Process), dumpio.Printable(s.Args), s.PID, s.Signal,
+		dumpio.Printable(s.Executable))
+	fmt.Fprintf(w, "threads:  %d\n", len(s.Threads))
+	for _, t := range s.Threads {
+		fmt.Fprintf(w, "  %d\tsp %#x\n", t.ID, uint64(t.SP))
+	}
+	fmt.Fprintf(w, "files:    %d\n", len(s.Files))
+	for _, m := range s.Files {
+		fmt.Fprintf(w, "  %#x-%#x\t%s\n", uint64(m.Start), uint64(m.End), dumpio.Printable(m.Path))
+	}
+	_, err := fmt.Fprintf(w, "segments: %d\n", len(s.Segments))
+	for _, g := range s.Missing {
+		if _, err := fmt.Fprintf(w, "missing:  %#x +%#x (%s)\n", uint64(g.Addr), uint64(g.Size), g.Why); err != nil {
+			return err
+		}
+	}
+	return err
+}
+
+// FileCoverage returns s.Coverage: see [File.Coverage].
+func (s Summary) FileCoverage() map[string]int64 { return s.Coverage }
 
 // A part is a labelled byte range of the file.
 type part struct {
@@ -120,7 +148,7 @@ func (f *File) parts() []part {
 	}
 	ps = append(ps, f.noteRanges...)
 	for _, g := range f.Regions {
-		ps = append(ps, part{g.Off, g.Off + g.Size, g.Kind})
+		ps = append(ps, part{g.Off, g.Off + g.Size, g.Kind.String()})
 	}
 	slices.SortStableFunc(ps, func(a, b part) int { return cmp.Compare(a.off, b.off) })
 	return normalize(ps)

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"dumpguard/internal/dumpio"
 )
 
 func page(prefix string, n int) []byte {
@@ -111,12 +113,12 @@ func TestTypical(t *testing.T) {
 				if _, err := f.Memory(g).ReadAt(head, 0); err != nil {
 					t.Fatal(err)
 				}
-				got := want{g.Addr, g.Kind, g.Module, g.Thread, g.Protect, string(head)}
+				got := want{g.Addr, g.Kind.String(), g.Module, g.Thread, g.Protect.String(), string(head)}
 				if got != w || g.Size != 0x1000 {
 					t.Errorf("Regions[%d] = %+v (size %#x), want %+v", i, got, g.Size, w)
 				}
 			}
-			wantGap := []Gap{{0x401000, 0x1000, "not dumped"}}
+			wantGap := []Gap{{0x401000, 0x1000, dumpio.NotDumped}}
 			if !equalSlices(f.Missing, wantGap) {
 				t.Errorf("Missing = %+v, want %+v", f.Missing, wantGap)
 			}
@@ -241,7 +243,7 @@ func TestDegrades(t *testing.T) {
 		}
 		var trunc int
 		for _, g := range f.Missing {
-			if g.Why == "truncated" {
+			if g.Why == dumpio.Truncated {
 				trunc++
 			}
 		}
@@ -308,19 +310,19 @@ func TestSegments(t *testing.T) {
 		warnings bool
 	}{
 		{"merge contiguous", []synLoad{{0x1000, 0x1000, page("a", 0x1000), 6}, {0x2000, 0x1000, page("b", 0x1000), 6}},
-			[]Region{{Addr: 0x1000, Size: 0x2000, Kind: "unknown", Protect: "rw-"}}, false},
+			[]Region{{Addr: 0x1000, Size: 0x2000, Kind: dumpio.Unknown, Protect: dumpio.ParseProt("rw-")}}, false},
 		{"no merge across flags", []synLoad{{0x1000, 0x1000, page("a", 0x1000), 6}, {0x2000, 0x1000, page("b", 0x1000), 4}},
-			[]Region{{Addr: 0x1000, Size: 0x1000, Kind: "unknown", Protect: "rw-"}, {Addr: 0x2000, Size: 0x1000, Kind: "unknown", Protect: "r--"}}, false},
+			[]Region{{Addr: 0x1000, Size: 0x1000, Kind: dumpio.Unknown, Protect: dumpio.ParseProt("rw-")}, {Addr: 0x2000, Size: 0x1000, Kind: dumpio.Unknown, Protect: dumpio.ParseProt("r--")}}, false},
 		{"no merge across a VA gap", []synLoad{{0x1000, 0x1000, page("a", 0x1000), 6}, {0x3000, 0x1000, page("b", 0x1000), 6}},
-			[]Region{{Addr: 0x1000, Size: 0x1000, Kind: "unknown", Protect: "rw-"}, {Addr: 0x3000, Size: 0x1000, Kind: "unknown", Protect: "rw-"}}, false},
+			[]Region{{Addr: 0x1000, Size: 0x1000, Kind: dumpio.Unknown, Protect: dumpio.ParseProt("rw-")}, {Addr: 0x3000, Size: 0x1000, Kind: dumpio.Unknown, Protect: dumpio.ParseProt("rw-")}}, false},
 		{"unsorted", []synLoad{{0x5000, 0x1000, page("a", 0x1000), 6}, {0x1000, 0x1000, page("b", 0x1000), 6}},
-			[]Region{{Addr: 0x1000, Size: 0x1000, Kind: "unknown", Protect: "rw-"}, {Addr: 0x5000, Size: 0x1000, Kind: "unknown", Protect: "rw-"}}, false},
+			[]Region{{Addr: 0x1000, Size: 0x1000, Kind: dumpio.Unknown, Protect: dumpio.ParseProt("rw-")}, {Addr: 0x5000, Size: 0x1000, Kind: dumpio.Unknown, Protect: dumpio.ParseProt("rw-")}}, false},
 		{"overlapping", []synLoad{{0x1000, 0x2000, page("a", 0x2000), 6}, {0x2000, 0x1000, page("b", 0x1000), 6}},
-			[]Region{{Addr: 0x1000, Size: 0x2000, Kind: "unknown", Protect: "rw-"}, {Addr: 0x2000, Size: 0x1000, Kind: "unknown", Protect: "rw-"}}, true},
+			[]Region{{Addr: 0x1000, Size: 0x2000, Kind: dumpio.Unknown, Protect: dumpio.ParseProt("rw-")}, {Addr: 0x2000, Size: 0x1000, Kind: dumpio.Unknown, Protect: dumpio.ParseProt("rw-")}}, true},
 		{"filesz exceeds memsz", []synLoad{{0x1000, 0x1000, page("a", 0x2000), 6}},
-			[]Region{{Addr: 0x1000, Size: 0x1000, Kind: "unknown", Protect: "rw-"}}, true},
+			[]Region{{Addr: 0x1000, Size: 0x1000, Kind: dumpio.Unknown, Protect: dumpio.ParseProt("rw-")}}, true},
 		{"wraps the address space", []synLoad{{0xfffffffffffff000, 0x2000, page("a", 0x1000), 6}},
-			[]Region{{Addr: 0xfffffffffffff000, Size: 0x1000, Kind: "unknown", Protect: "rw-"}}, true},
+			[]Region{{Addr: 0xfffffffffffff000, Size: 0x1000, Kind: dumpio.Unknown, Protect: dumpio.ParseProt("rw-")}}, true},
 		{"not dumped", []synLoad{{0x1000, 0x1000, nil, 6}}, nil, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -359,7 +361,7 @@ func TestFileNoteWords(t *testing.T) {
 			b.load(0x10000, 0x1000, page("\x7fELF", 0x1000), 5)
 			f := mustParse(t, b.bytes())
 			want := []Mapping{{0x10000, 0x11000, tt.want, "/bin/x"}}
-			if !equalSlices(f.Files, want) || len(f.Regions) != 1 || f.Regions[0].Kind != "image" {
+			if !equalSlices(f.Files, want) || len(f.Regions) != 1 || f.Regions[0].Kind != dumpio.Image {
 				t.Errorf("Files = %+v, Regions %+v; want %+v as image", f.Files, f.Regions, want)
 			}
 		})
@@ -401,7 +403,7 @@ func TestNetBSD(t *testing.T) {
 	if f.OS != "netbsd" || f.PID != 693 || f.Signal != 11 || f.Process != "prog" {
 		t.Errorf("OS, PID, Signal, Process = %q, %d, %d, %q", f.OS, f.PID, f.Signal, f.Process)
 	}
-	if len(f.Threads) != 1 || f.Threads[0] != (Thread{1, 0x7f00ff0}) || f.Regions[0].Kind != "stack" {
+	if len(f.Threads) != 1 || f.Threads[0] != (Thread{1, 0x7f00ff0}) || f.Regions[0].Kind != dumpio.Stack {
 		t.Errorf("Threads = %+v, Regions = %+v", f.Threads, f.Regions)
 	}
 }
@@ -491,7 +493,7 @@ func TestImageRules(t *testing.T) {
 	want := []string{"image", "image", "mapped", "image", "image", "mapped"}
 	var got []string
 	for _, g := range f.Regions {
-		got = append(got, g.Kind)
+		got = append(got, g.Kind.String())
 	}
 	if !equalSlices(got, want) || f.Executable != "/bin/prog" {
 		t.Errorf("kinds = %q, Executable %q; want %q, /bin/prog", got, f.Executable, want)

@@ -5,28 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/bits"
 	"unicode/utf16"
+
+	"dumpguard/internal/dumpio"
 )
-
-// span returns off+n if that range lies inside a file of the given size.
-func span(off, n uint64, size int64) (end int64, ok bool) {
-	e, carry := bits.Add64(off, n, 0)
-	return int64(e), carry == 0 && e <= uint64(size)
-}
-
-// clip returns how many of the n bytes at off lie inside the file.
-func clip(off, n uint64, size int64) uint64 {
-	if off >= uint64(size) {
-		return 0
-	}
-	return min(n, uint64(size)-off)
-}
 
 // read reads n bytes at off, which the caller has checked lie in the file.
 func (f *File) read(off int64, n int) ([]byte, error) {
 	b := make([]byte, n)
-	m, err := readAt(f.r, b, off)
+	m, err := dumpio.ReadAt(f.r, b, off)
 	if m == n {
 		return b, nil
 	}
@@ -116,7 +103,7 @@ const maxStringBytes = 2048
 // units. Odd lengths lose their last byte, long strings are cut, and strings
 // running past the end of the file are cut at it.
 func (f *File) str(rva uint64) (string, error) {
-	if _, ok := span(rva, 4, f.size); !ok {
+	if _, ok := dumpio.Span(rva, 4, f.size); !ok {
 		return "", &FormatError{Off: int64(min(rva, uint64(f.size))), Msg: fmt.Sprintf("string at %#x past eof", rva)}
 	}
 	b, err := f.read(int64(rva), 4)
@@ -124,7 +111,7 @@ func (f *File) str(rva uint64) (string, error) {
 		return "", err
 	}
 	n := uint64(binary.LittleEndian.Uint32(b))
-	n = min(n, maxStringBytes, clip(rva+4, n, f.size)) &^ 1
+	n = min(n, maxStringBytes, dumpio.Clip(rva+4, n, f.size)) &^ 1
 	b, err = f.read(int64(rva)+4, int(n))
 	if err != nil {
 		return "", err

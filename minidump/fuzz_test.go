@@ -30,6 +30,13 @@ func FuzzNewFile(f *testing.F) {
 		memInfo(0x400000, 0x400000, 0x1000, memCommit, 2, memImage).bytes())
 	f.Add(newDump().sysinfo(0, 0x8201).thread(1, 0, 0x7000, stack).memory64(0x1000, fill(0x20, 'a')).
 		memory64(0x2000, fill(0x20, 'b')).maps("1000-3000 rw-p 0 0:0 0 [heap]\n7000-8000 rw-p 0 0:0 0\n").bytes())
+	// Small forms of TestSplitBounded: maps lines under repeated descriptors.
+	split := newDump().maps("1000-1001 rw-p 0 0:0 0\n1001-1002 r--p 0 0:0 0\n1002-1003 rw-p 0 0:0 0\n")
+	rva := split.data(fill(8, 'm'))
+	for i := range 4 {
+		split.memoryAt(0x1000, rva+uint32(i%2), 3)
+	}
+	f.Add(split.bytes())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		mf, err := NewFile(bytes.NewReader(b), int64(len(b)))
 		if err != nil {

@@ -10,6 +10,13 @@
 // attributed from LinuxMapsStream if present, else MemoryInfoListStream, else
 // from the thread and module lists alone; see [Region].
 //
+// It is a reader and nothing else: it knows no detector, scanner or command,
+// and of this module it imports only internal/dumpio, for the fault-guarded
+// read, span arithmetic, the warning cap and the typed region kinds,
+// protections and reasons for missing memory that every reader shares. The
+// scanner adapts a [File] in scanner/formats.go; [Summary] describes it for
+// inspect.
+//
 // # Security
 //
 // The input is treated as hostile. Every count, size and offset read from the
@@ -17,16 +24,18 @@
 // use, nothing is allocated from a count read from the file, and counts are
 // capped (4096 streams, 1<<16 threads and thread names, 1<<14 modules, 1<<20
 // memory ranges and memory info entries, 16 MiB and 1<<16 lines of LinuxMaps
-// text, 1<<12 heaps, 1024-character strings, 64 warnings). A bad header or directory is a [*FormatError]; any
-// other damage (truncation, ranges or streams past the end of the file, bad
+// text, 1<<12 heaps, 1024-character strings, 64 warnings; splitting ranges by
+// their attribution adds at most 1<<16 regions). A bad header or directory is
+// a [*FormatError]; any other damage (truncation, ranges or streams past the end of the file, bad
 // counts, duplicate streams) is clipped or skipped and reported in
 // [File.Warnings] and [File.Missing], so that what is present can still be
 // scanned. Metadata parsing allocates at most a small multiple of the file
 // size and runs in time linear in it (times a log factor).
 //
 // A file opened with [Open] is memory-mapped. If it shrinks while mapped,
-// reads fault; every read, including those through [File.Memory], recovers
-// from the fault and returns an error instead of crashing. The package does
+// reads fault; every read, including those through [File.Memory], goes
+// through [dumpio.ReadAt], which recovers from the fault and returns an
+// error instead of crashing. The package does
 // not guard against a file that changes (rather than shrinks) while mapped:
 // the regions reflect the file as it was parsed.
 package minidump
@@ -36,10 +45,11 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"runtime/debug"
 	"slices"
 
 	"golang.org/x/exp/mmap"
+
+	"dumpguard/internal/dumpio"
 )
 
 // ErrNotMinidump is returned when the input does not start with the minidump
@@ -69,7 +79,7 @@ type File struct {
 	Modules     []Module
 	Regions     []Region // captured memory, sorted by Addr then Off
 	Missing     []Gap    // memory the dump describes but the file does not hold
-	Warnings    []string // non-fatal problems, at most maxWarnings (+1 saying how many more)
+	Warnings    []string // non-fatal problems, at most dumpio.MaxWarnings (+1 saying how many more)
 	// MissingStreamBytes counts the bytes of streams that the directory places
 	// past the end of the file: a truncated or forged dump (saturating).
 	MissingStreamBytes int64
@@ -79,7 +89,7 @@ type File struct {
 	closer io.Closer
 
 	dirOff, dirSize int64
-	nwarn           int
+	warns           dumpio.Warnings
 	nranges         int // memory descriptors read from the memory lists
 }
 
@@ -112,33 +122,34 @@ type Module struct {
 // A Region is a captured range of memory: Size bytes at file offset Off that
 // were at virtual address Addr. It is plain data that tests compare with ==.
 //
-// Kind is "stack" (a thread's stack; Thread is its id), "heap" (a process
-// heap listed in the PEB, or Linux's [heap]), "image" (a loaded module;
-// Module is its path), "mapped" (a mapped file or section; Module is the
-// path when the dump names it), "private" (other private or anonymous
-// memory) or "unknown" (the dump says nothing about it).
+// Kind is [dumpio.Stack] (a thread's stack; Thread is its id), [dumpio.Heap]
+// (a process heap listed in the PEB, or Linux's [heap]), [dumpio.Image] (a
+// loaded module; Module is its path), [dumpio.Mapped] (a mapped file or
+// section; Module is the path when the dump names it), [dumpio.Private] (other
+// private or anonymous memory) or [dumpio.Unknown] (the dump says nothing
+// about it).
 type Region struct {
-	Addr    uint64 `json:"addr"`
-	Off     int64  `json:"offset"`
-	Size    int64  `json:"size"`
-	Kind    string `json:"kind"`
-	Module  string `json:"module,omitempty"`
-	Thread  uint32 `json:"thread,omitempty"`
-	Protect string `json:"protect,omitempty"` // "r--", "rw-", "r-x", "rwx", "---"; "" when unknown
+	Addr    uint64      `json:"addr"`
+	Off     int64       `json:"offset"`
+	Size    int64       `json:"size"`
+	Kind    dumpio.Kind `json:"kind"`
+	Module  string      `json:"module,omitempty"`
+	Thread  uint32      `json:"thread,omitempty"`
+	Protect dumpio.Prot `json:"protect,omitempty"` // "r--", "rw-", "r-x", "rwx", "---"; zero (omitted) when unknown
 }
 
 // A Gap is memory that the dump lists but whose bytes are not in the file.
 type Gap struct {
-	Addr uint64 `json:"addr"`
-	Size int64  `json:"size"`
-	Why  string `json:"why"` // "truncated", "past eof", "address overflow"
+	Addr uint64     `json:"addr"`
+	Size int64      `json:"size"`
+	Why  dumpio.Why `json:"why"` // Truncated, PastEOF or AddrOverflow
 }
 
 // Open memory-maps the named file and parses it. Close unmaps it.
 func Open(name string) (*File, error) {
 	m, err := mmap.Open(name)
 	if err != nil {
-		return nil, fmt.Errorf("minidump: %w", err)
+		return nil, fmt.Errorf("minidump: %w", err) // the caller's file: its error is API
 	}
 	f, err := NewFile(m, int64(m.Len()))
 	if err != nil {
@@ -191,8 +202,11 @@ func (f *File) Size() int64 { return f.size }
 // Memory returns a reader for the bytes of g, read lazily from the file. A
 // fault from a file that shrank under its mapping is returned as an error.
 func (f *File) Memory(g Region) *io.SectionReader {
-	return io.NewSectionReader(safeReader{f.r}, g.Off, g.Size)
+	return io.NewSectionReader(dumpio.Guard(f.r), g.Off, g.Size)
 }
+
+// ReaderAt returns the whole file as a fault-guarded reader.
+func (f *File) ReaderAt() io.ReaderAt { return dumpio.Guard(f.r) }
 
 // StreamAt returns the smallest stream whose bytes contain file offset off.
 func (f *File) StreamAt(off int64) (Stream, bool) {
@@ -223,31 +237,4 @@ func (f *File) RegionAt(va uint64) (Region, bool) {
 	return Region{}, false
 }
 
-// safeReader turns a fault while reading a mapping into an error.
-type safeReader struct{ r io.ReaderAt }
-
-func (s safeReader) ReadAt(p []byte, off int64) (int, error) { return readAt(s.r, p, off) }
-
-// readAt is the one function that copies out of the input. A mapped file can
-// shrink under us: the resulting fault becomes an error, not a crash.
-func readAt(r io.ReaderAt, p []byte, off int64) (n int, err error) {
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer func() {
-		if v := recover(); v != nil {
-			n, err = 0, fmt.Errorf("minidump: fault reading %#x: %v", off, v)
-		}
-	}()
-	return r.ReadAt(p, off)
-}
-
-const maxWarnings = 64
-
-func (f *File) warnf(format string, args ...any) {
-	f.nwarn++
-	switch {
-	case f.nwarn <= maxWarnings:
-		f.Warnings = append(f.Warnings, fmt.Sprintf(format, args...))
-	case f.nwarn == maxWarnings+1:
-		f.Warnings = append(f.Warnings, "further warnings suppressed")
-	}
-}
+func (f *File) warnf(format string, args ...any) { f.warns.Addf(format, args...) }

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"dumpguard/internal/dumpio"
 )
 
 func fill(n int, c byte) []byte { return bytes.Repeat([]byte{c}, n) }
@@ -48,7 +50,7 @@ func checkInvariants(t *testing.T, f *File, size int64) {
 	if sum != size {
 		t.Fatalf("coverage adds up to %d, want %d", sum, size)
 	}
-	if len(f.Warnings) > maxWarnings+1 {
+	if len(f.Warnings) > dumpio.MaxWarnings+1 {
 		t.Fatalf("%d warnings", len(f.Warnings))
 	}
 }
@@ -143,30 +145,30 @@ func TestMemoryLists(t *testing.T) {
 		{
 			name:  "contiguous ranges merge",
 			build: func() []byte { return newDump().memory(0x1000, a).memory(0x1010, b).bytes() },
-			want:  []Region{{Addr: 0x1000, Off: 0xe0, Size: 0x30, Kind: "unknown"}},
+			want:  []Region{{Addr: 0x1000, Off: 0xe0, Size: 0x30, Kind: dumpio.Unknown}},
 		},
 		{
 			name:  "gap in va does not merge",
 			build: func() []byte { return newDump().memory(0x1000, a).memory(0x1020, b).bytes() },
 			want: []Region{
-				{Addr: 0x1000, Off: 0xe0, Size: 0x10, Kind: "unknown"},
-				{Addr: 0x1020, Off: 0xf0, Size: 0x20, Kind: "unknown"},
+				{Addr: 0x1000, Off: 0xe0, Size: 0x10, Kind: dumpio.Unknown},
+				{Addr: 0x1020, Off: 0xf0, Size: 0x20, Kind: dumpio.Unknown},
 			},
 		},
 		{
 			name:  "sorted by address",
 			build: func() []byte { return newDump().memory(0x9000, a).memory(0x1000, b).bytes() },
 			want: []Region{
-				{Addr: 0x1000, Off: 0xf0, Size: 0x20, Kind: "unknown"},
-				{Addr: 0x9000, Off: 0xe0, Size: 0x10, Kind: "unknown"},
+				{Addr: 0x1000, Off: 0xf0, Size: 0x20, Kind: dumpio.Unknown},
+				{Addr: 0x9000, Off: 0xe0, Size: 0x10, Kind: dumpio.Unknown},
 			},
 		},
 		{
 			name:  "overlapping ranges both kept",
 			build: func() []byte { return newDump().memory(0x1000, a).memory(0x1000, b).bytes() },
 			want: []Region{
-				{Addr: 0x1000, Off: 0xe0, Size: 0x10, Kind: "unknown"},
-				{Addr: 0x1000, Off: 0xf0, Size: 0x20, Kind: "unknown"},
+				{Addr: 0x1000, Off: 0xe0, Size: 0x10, Kind: dumpio.Unknown},
+				{Addr: 0x1000, Off: 0xf0, Size: 0x20, Kind: dumpio.Unknown},
 			},
 		},
 		{
@@ -175,8 +177,8 @@ func TestMemoryLists(t *testing.T) {
 				return newDump().memory64(0x1000, a).memory64(0x2000, b).bytes()
 			},
 			want: []Region{
-				{Addr: 0x1000, Off: 0xe0 + 16 + 32, Size: 0x10, Kind: "unknown"},
-				{Addr: 0x2000, Off: 0xe0 + 16 + 32 + 0x10, Size: 0x20, Kind: "unknown"},
+				{Addr: 0x1000, Off: 0xe0 + 16 + 32, Size: 0x10, Kind: dumpio.Unknown},
+				{Addr: 0x2000, Off: 0xe0 + 16 + 32 + 0x10, Size: 0x20, Kind: dumpio.Unknown},
 			},
 		},
 		{
@@ -185,16 +187,16 @@ func TestMemoryLists(t *testing.T) {
 				return newDump().memory64(0x1000, a).memory64(0x2000, b).memory64(0x3000, a).bytes()
 			},
 			cut:         0x10 + 0x18,
-			want:        []Region{{Addr: 0x1000, Off: 0xe0 + 16 + 48, Size: 0x10, Kind: "unknown"}, {Addr: 0x2000, Off: 0xe0 + 16 + 48 + 0x10, Size: 0x8, Kind: "unknown"}},
-			wantMissing: []Gap{{Addr: 0x2008, Size: 0x18, Why: "truncated"}, {Addr: 0x3000, Size: 0x10, Why: "past eof"}},
+			want:        []Region{{Addr: 0x1000, Off: 0xe0 + 16 + 48, Size: 0x10, Kind: dumpio.Unknown}, {Addr: 0x2000, Off: 0xe0 + 16 + 48 + 0x10, Size: 0x8, Kind: dumpio.Unknown}},
+			wantMissing: []Gap{{Addr: 0x2008, Size: 0x18, Why: dumpio.Truncated}, {Addr: 0x3000, Size: 0x10, Why: dumpio.PastEOF}},
 			wantWarn:    2,
 		},
 		{
 			name:  "memory list and memory64 merged",
 			build: func() []byte { return newDump().memory(0x1000, a).memory64(0x5000, b).bytes() },
 			want: []Region{
-				{Addr: 0x1000, Off: 0xe0, Size: 0x10, Kind: "unknown"},
-				{Addr: 0x5000, Off: 0xe0 + 0x10 + 20 + 32, Size: 0x20, Kind: "unknown"},
+				{Addr: 0x1000, Off: 0xe0, Size: 0x10, Kind: dumpio.Unknown},
+				{Addr: 0x5000, Off: 0xe0 + 0x10 + 20 + 32, Size: 0x20, Kind: dumpio.Unknown},
 			},
 		},
 		{
@@ -203,10 +205,10 @@ func TestMemoryLists(t *testing.T) {
 				return newDump().memory(0x1000, a).memoryAt(0x2000, 0xe0, 0x1000).memoryAt(0x3000, 0xfffffff0, 0x20).bytes()
 			},
 			want: []Region{
-				{Addr: 0x1000, Off: 0xe0, Size: 0x10, Kind: "unknown"},
-				{Addr: 0x2000, Off: 0xe0, Size: 0x10 + 4 + 3*16, Kind: "unknown"},
+				{Addr: 0x1000, Off: 0xe0, Size: 0x10, Kind: dumpio.Unknown},
+				{Addr: 0x2000, Off: 0xe0, Size: 0x10 + 4 + 3*16, Kind: dumpio.Unknown},
 			},
-			wantMissing: []Gap{{Addr: 0x2000 + 0x10 + 4 + 3*16, Size: 0x1000 - (0x10 + 4 + 3*16), Why: "truncated"}, {Addr: 0x3000, Size: 0x20, Why: "past eof"}},
+			wantMissing: []Gap{{Addr: 0x2000 + 0x10 + 4 + 3*16, Size: 0x1000 - (0x10 + 4 + 3*16), Why: dumpio.Truncated}, {Addr: 0x3000, Size: 0x20, Why: dumpio.PastEOF}},
 			wantWarn:    2,
 		},
 		{
@@ -214,7 +216,7 @@ func TestMemoryLists(t *testing.T) {
 			build: func() []byte {
 				return newDump().memory(0xfffffffffffffff8, a).bytes()
 			},
-			wantMissing: []Gap{{Addr: 0xfffffffffffffff8, Size: 0x10, Why: "address overflow"}},
+			wantMissing: []Gap{{Addr: 0xfffffffffffffff8, Size: 0x10, Why: dumpio.AddrOverflow}},
 			wantWarn:    1,
 		},
 		{
@@ -228,7 +230,7 @@ func TestMemoryLists(t *testing.T) {
 			build: func() []byte {
 				return newDump().sysinfo(0, 2).memory(0xffffffff00001000, a).bytes()
 			},
-			want: []Region{{Addr: 0x1000, Off: 0xe0 + 56, Size: 0x10, Kind: "unknown"}},
+			want: []Region{{Addr: 0x1000, Off: 0xe0 + 56, Size: 0x10, Kind: dumpio.Unknown}},
 		},
 		{
 			name: "duplicate memory lists deduplicated",
@@ -239,7 +241,7 @@ func TestMemoryLists(t *testing.T) {
 				binary.LittleEndian.PutUint32(raw[8:], 2)
 				return raw
 			},
-			want: []Region{{Addr: 0x1000, Off: 0xe0, Size: 0x10, Kind: "unknown"}},
+			want: []Region{{Addr: 0x1000, Off: 0xe0, Size: 0x10, Kind: dumpio.Unknown}},
 		},
 	}
 	for _, tt := range tests {
@@ -359,9 +361,9 @@ func TestAttribution(t *testing.T) {
 					bytes()
 			},
 			want: []Region{
-				{Addr: 0x7000, Off: 0xe0 + 26, Size: 0x100, Kind: "stack", Thread: 7}, // after the name
-				{Addr: 0x400800, Off: 0xe0 + 26 + 0x100, Size: 0x800, Kind: "image", Module: `C:\app.exe`},
-				{Addr: 0x401000, Off: 0xe0 + 26 + 0x100 + 0x800, Size: 0x800, Kind: "unknown"},
+				{Addr: 0x7000, Off: 0xe0 + 26, Size: 0x100, Kind: dumpio.Stack, Thread: 7}, // after the name
+				{Addr: 0x400800, Off: 0xe0 + 26 + 0x100, Size: 0x800, Kind: dumpio.Image, Module: `C:\app.exe`},
+				{Addr: 0x401000, Off: 0xe0 + 26 + 0x100 + 0x800, Size: 0x800, Kind: dumpio.Unknown},
 			},
 		},
 		{
@@ -385,14 +387,14 @@ func TestAttribution(t *testing.T) {
 					bytes()
 			},
 			want: []Region{
-				{Addr: 0x6000, Kind: "private", Protect: "rw-", Size: 0x68},
-				{Addr: 0x7000, Kind: "stack", Thread: 7, Protect: "rw-", Size: 0x100},
-				{Addr: 0x8000, Kind: "private", Protect: "r--", Size: 0x38},
-				{Addr: 0x20000, Kind: "heap", Protect: "rw-", Size: 0x1000},
-				{Addr: 0x21000, Kind: "private", Protect: "rw-", Size: 0x1000},
-				{Addr: 0x30000, Kind: "mapped", Protect: "r--", Size: 0x10},
-				{Addr: 0x400000, Kind: "image", Module: `C:\app.exe`, Protect: "r--", Size: 0x1000},
-				{Addr: 0x401000, Kind: "image", Module: `C:\app.exe`, Protect: "r-x", Size: 0x1000},
+				{Addr: 0x6000, Kind: dumpio.Private, Protect: dumpio.ParseProt("rw-"), Size: 0x68},
+				{Addr: 0x7000, Kind: dumpio.Stack, Thread: 7, Protect: dumpio.ParseProt("rw-"), Size: 0x100},
+				{Addr: 0x8000, Kind: dumpio.Private, Protect: dumpio.ParseProt("r--"), Size: 0x38},
+				{Addr: 0x20000, Kind: dumpio.Heap, Protect: dumpio.ParseProt("rw-"), Size: 0x1000},
+				{Addr: 0x21000, Kind: dumpio.Private, Protect: dumpio.ParseProt("rw-"), Size: 0x1000},
+				{Addr: 0x30000, Kind: dumpio.Mapped, Protect: dumpio.ParseProt("r--"), Size: 0x10},
+				{Addr: 0x400000, Kind: dumpio.Image, Module: `C:\app.exe`, Protect: dumpio.ParseProt("r--"), Size: 0x1000},
+				{Addr: 0x401000, Kind: dumpio.Image, Module: `C:\app.exe`, Protect: dumpio.ParseProt("r-x"), Size: 0x1000},
 			},
 		},
 		{
@@ -414,12 +416,12 @@ func TestAttribution(t *testing.T) {
 					bytes()
 			},
 			want: []Region{
-				{Addr: 0x1000, Kind: "heap", Protect: "rw-", Size: 0x10},
-				{Addr: 0x7f0000, Kind: "image", Module: "/usr/lib/libc.so.6", Protect: "r-x", Size: 0x10},
-				{Addr: 0x7ff000, Kind: "stack", Thread: 9, Protect: "rw-", Size: 0x100},
-				{Addr: 0x900000, Kind: "mapped", Module: "/tmp/my file (deleted)", Protect: "r--", Size: 0x10},
-				{Addr: 0xa00000, Kind: "private", Protect: "rw-", Size: 0x10},
-				{Addr: 0xb00000, Kind: "unknown", Size: 0x10},
+				{Addr: 0x1000, Kind: dumpio.Heap, Protect: dumpio.ParseProt("rw-"), Size: 0x10},
+				{Addr: 0x7f0000, Kind: dumpio.Image, Module: "/usr/lib/libc.so.6", Protect: dumpio.ParseProt("r-x"), Size: 0x10},
+				{Addr: 0x7ff000, Kind: dumpio.Stack, Thread: 9, Protect: dumpio.ParseProt("rw-"), Size: 0x100},
+				{Addr: 0x900000, Kind: dumpio.Mapped, Module: "/tmp/my file (deleted)", Protect: dumpio.ParseProt("r--"), Size: 0x10},
+				{Addr: 0xa00000, Kind: dumpio.Private, Protect: dumpio.ParseProt("rw-"), Size: 0x10},
+				{Addr: 0xb00000, Kind: dumpio.Unknown, Size: 0x10},
 			},
 		},
 		{
@@ -429,7 +431,7 @@ func TestAttribution(t *testing.T) {
 				rva := b.data(stack)
 				return b.threadOnly(3, 0, 0x7000, 0x100, rva).bytes()
 			},
-			want: []Region{{Addr: 0x7000, Off: 0xe0, Size: 0x100, Kind: "stack", Thread: 3}},
+			want: []Region{{Addr: 0x7000, Off: 0xe0, Size: 0x100, Kind: dumpio.Stack, Thread: 3}},
 		},
 	}
 	for _, tt := range tests {
@@ -513,7 +515,7 @@ func TestThreadExList(t *testing.T) {
 	f := mustParse(t, b.stream(streamThreadExList, le(1, rec)).
 		stream(streamThreadNames, le(1, uint32(8), uint64(name))).bytes())
 	wantThreads := []Thread{{ID: 8, StackAddr: 0x9000, StackSize: 0x20, Name: "ex"}}
-	wantRegions := []Region{{Addr: 0x9000, Off: int64(stack), Size: 0x20, Kind: "stack", Thread: 8}}
+	wantRegions := []Region{{Addr: 0x9000, Off: int64(stack), Size: 0x20, Kind: dumpio.Stack, Thread: 8}}
 	if !slices.Equal(f.Threads, wantThreads) || !slices.Equal(f.Regions, wantRegions) {
 		t.Errorf("Threads, Regions = %+v, %+v, want %+v, %+v", f.Threads, f.Regions, wantThreads, wantRegions)
 	}
@@ -524,7 +526,7 @@ func TestListPadding(t *testing.T) {
 	b := newDump()
 	rva := b.data(fill(0x10, 1))
 	f := mustParse(t, b.stream(streamMemoryList, le(1, 0, uint64(0x5000), 0x10, rva)).bytes())
-	want := []Region{{Addr: 0x5000, Off: int64(rva), Size: 0x10, Kind: "unknown"}}
+	want := []Region{{Addr: 0x5000, Off: int64(rva), Size: 0x10, Kind: dumpio.Unknown}}
 	if !slices.Equal(f.Regions, want) || len(f.Warnings) != 0 {
 		t.Errorf("Regions = %+v, Warnings = %q, want %+v and none", f.Regions, f.Warnings, want)
 	}

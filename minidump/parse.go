@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+
+	"dumpguard/internal/dumpio"
 )
 
 const (
@@ -140,6 +142,7 @@ func (f *File) parse() error {
 		return err
 	}
 	f.Regions = p.regions(a)
+	f.Warnings = f.warns.List()
 	return nil
 }
 
@@ -156,7 +159,7 @@ func (p *parser) try(s Stream, err error) error {
 func (f *File) parseHeader() error {
 	var b [headerSize]byte
 	n := int(min(f.size, headerSize))
-	if m, err := readAt(f.r, b[:n], 0); m < n {
+	if m, err := dumpio.ReadAt(f.r, b[:n], 0); m < n {
 		if err == nil || errors.Is(err, io.EOF) {
 			return &FormatError{Off: int64(m), Msg: "file shorter than its size"}
 		}
@@ -192,7 +195,7 @@ func (p *parser) parseDirectory() error {
 	if count > maxStreams {
 		return &FormatError{Off: 8, Msg: fmt.Sprintf("stream count %d exceeds limit %d", count, maxStreams)}
 	}
-	end, ok := span(rva, count*dirEntrySize, p.size)
+	end, ok := dumpio.Span(rva, count*dirEntrySize, p.size)
 	if !ok {
 		return &FormatError{Off: 12, Msg: fmt.Sprintf("stream directory at %#x with %d entries past eof", rva, count)}
 	}
@@ -213,9 +216,9 @@ func (p *parser) parseDirectory() error {
 			continue // Unused entries: dbghelp writes a few {0, 0, 0}
 		}
 		s := Stream{Type: typ, Name: streamName(typ), Off: int64(off)}
-		have := clip(off, size, p.size)
+		have := dumpio.Clip(off, size, p.size)
 		if have < size {
-			p.MissingStreamBytes = satAdd(p.MissingStreamBytes, int64(size-have))
+			p.MissingStreamBytes = dumpio.SatAdd(p.MissingStreamBytes, int64(size-have))
 		}
 		if have == 0 {
 			p.warnf("stream %d (%s) at %#x past eof", i, s.Name, off)
@@ -436,18 +439,18 @@ func (p *parser) addRange(addr, off, size uint64, what string, i int) {
 	p.descVAs = append(p.descVAs, addr)
 	if _, carry := addWrap(addr, size); carry {
 		p.warnf("%s %d at %#x: size %#x overflows the address space", what, i, addr, size)
-		p.gap(addr, size, "address overflow")
+		p.gap(addr, size, dumpio.AddrOverflow)
 		return
 	}
-	have := clip(off, size, p.size)
+	have := dumpio.Clip(off, size, p.size)
 	switch {
 	case have == 0:
 		p.warnf("%s %d (%#x bytes at %#x) is past eof at file offset %#x", what, i, size, addr, off)
-		p.gap(addr, size, "past eof")
+		p.gap(addr, size, dumpio.PastEOF)
 		return
 	case have < size:
 		p.warnf("%s %d clipped at eof: %#x bytes missing", what, i, size-have)
-		p.gap(addr+have, size-have, "truncated")
+		p.gap(addr+have, size-have, dumpio.Truncated)
 	}
 	p.ranges = append(p.ranges, rawRange{addr: addr, off: int64(off), size: int64(have)})
 }
@@ -457,7 +460,7 @@ func addWrap(a, b uint64) (uint64, bool) {
 	return s, s < a
 }
 
-func (p *parser) gap(addr, size uint64, why string) {
+func (p *parser) gap(addr, size uint64, why dumpio.Why) {
 	if len(p.Missing) < maxMemoryRanges {
 		p.Missing = append(p.Missing, Gap{Addr: addr, Size: int64(min(size, math.MaxInt64)), Why: why})
 	}
@@ -498,7 +501,7 @@ func (p *parser) memory64List(s Stream) error {
 	return p.records(s.Off+16, int(n), 16, 16, func(i int, d *decoder) error {
 		addr, size := d.u64(), d.u64()
 		if overflow {
-			p.gap(addr&p.mask, size, "past eof")
+			p.gap(addr&p.mask, size, dumpio.PastEOF)
 			return nil
 		}
 		p.addRange(addr, rva, size, "memory64 range", i)
@@ -512,12 +515,4 @@ func (p *parser) memory64List(s Stream) error {
 		rva = next
 		return nil
 	})
-}
-
-// satAdd adds two non-negative sizes, saturating instead of overflowing.
-func satAdd(a, b int64) int64 {
-	if a > math.MaxInt64-b {
-		return math.MaxInt64
-	}
-	return a + b
 }

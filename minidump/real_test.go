@@ -1,6 +1,7 @@
 package minidump
 
 import (
+	"dumpguard/internal/dumpio"
 	"dumpguard/internal/testpath"
 
 	"bytes"
@@ -55,10 +56,10 @@ func golden(t *testing.T, f *File, name string) {
 	v := goldenView{Summary: f.Summary(), RegionCount: len(f.Regions), Kinds: map[string]kindStat{}}
 	for _, g := range f.Regions {
 		v.RegionBytes += g.Size
-		k := v.Kinds[g.Kind]
+		k := v.Kinds[g.Kind.String()]
 		k.Regions++
 		k.Bytes += g.Size
-		v.Kinds[g.Kind] = k
+		v.Kinds[g.Kind.String()] = k
 	}
 	if len(v.Regions) > 200 {
 		v.Regions = nil
@@ -158,8 +159,8 @@ func TestRealDumpDetails(t *testing.T) {
 	t.Run("memlist64 offsets", func(t *testing.T) {
 		f := parseFile(t, filepath.Join(realDumps, "lldb__regions-memlist64.dmp"))
 		want := []Region{
-			{Addr: 0x1000, Off: 0xd4, Size: 0x10, Kind: "unknown"},
-			{Addr: 0x2000, Off: 0xe4, Size: 0x20, Kind: "unknown"},
+			{Addr: 0x1000, Off: 0xd4, Size: 0x10, Kind: dumpio.Unknown},
+			{Addr: 0x2000, Off: 0xe4, Size: 0x20, Kind: dumpio.Unknown},
 		}
 		if !slices.Equal(f.Regions, want) {
 			t.Errorf("Regions = %+v, want %+v", f.Regions, want)
@@ -183,7 +184,7 @@ func TestRealDumpDetails(t *testing.T) {
 		}
 		kinds := map[string]int{}
 		for _, x := range l {
-			kinds[x.a.kind]++
+			kinds[x.a.kind.String()]++
 		}
 		// 151+10 image... per SOURCES.md: IMAGE 151, MAPPED 52+10, PRIVATE 160+57, FREE 127.
 		if kinds["image"] != 151 || kinds["mapped"] != 62 || kinds["private"]+kinds["stack"]+kinds["heap"] != 217 || kinds["unknown"] != 127 {
@@ -217,8 +218,8 @@ func TestRealDumpDetails(t *testing.T) {
 		f := parseFile(t, filepath.Join(realDumps, "breakpad__linux_raise_sigabrt.dmp"))
 		kinds := map[string]bool{}
 		for _, g := range f.Regions {
-			kinds[g.Kind] = true
-			if g.Kind == "stack" && g.Thread == 0 {
+			kinds[g.Kind.String()] = true
+			if g.Kind == dumpio.Stack && g.Thread == 0 {
 				t.Errorf("stack region %+v has no thread", g)
 			}
 		}

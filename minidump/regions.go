@@ -9,13 +9,16 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"dumpguard/internal/dumpio"
 )
 
 // attr is what a Region says about its bytes besides where they are.
 type attr struct {
-	kind, module string
-	thread       uint32
-	protect      string
+	kind    dumpio.Kind
+	module  string
+	thread  uint32
+	protect dumpio.Prot
 }
 
 // An ival attributes the addresses [lo, hi).
@@ -68,39 +71,64 @@ func (a *attributor) at(va uint64) attr {
 			return x
 		}
 	}
-	return attr{kind: "unknown"}
+	return attr{kind: dumpio.Unknown}
 }
 
-// regions splits each captured range where its attributes change, then
-// merges neighbours that are contiguous in both address and file offset and
-// have equal attributes.
+// maxSplits bounds the regions that splitting adds to the one per captured
+// range: a LinuxMaps stream of 1<<16 one-byte mappings under thousands of
+// descriptors that each cover them all would otherwise make a region per
+// mapping per descriptor. Past it, the rest of each range is one region,
+// attributed by its first byte.
+const maxSplits = 1 << 16
+
+// regions splits each captured range where its attributes change, merging
+// as it goes the pieces of a range that are attributed alike, then merges
+// neighbours that are contiguous in both address and file offset and have
+// equal attributes. Identical descriptors (a memory list given twice) are
+// split once, and splitting stops after maxSplits pieces, so the regions
+// number at most the descriptors plus maxSplits+1.
 func (p *parser) regions(a *attributor) []Region {
-	out := make([]Region, 0, min(len(p.ranges), 4096))
-	for _, r := range p.ranges {
+	ranges := slices.Clone(p.ranges)
+	slices.SortFunc(ranges, func(x, y rawRange) int {
+		return cmp.Or(cmp.Compare(x.addr, y.addr), cmp.Compare(x.off, y.off), cmp.Compare(x.size, y.size))
+	})
+	ranges = slices.Compact(ranges)
+	out := make([]Region, 0, min(len(ranges), 4096))
+	splits := 0
+	for _, r := range ranges {
 		lo, hi := r.addr, r.addr+uint64(r.size)
 		i, _ := slices.BinarySearch(a.bounds, lo+1)
 		for at := lo; at < hi; {
 			next := hi
-			if i < len(a.bounds) && a.bounds[i] < hi {
+			if splits < maxSplits && i < len(a.bounds) && a.bounds[i] < hi {
 				next = a.bounds[i]
 				i++
 			}
 			x := a.at(at)
-			out = append(out, Region{Addr: at, Off: r.off + int64(at-lo), Size: int64(next - at),
-				Kind: x.kind, Module: x.module, Thread: x.thread, Protect: x.protect})
+			g := Region{Addr: at, Off: r.off + int64(at-lo), Size: int64(next - at),
+				Kind: x.kind, Module: x.module, Thread: x.thread, Protect: x.protect}
+			if n := len(out); at != lo && sameAttr(&out[n-1], &g) {
+				out[n-1].Size += g.Size // the range's previous piece
+			} else {
+				if at != lo {
+					if splits++; splits == maxSplits {
+						p.warnf("memory ranges split into more than %d regions: later ranges are attributed by their first byte", maxSplits)
+					}
+				}
+				out = append(out, g)
+			}
 			at = next
 		}
 	}
 	slices.SortFunc(out, func(x, y Region) int {
 		return cmp.Or(cmp.Compare(x.Addr, y.Addr), cmp.Compare(x.Off, y.Off), cmp.Compare(x.Size, y.Size))
 	})
-	out = slices.Compact(out) // duplicate memory lists
+	out = slices.Compact(out) // ranges that overlap
 	merged := out[:0]
 	for _, g := range out {
 		if n := len(merged); n > 0 {
 			m := &merged[n-1]
-			if m.Addr+uint64(m.Size) == g.Addr && m.Off+m.Size == g.Off &&
-				m.Kind == g.Kind && m.Module == g.Module && m.Thread == g.Thread && m.Protect == g.Protect {
+			if m.Addr+uint64(m.Size) == g.Addr && m.Off+m.Size == g.Off && sameAttr(m, &g) {
 				m.Size += g.Size
 				continue
 			}
@@ -108,6 +136,10 @@ func (p *parser) regions(a *attributor) []Region {
 		merged = append(merged, g)
 	}
 	return slices.Clip(merged)
+}
+
+func sameAttr(x, y *Region) bool {
+	return x.Kind == y.Kind && x.Module == y.Module && x.Thread == y.Thread && x.Protect == y.Protect
 }
 
 // uncoveredStacks adds thread stacks whose bytes no memory list covers and
@@ -133,7 +165,7 @@ func (p *parser) uncoveredStacks() {
 		if _, listed := slices.BinarySearch(vas, s.addr); s.size == 0 || s.off == 0 || listed {
 			continue // a memory list has it, or said it is missing
 		}
-		end := int64(s.off + clip(s.off, s.size, p.size))
+		end := int64(s.off + dumpio.Clip(s.off, s.size, p.size))
 		j, _ := slices.BinarySearchFunc(m, int64(s.off), func(x iv, off int64) int {
 			if x.lo > off {
 				return 1
@@ -170,12 +202,12 @@ func (p *parser) attributor() (*attributor, error) {
 	var stacks, mods ivals
 	for _, t := range p.Threads {
 		if end, carry := addWrap(t.StackAddr, t.StackSize); t.StackSize > 0 && !carry {
-			stacks = append(stacks, ival{t.StackAddr, end, attr{kind: "stack", thread: t.ID}})
+			stacks = append(stacks, ival{t.StackAddr, end, attr{kind: dumpio.Stack, thread: t.ID}})
 		}
 	}
 	for _, m := range p.Modules {
 		if end, carry := addWrap(m.Base, m.Size); m.Size > 0 && !carry {
-			mods = append(mods, ival{m.Base, end, attr{kind: "image", module: m.Name}})
+			mods = append(mods, ival{m.Base, end, attr{kind: dumpio.Image, module: m.Name}})
 		}
 	}
 	return newAttributor(stacks, mods), nil
@@ -260,20 +292,20 @@ func (p *parser) memoryInfo(s Stream) (ivals, error) {
 
 	l := make(ivals, 0, len(infos))
 	for i, m := range infos {
-		a := attr{kind: "unknown"}
+		a := attr{kind: dumpio.Unknown}
 		if m.state == memCommit {
-			a.protect = winProtect(m.protect)
+			a.protect = dumpio.ParseProt(winProtect(m.protect))
 		}
 		switch m.typ {
 		case memImage:
-			a.kind = "image"
+			a.kind = dumpio.Image
 			if x, ok := mods.find(m.base); ok {
 				a.module = x.module
 			} else if x, ok := mods.find(m.allocBase); ok {
 				a.module = x.module
 			}
 		case memMapped:
-			a.kind = "mapped"
+			a.kind = dumpio.Mapped
 		case memPrivate:
 			tid, stack := stackAlloc[m.allocBase]
 			if !stack || m.allocBase == 0 {
@@ -281,11 +313,11 @@ func (p *parser) memoryInfo(s Stream) (ivals, error) {
 			}
 			switch {
 			case stack:
-				a.kind, a.thread = "stack", tid
+				a.kind, a.thread = dumpio.Stack, tid
 			case heaps[m.allocBase] && m.allocBase != 0:
-				a.kind = "heap"
+				a.kind = dumpio.Heap
 			default:
-				a.kind = "private"
+				a.kind = dumpio.Private
 			}
 		}
 		l = append(l, ival{m.base, m.base + m.size, a})
@@ -297,7 +329,7 @@ func (p *parser) moduleIvals() ivals {
 	var l ivals
 	for _, m := range p.Modules {
 		if end, carry := addWrap(m.Base, m.Size); m.Size > 0 && !carry {
-			l = append(l, ival{m.Base, end, attr{kind: "image", module: m.Name}})
+			l = append(l, ival{m.Base, end, attr{kind: dumpio.Image, module: m.Name}})
 		}
 	}
 	slices.SortFunc(l, func(x, y ival) int { return cmp.Compare(x.lo, y.lo) })
@@ -457,29 +489,33 @@ func (p *parser) linuxMaps(s Stream) (ivals, error) {
 			continue
 		}
 		lo, hi = lo&p.mask, hi&p.mask
-		a := attr{kind: "private", protect: perms}
+		a := attr{kind: dumpio.Private, protect: dumpio.ParseProt(perms)}
 		switch {
 		case path == "[heap]":
-			a.kind = "heap"
+			a.kind = dumpio.Heap
 		case path == "[stack]" || strings.HasPrefix(path, "[stack:"):
-			a.kind = "stack"
+			a.kind = dumpio.Stack
 			if tid, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimPrefix(path, "[stack:"), "]"), 10, 32); err == nil {
 				a.thread = uint32(tid)
 			} else {
 				a.thread, _ = stackIn(lo, hi)
 			}
 		case path == "" || strings.HasPrefix(path, "[anon:"):
+			// An anonymous mapping holding a thread's captured stack is its
+			// stack. (Unlike elfcore, no Go heap check: Breakpad and Crashpad
+			// run in C and C++ processes, and Go programs that link them use
+			// cgo, whose threads have pthread stacks.)
 			if tid, ok := stackIn(lo, hi); ok {
-				a.kind, a.thread = "stack", tid
+				a.kind, a.thread = dumpio.Stack, tid
 			}
 		default:
 			name := strings.TrimSuffix(path, " (deleted)")
 			if m, ok := mods.find(lo); ok {
-				a.kind, a.module = "image", m.module
+				a.kind, a.module = dumpio.Image, m.module
 			} else if names[name] {
-				a.kind, a.module = "image", name
+				a.kind, a.module = dumpio.Image, name
 			} else {
-				a.kind, a.module = "mapped", path
+				a.kind, a.module = dumpio.Mapped, path
 			}
 		}
 		l = append(l, ival{lo, hi, a})

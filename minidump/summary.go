@@ -2,7 +2,12 @@ package minidump
 
 import (
 	"cmp"
+	"fmt"
+	"io"
 	"slices"
+	"text/tabwriter"
+
+	"dumpguard/internal/dumpio"
 )
 
 // A Summary describes a File for `dumpguard inspect --format json`.
@@ -40,6 +45,38 @@ func (f *File) Summary() Summary {
 	}
 }
 
+// WriteText writes s for `dumpguard inspect`: architecture, streams, threads,
+// modules and missing memory, one line each. Strings from the dump pass
+// through [dumpio.Printable].
+func (s Summary) WriteText(w io.Writer) error {
+	fmt.Fprintf(w, "arch:     %s (%d-bit pointers)\nos:       %s\nflags:    %#x\n", dumpio.Printable(s.Arch), 8*s.PointerSize, dumpio.Printable(s.OS), s.Flags)
+	fmt.Fprintf(w, "streams:  %d\n", len(s.Streams))
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	for _, st := range s.Streams {
+		fmt.Fprintf(tw, "  %#x\t%s\toffset %#x\t%d bytes\n", st.Type, dumpio.Printable(st.Name), st.Off, st.Size)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "threads:  %d\n", len(s.Threads))
+	for _, t := range s.Threads {
+		fmt.Fprintf(w, "  %d\tstack %#x +%#x %s\n", t.ID, t.StackAddr, t.StackSize, dumpio.Printable(t.Name))
+	}
+	fmt.Fprintf(w, "modules:  %d\n", len(s.Modules))
+	for _, m := range s.Modules {
+		fmt.Fprintf(w, "  %#x +%#x\t%s\n", m.Base, m.Size, dumpio.Printable(m.Name))
+	}
+	for _, g := range s.Missing {
+		if _, err := fmt.Fprintf(w, "missing:  %#x +%#x (%s)\n", g.Addr, g.Size, g.Why); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// FileCoverage returns s.Coverage: see [File.Coverage].
+func (s Summary) FileCoverage() map[string]int64 { return s.Coverage }
+
 // Coverage counts the bytes of the file by what they hold. A byte in a
 // memory region counts for the region's kind ("heap", "stack", ...); any
 // other byte counts for "header", "directory", the stream holding it
@@ -53,7 +90,7 @@ func (f *File) Coverage() map[string]int64 {
 	var layers [][]item
 	var regs []item
 	for _, g := range f.Regions {
-		regs = append(regs, item{g.Off, g.Off + g.Size, g.Kind})
+		regs = append(regs, item{g.Off, g.Off + g.Size, g.Kind.String()})
 	}
 	layers = append(layers, regs,
 		[]item{{0, min(headerSize, f.size), "header"}},

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/klauspost/compress/zstd"
+
+	"dumpguard/internal/dumpio"
 )
 
 // The dumps in testdata/dumps/windows were written by MiniDumpWriteDump
@@ -127,7 +129,7 @@ func TestWindowsFullDump(t *testing.T) {
 		t.Fatalf("pem_len = %d, keys/rsa-heap-pem.pem has %d bytes", info["pem_len"], len(pem))
 	}
 	g, got := readVA(t, f, info["pem_va"], info["pem_len"])
-	if g.Kind != "heap" && g.Kind != "private" {
+	if g.Kind != dumpio.Heap && g.Kind != dumpio.Private {
 		t.Errorf("PEM buffer at %#x is in a %q region, want heap or private", info["pem_va"], g.Kind)
 	}
 	if !bytes.Equal(got, pem) {
@@ -140,7 +142,7 @@ func TestWindowsFullDump(t *testing.T) {
 		magic   string
 	}{{"rsa_blob_va", "rsa_blob_len", "RSA2"}, {"ec_blob_va", "ec_blob_len", "ECS2"}} {
 		g, b := readVA(t, f, info[c.va], info[c.len])
-		if g.Kind != "heap" && g.Kind != "private" {
+		if g.Kind != dumpio.Heap && g.Kind != dumpio.Private {
 			t.Errorf("%s %#x is in a %q region, want heap or private", c.va, info[c.va], g.Kind)
 		}
 		if string(b[:4]) != c.magic {
@@ -158,7 +160,7 @@ func TestWindowsFullDump(t *testing.T) {
 func checkStackBlob(t *testing.T, f *File, info map[string]uint64) []byte {
 	t.Helper()
 	g, b := readVA(t, f, info["ec_stack_va"], info["ec_stack_len"])
-	if g.Kind != "stack" || g.Thread != f.Threads[0].ID {
+	if g.Kind != dumpio.Stack || g.Thread != f.Threads[0].ID {
 		t.Errorf("ec_stack_va %#x is in region %+v, want the main thread's stack", info["ec_stack_va"], g)
 	}
 	if string(b[:4]) != "ECS2" {
@@ -201,7 +203,7 @@ func checkModulesAndThreads(t *testing.T, f *File) {
 			continue
 		}
 		g, ok := f.RegionAt(th.StackAddr)
-		if !ok || g.Kind != "stack" || g.Thread != th.ID {
+		if !ok || g.Kind != dumpio.Stack || g.Thread != th.ID {
 			t.Errorf("thread %d stack %#x is in region %+v, %v, want its stack", th.ID, th.StackAddr, g, ok)
 		}
 	}

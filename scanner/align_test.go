@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"dumpguard/detectors"
+	"dumpguard/internal/dumpio"
 )
 
 // TestHuntAlignsToAddresses plants a P-256 scalar the way glibc malloc holds
@@ -48,7 +49,7 @@ func TestHuntAlignsToAddresses(t *testing.T) {
 		at := fileOff + 2*DefaultWindow + 0x4000 // address addr+2*DefaultWindow+0x4000: 16-aligned
 		binary.LittleEndian.PutUint64(b[at-8:], 0x31)
 		copy(b[at:], le)
-		l := &Layout{Format: "test", Regions: []Region{{Off: fileOff, Size: regionSize, Addr: addr, HasAddr: true, Kind: KindHeap, Protect: "rw-"}}}
+		l := &Layout{Format: "test", Regions: []Region{{Off: fileOff, Size: regionSize, Addr: addr, HasAddr: true, Kind: KindHeap, Protect: dumpio.ParseProt("rw-")}}}
 		opt := &Options{Hunt: detectors.NewHunt(pub, detectors.HuntOptions{})}
 		fs, err := p.Scan(context.Background(), bytes.NewReader(b), size, l, opt)
 		if err != nil {

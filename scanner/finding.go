@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"dumpguard/detectors"
+	"dumpguard/internal/dumpio"
 	"dumpguard/internal/keys"
 )
 
@@ -42,9 +43,9 @@ type Finding struct {
 
 // RegionRef is where a finding sits in the crashed process.
 type RegionRef struct {
-	Kind   string `json:"kind"`
-	Module string `json:"module,omitempty"`
-	Thread uint32 `json:"thread,omitempty"`
+	Kind   dumpio.Kind `json:"kind"` // a JSON string: "heap", "stack", ...
+	Module string      `json:"module,omitempty"`
+	Thread uint32      `json:"thread,omitempty"`
 }
 
 // A Component is one piece of a key found in pieces (a factor, an exponent).

@@ -4,7 +4,11 @@
 // region kind, module and thread.
 //
 // The scanner joins the format readers (minidump, elfcore) and the detectors;
-// each of those knows nothing of the other. Every byte of a file is scanned,
+// each of those knows nothing of the other. Only formats.go names the
+// readers: each is one adapter there, which turns its file into a [Layout]
+// whose Detail is the reader's [Description] for inspect. The scanner imports
+// the readers, detectors, container and internal/dumpio; it knows no
+// command, flag or terminal. Every byte of a file is scanned,
 // whatever its format says: memory regions, metadata streams, headers and bytes
 // that belong to nothing. The format only decides how a finding is described,
 // and which regions the costly raw-number hunt visits.
@@ -12,20 +16,24 @@ package scanner
 
 import (
 	"sort"
+
+	"dumpguard/internal/dumpio"
 )
 
-// Region kinds. Parsers say "private" or "anon" for memory that no file backs;
-// both are writable process memory as far as the hunt is concerned.
+// Region kinds: the readers' [dumpio.Kind], named here for the scanner's
+// users. Parsers say Private (minidumps) or Anon (ELF cores) for memory that
+// no file backs; both are writable process memory as far as the hunt is
+// concerned.
 const (
-	KindRaw      = "raw"      // a file of no known format
-	KindMetadata = "metadata" // dump structure: headers, streams, notes
-	KindStack    = "stack"
-	KindHeap     = "heap"
-	KindPrivate  = "private"
-	KindAnon     = "anon"
-	KindImage    = "image"
-	KindMapped   = "mapped"
-	KindUnknown  = "unknown"
+	KindRaw      = dumpio.Raw      // a file of no known format
+	KindMetadata = dumpio.Metadata // dump structure: headers, streams, notes
+	KindStack    = dumpio.Stack
+	KindHeap     = dumpio.Heap
+	KindPrivate  = dumpio.Private
+	KindAnon     = dumpio.Anon
+	KindImage    = dumpio.Image
+	KindMapped   = dumpio.Mapped
+	KindUnknown  = dumpio.Unknown
 )
 
 // A Region is a range of the file and what it held in the process.
@@ -33,22 +41,16 @@ type Region struct {
 	Off, Size int64
 	Addr      uint64 // valid when HasAddr
 	HasAddr   bool
-	Kind      string
-	Module    string // module, mapped file, or metadata part ("stream:LinuxEnviron")
-	Thread    uint32 // thread whose stack this is, 0 for none
-	Protect   string // "rw-" style, "" when unknown
+	Kind      dumpio.Kind
+	Module    string      // module, mapped file, or metadata part ("stream:LinuxEnviron")
+	Thread    uint32      // thread whose stack this is, 0 for none
+	Protect   dumpio.Prot // zero when unknown
 }
 
 // Huntable reports whether the raw-number hunt visits r by default: memory a
 // program writes at run time. Code, read-only mappings and dump metadata are
 // left to --deep.
-func (r Region) Huntable() bool {
-	switch r.Kind {
-	case KindStack, KindHeap, KindPrivate, KindAnon, KindRaw, KindUnknown:
-		return r.Protect == "" || len(r.Protect) > 1 && r.Protect[1] == 'w'
-	}
-	return false
-}
+func (r Region) Huntable() bool { return r.Kind.Writable() && r.Protect.MaybeWritable() }
 
 // A Layout maps every byte of a file to a region. Regions are sorted by Off and
 // do not overlap; bytes in no region are metadata of the format.
@@ -68,8 +70,8 @@ type Layout struct {
 	// PartAt names the metadata part a byte outside every region belongs to
 	// ("stream:LinuxEnviron", "notes"); nil for formats without parts.
 	PartAt func(off int64) (string, bool)
-	// Detail is the parser's own description for `inspect` (JSON-ready).
-	Detail any
+	// Detail is the reader's own description for `inspect`; nil for raw files.
+	Detail Description
 }
 
 // RawLayout describes a file of no known format: one region, no addresses.

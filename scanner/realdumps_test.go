@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"dumpguard/detectors"
+	"dumpguard/internal/dumpio"
 	"dumpguard/internal/keys"
 	"dumpguard/internal/testpath"
 )
@@ -21,8 +22,9 @@ import (
 const dumps = "../testdata/dumps"
 
 type want struct {
-	spki, va, kind string
-	thread         bool // the region must name a thread
+	spki, va string
+	kind     dumpio.Kind
+	thread   bool // the region must name a thread
 }
 
 func scanDump(t *testing.T, p *Pool, name string, opt *FileOptions) FileReport {

@@ -32,6 +32,17 @@ func (k Kind) String() string {
 // MarshalText makes a Kind a JSON string.
 func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
 
+// UnmarshalText reads a Kind back from its String form (a JSON report).
+func (k *Kind) UnmarshalText(b []byte) error {
+	for i, n := range kindNames {
+		if n == string(b) {
+			*k = Kind(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("dumpio: unknown region kind %q", b)
+}
+
 // Writable reports whether memory of this kind is written by a program at run
 // time (as opposed to code, mapped files and dump structure).
 func (k Kind) Writable() bool {
@@ -90,6 +101,10 @@ func (p Prot) String() string {
 	return string(b)
 }
 
+// MarshalText makes a Prot a JSON string ("r-x"); with omitempty, an unknown
+// Prot (zero) is left out.
+func (p Prot) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
+
 // MaybeWritable reports whether the region may be written: it is, or its
 // protection is unknown.
 func (p Prot) MaybeWritable() bool { return p&Known == 0 || p&Write != 0 }
@@ -102,6 +117,10 @@ const (
 	NotDumped Why = iota + 1
 	// Truncated: the file ends before the memory it promises.
 	Truncated
+	// PastEOF: the memory's bytes would start past the end of the file.
+	PastEOF
+	// AddrOverflow: the memory's address range wraps the address space.
+	AddrOverflow
 )
 
 func (w Why) String() string {
@@ -110,6 +129,10 @@ func (w Why) String() string {
 		return "not dumped"
 	case Truncated:
 		return "truncated"
+	case PastEOF:
+		return "past eof"
+	case AddrOverflow:
+		return "address overflow"
 	}
 	return fmt.Sprintf("why(%d)", uint8(w))
 }
