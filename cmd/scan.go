@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -10,6 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"dumpguard/internal/policy"
+	"dumpguard/internal/release"
 	"dumpguard/scanner"
 )
 
@@ -28,6 +29,7 @@ type scanFlags struct {
 	deep         bool
 	noHunt       bool
 	config       string
+	noConfig     bool
 	strict       bool
 	changed      func(name string) bool // whether a flag was set on the command line
 }
@@ -53,7 +55,8 @@ func (f *scanFlags) registerDetect(c *cobra.Command) {
 	fl.StringArrayVar(&f.pubkeys, "pubkeys", nil, "hunt the private halves of the public keys in `PATH` (certificates, public keys, JWKS, authorized_keys; file or directory; repeatable)")
 	fl.BoolVar(&f.deep, "deep", false, "hunt raw key numbers in every region and at every byte offset, not only 8-aligned words of writable memory (slow)")
 	fl.BoolVar(&f.noHunt, "no-hunt", false, "do not hunt raw key numbers (factors, scalars) of known public keys")
-	fl.StringVar(&f.config, "config", "", "policy `FILE` (JSON: allowlist, fail_on, protected_keys, test_keys, limits); default ./"+policyName+" if present")
+	fl.StringVar(&f.config, "config", "", "policy `FILE` (JSON: allowlist, fail_on, protected_keys, test_keys, limits); default $"+policy.EnvName+", else ./"+policy.Name+" if present and safe")
+	fl.BoolVar(&f.noConfig, "no-config", false, "apply no policy file")
 	fl.BoolVar(&f.strict, "strict", false, "known test keys (published with programs, such as openssl's) block too")
 }
 
@@ -92,7 +95,7 @@ func (f *scanFlags) run(ctx context.Context, s stdio, args []string) error {
 	if err != nil {
 		return err
 	}
-	policy, warn := st.policy, st.warn
+	rules, warn := st.policy, st.warn
 
 	var inputs []input
 	var total int64
@@ -105,7 +108,7 @@ func (f *scanFlags) run(ctx context.Context, s stdio, args []string) error {
 	bar := newProgress(s.err, total, len(inputs), f.quiet)
 	opt := st.fileOptions(bar.add)
 
-	out, commit, abort, err := reportWriter(s.out, f.output)
+	out, commit, abort, err := release.Output(s.out, f.output)
 	if err != nil {
 		return err
 	}
@@ -153,32 +156,19 @@ func (f *scanFlags) run(ctx context.Context, s stdio, args []string) error {
 	for _, frs := range results {
 		files = append(files, frs...)
 	}
-	rep := scanner.Report{Version: scanner.ReportVersion, Files: files, Summary: scanner.Summarize(files, policy, f.allowPartial)}
+	rep := scanner.Report{Version: scanner.ReportVersion, Policy: st.policyFile(), Files: files, Summary: scanner.Summarize(files, rules, f.allowPartial)}
 	rep.Summary.ProtectedKeys = protectedSummary(st.protected, files)
 	rep.Summary.InputBytes = total
 	if files == nil {
 		rep.Files = []scanner.FileReport{}
 	}
-	if err := render(out, &rep, policy); err != nil {
+	if err := render(out, &rep, rules); err != nil {
 		return err
 	}
 	if err := commit(); err != nil {
 		return err
 	}
-	if ctx.Err() != nil {
-		if rep.Summary.Verdict == "blocked" { // what was found before still leaks
-			fmt.Fprintln(s.err, "dumpguard: interrupted: the report covers only what was scanned before")
-			return errFound
-		}
-		return errors.New("interrupted: the report covers only what was scanned before")
-	}
-	switch rep.Summary.Verdict {
-	case "blocked":
-		return errFound
-	case "error":
-		return errIncomplete
-	}
-	return nil
+	return exit(s, policy.Outcome{Verdict: rep.Summary.Verdict, Interrupted: ctx.Err() != nil})
 }
 
 // scanInput scans one input: a file on disk, or standard input.

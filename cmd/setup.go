@@ -2,11 +2,13 @@ package cmd
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"time"
 
 	"dumpguard/container"
 	"dumpguard/detectors"
+	"dumpguard/internal/policy"
 	"dumpguard/scanner"
 )
 
@@ -15,7 +17,7 @@ import (
 type scanSetup struct {
 	policy scanner.Policy
 	limits container.Limits
-	rules  *policy
+	rules  *policy.Policy
 	warn   func(string)
 	// protected are the public keys hunted: --pubkeys and the policy's
 	// protected_keys. hunt is nil with --no-hunt.
@@ -29,7 +31,7 @@ func (f *scanFlags) setup(s stdio) (*scanSetup, error) {
 	if f.workers < 1 {
 		return nil, fmt.Errorf("--workers %d: want at least 1", f.workers)
 	}
-	rules, err := loadPolicy(f.config, time.Now(), st.warn)
+	rules, err := policy.Load(policy.Source{Config: f.config, NoConfig: f.noConfig, Env: os.Getenv(policy.EnvName)}, time.Now(), st.warn)
 	if err != nil {
 		return nil, err
 	}
@@ -39,15 +41,15 @@ func (f *scanFlags) setup(s stdio) (*scanSetup, error) {
 		changed = func(string) bool { return false }
 	}
 	failOn := f.failOn
-	if rules.file.FailOn != "" && !changed("fail-on") {
-		failOn = rules.file.FailOn
+	if rules.File.FailOn != "" && !changed("fail-on") {
+		failOn = rules.File.FailOn
 	}
 	if st.policy.FailOn, err = detectors.ParseStatus(failOn); err != nil {
 		return nil, err
 	}
-	st.policy.Strict = f.strict || rules.file.Strict && !changed("strict")
+	st.policy.Strict = f.strict || rules.File.Strict && !changed("strict")
 	lf := f.limits
-	if l := rules.file.Limits; l != nil {
+	if l := rules.File.Limits; l != nil {
 		if l.MaxDepth != nil && !changed("max-depth") {
 			lf.maxDepth = *l.MaxDepth
 		}
@@ -75,11 +77,19 @@ func (f *scanFlags) setup(s stdio) (*scanSetup, error) {
 	return st, nil
 }
 
+// policyFile names the policy file applied, for reports; nil when none.
+func (st *scanSetup) policyFile() *scanner.PolicyFile {
+	if st.rules.Path == "" {
+		return nil
+	}
+	return &scanner.PolicyFile{Path: st.rules.Path, SHA256: st.rules.SHA256}
+}
+
 // fileOptions are the scanner's options for one run.
 func (st *scanSetup) fileOptions(progress func(int64)) *scanner.FileOptions {
 	return &scanner.FileOptions{
 		Options:  scanner.Options{Detectors: detectors.All(), Progress: progress},
-		Annotate: st.rules.annotate,
+		Annotate: st.rules.Annotate,
 		Limits:   st.limits,
 		Hunt:     st.hunt,
 	}

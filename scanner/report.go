@@ -12,8 +12,15 @@ const ReportVersion = 1
 // A Report is the result of one run over many inputs.
 type Report struct {
 	Version int          `json:"version"`
+	Policy  *PolicyFile  `json:"policy,omitempty"` // nil when no policy file applied
 	Files   []FileReport `json:"files"`
 	Summary Summary      `json:"summary"`
+}
+
+// A PolicyFile names the policy file a report was made under.
+type PolicyFile struct {
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"` // of its bytes, hex
 }
 
 // A FileReport is what was found in one file, or in one member of an archive.

@@ -1,7 +1,14 @@
-package cmd
+// Package policy decides what blocks: it finds, checks and loads the policy
+// file (an explicit --config, $DUMPGUARD_CONFIG, or a safe ./.dumpguard.json),
+// annotates findings from its allowlist (with expiry) and from the known test
+// keys, and gives every command (scan, gate, redact) its exit status from one
+// function, [Exit]. It imports scanner (for the findings it annotates) and
+// nothing that reads files or prints.
+package policy
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -16,11 +23,14 @@ import (
 	"dumpguard/scanner"
 )
 
-// policyName is the policy file read from the working directory when
-// --config is not given.
-const policyName = ".dumpguard.json"
+// Name is the policy file read from the working directory when neither
+// --config, --no-config nor $DUMPGUARD_CONFIG says otherwise.
+const Name = ".dumpguard.json"
 
-// A policyFile is the JSON policy a site keeps beside its pipeline:
+// EnvName is the environment variable naming a policy file.
+const EnvName = "DUMPGUARD_CONFIG"
+
+// A File is the JSON policy a site keeps beside its pipeline:
 //
 //	{
 //	  "fail_on": "unverified",
@@ -31,53 +41,74 @@ const policyName = ".dumpguard.json"
 //	}
 //
 // Unknown fields are errors, so a misspelt key never silently loosens the gate.
-type policyFile struct {
-	FailOn        string        `json:"fail_on"`
-	Strict        bool          `json:"strict"`
-	Allowlist     []allowEntry  `json:"allowlist"`
-	ProtectedKeys []string      `json:"protected_keys"`
-	TestKeys      []testKey     `json:"test_keys"`
-	Limits        *policyLimits `json:"limits"`
+type File struct {
+	FailOn        string       `json:"fail_on"`
+	Strict        bool         `json:"strict"`
+	Allowlist     []AllowEntry `json:"allowlist"`
+	ProtectedKeys []string     `json:"protected_keys"`
+	TestKeys      []TestKey    `json:"test_keys"`
+	Limits        *Limits      `json:"limits"`
 }
 
-// An allowEntry lets one key leave: a key whose compromise does not matter
+// An AllowEntry lets one key leave: a key whose compromise does not matter
 // (a published staging key), named by its fingerprint, for a reason, until a date.
-type allowEntry struct {
+type AllowEntry struct {
 	SPKI    string `json:"spki_sha256"`
 	Reason  string `json:"reason"`
 	Expires string `json:"expires,omitempty"` // YYYY-MM-DD, the last day it allows (UTC)
 }
 
-type policyLimits struct {
+// Limits bound unpacking, as --max-depth, --max-expand and --max-total.
+type Limits struct {
 	MaxDepth  *int     `json:"max_depth"`
 	MaxExpand *float64 `json:"max_expand"`
 	MaxTotal  *int64   `json:"max_total"`
 }
 
-// A policy is a checked policy file, ready to annotate findings.
-type policy struct {
-	path    string // "" when no file was read
-	file    policyFile
-	allow   map[string]allowEntry // live entries by fingerprint
-	expired map[string]allowEntry // entries past their date
+// A Policy is a checked policy file, ready to annotate findings.
+type Policy struct {
+	Path    string // the file applied; "" when none
+	SHA256  string // of the file's bytes, hex
+	File    File
+	allow   map[string]AllowEntry // live entries by fingerprint
+	expired map[string]AllowEntry // entries past their date
 	test    map[string]string     // known test keys: fingerprint → source
 	// ProtectedKeys are the public key files the policy asks to hunt for,
 	// resolved against the policy file's directory.
 	ProtectedKeys []string
 }
 
-// loadPolicy reads the policy file name, or .dumpguard.json in the working
-// directory when name is "" (no such file is no policy). Expired allowlist
-// entries are reported through warn.
-func loadPolicy(name string, now time.Time, warn func(string)) (*policy, error) {
-	explicit := name != ""
-	if !explicit {
-		name = policyName
+// A Source says which policy file applies: Config (--config) if given, else
+// Env ($DUMPGUARD_CONFIG) if set, else ./.dumpguard.json if it exists; none
+// with NoConfig (--no-config).
+type Source struct {
+	Config   string
+	NoConfig bool
+	Env      string
+}
+
+// Load reads the policy file that src names (no file is no policy). A file
+// found in the working directory or named by the environment is refused
+// when other users could have written it: writable by group or others, or
+// owned by another user (as ssh refuses its configuration). The file
+// applied is announced through warn, with its SHA-256, as are expired
+// allowlist entries.
+func Load(src Source, now time.Time, warn func(string)) (*Policy, error) {
+	name, explicit := src.Config, true
+	switch {
+	case src.NoConfig && src.Config != "":
+		return nil, errors.New("--no-config contradicts --config")
+	case src.NoConfig:
+		return newPolicy("", File{}, now, warn)
+	case name == "" && src.Env != "":
+		name, explicit = src.Env, false
+	case name == "":
+		name, explicit = Name, false
+		if _, err := os.Lstat(name); errors.Is(err, fs.ErrNotExist) {
+			return newPolicy("", File{}, now, warn)
+		}
 	}
-	b, err := os.ReadFile(name)
-	if !explicit && errors.Is(err, fs.ErrNotExist) {
-		return newPolicy("", policyFile{}, now, warn)
-	}
+	b, err := readPolicy(name, !explicit)
 	if err != nil {
 		return nil, fmt.Errorf("policy: %w", err)
 	}
@@ -89,13 +120,48 @@ func loadPolicy(name string, now time.Time, warn func(string)) (*policy, error) 
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", name, err)
 	}
+	sum := sha256.Sum256(b)
+	p.SHA256 = hex.EncodeToString(sum[:])
+	warn(fmt.Sprintf("policy: applied %s (SHA-256 %s)", name, p.SHA256))
 	return p, nil
 }
 
+// readPolicy reads a policy file; with check, a file that other users could
+// have written is an error.
+func readPolicy(name string, check bool) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", name)
+	}
+	if check {
+		if st.Mode().Perm()&0o022 != 0 {
+			return nil, fmt.Errorf("%s: writable by group or others (mode %#o); refusing it: chmod go-w it, or name it with --config", name, st.Mode().Perm())
+		}
+		if err := checkOwner(st); err != nil {
+			return nil, fmt.Errorf("%s: %v; refusing it: name it with --config if you trust it", name, err)
+		}
+	}
+	return io.ReadAll(io.LimitReader(f, maxPolicy+1))
+}
+
+// maxPolicy bounds a policy file: real ones are a few kilobytes.
+const maxPolicy = 16 << 20
+
 // decodePolicy parses b strictly: unknown fields, trailing data and bad JSON
 // are errors that give the line and column.
-func decodePolicy(name string, b []byte) (policyFile, error) {
-	var pf policyFile
+func decodePolicy(name string, b []byte) (File, error) {
+	if len(b) > maxPolicy {
+		return File{}, fmt.Errorf("%s: policy: larger than %d bytes", name, maxPolicy)
+	}
+	var pf File
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(&pf)
@@ -136,9 +202,9 @@ func lineCol(b []byte, off int64) string {
 }
 
 // newPolicy checks a decoded policy file.
-func newPolicy(path string, pf policyFile, now time.Time, warn func(string)) (*policy, error) {
-	p := &policy{path: path, file: pf, allow: map[string]allowEntry{}, expired: map[string]allowEntry{}, test: map[string]string{}}
-	for _, k := range knownTestKeys() {
+func newPolicy(path string, pf File, now time.Time, warn func(string)) (*Policy, error) {
+	p := &Policy{Path: path, File: pf, allow: map[string]AllowEntry{}, expired: map[string]AllowEntry{}, test: map[string]string{}}
+	for _, k := range KnownTestKeys() {
 		p.test[k.SPKI] = k.Source
 	}
 	for i, k := range pf.TestKeys {
@@ -205,8 +271,8 @@ func normalFingerprint(s string) (string, error) {
 	return fp, nil
 }
 
-// annotate marks a finding allowed, no longer allowed, or a known test key.
-func (p *policy) annotate(f *scanner.Finding) {
+// Annotate marks a finding allowed, no longer allowed, or a known test key.
+func (p *Policy) Annotate(f *scanner.Finding) {
 	fp := f.Fingerprint()
 	if fp == "" {
 		return
@@ -220,4 +286,32 @@ func (p *policy) annotate(f *scanner.Finding) {
 	} else if e, ok := p.expired[fp]; ok {
 		f.AllowExpired = e.Expires + ": " + e.Reason
 	}
+}
+
+// An Outcome is what a command's exit status is decided from.
+type Outcome struct {
+	Verdict     string // the summary's: "clean", "blocked" or "error"
+	Interrupted bool   // the run was cut short (signal, cancelled context)
+	Failed      bool   // an action failed: a dump not released, quarantined or redacted
+}
+
+// Exit statuses.
+const (
+	ExitClean    = 0 // nothing blocks
+	ExitFindings = 1 // a blocking key was found
+	ExitError    = 2 // usage error, or an input could not be scanned completely
+)
+
+// Exit is the exit status of every command. A blocking key found is 1
+// whatever else happened (interrupted, other inputs failed): the dump is
+// known to leak. Otherwise an interrupted run, an input not scanned
+// completely or a failed action is 2, never clean.
+func Exit(o Outcome) int {
+	switch {
+	case o.Verdict == "blocked":
+		return ExitFindings
+	case o.Interrupted, o.Failed, o.Verdict != "clean":
+		return ExitError
+	}
+	return ExitClean
 }
