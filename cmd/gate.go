@@ -3,7 +3,6 @@ package cmd
 import (
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 
 	"dumpguard/internal/policy"
 	"dumpguard/internal/release"
+	"dumpguard/internal/report"
 	"dumpguard/scanner"
 )
 
@@ -133,10 +133,10 @@ func (f *gateFlags) run(ctx context.Context, s stdio, args []string) error {
 		bar.fileDone()
 		for _, fr := range frs {
 			for _, e := range fr.Errors {
-				st.warn(fmt.Sprintf("%s: %s", displayName(fr), e))
+				st.warn(fmt.Sprintf("%s: %s", report.Name(fr), e))
 			}
 			if fr.Partial && !f.allowPartial {
-				st.warn(fmt.Sprintf("%s: %d bytes of memory missing from the dump (truncated?); use --allow-partial to accept", displayName(fr), fr.MissingBytes))
+				st.warn(fmt.Sprintf("%s: %d bytes of memory missing from the dump (truncated?); use --allow-partial to accept", report.Name(fr), fr.MissingBytes))
 			}
 		}
 		if act.Error != "" {
@@ -161,11 +161,11 @@ func (f *gateFlags) run(ctx context.Context, s stdio, args []string) error {
 	rep.Summary.InputBytes = total
 	switch f.format {
 	case "json":
-		err = writeIndented(out, rep)
+		err = report.Indented(out, rep)
 	case "sarif":
-		err = writeSARIF(out, rep.Report, st.policy)
+		err = report.SARIF(out, rep.Report, st.renderOptions())
 	default:
-		err = writeText(out, rep.Report, st.policy)
+		err = report.Text(out, rep.Report, st.renderOptions())
 		for _, a := range actions {
 			fmt.Fprintf(out, "%s\n", a.line())
 		}
@@ -181,21 +181,14 @@ func (f *gateFlags) run(ctx context.Context, s stdio, args []string) error {
 
 // line is the text form of an action: "released\tSRC\tDEST".
 func (a gateAction) line() string {
-	parts := []string{a.Action, a.Path}
+	parts := []string{a.Action, report.Escape(a.Path)}
 	if a.Dest != "" {
-		parts = append(parts, a.Dest)
+		parts = append(parts, report.Escape(a.Dest))
 	}
 	if a.Error != "" {
-		parts = append(parts, a.Error)
+		parts = append(parts, report.Escape(a.Error))
 	}
 	return strings.Join(parts, "\t")
-}
-
-func writeIndented(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 // gateOne copies one input into the release directory, scans the copy, and
@@ -235,7 +228,7 @@ func (f *gateFlags) gateOne(ctx context.Context, pool *scanner.Pool, g *release.
 		dest := filepath.Join(f.quarantine, filepath.Base(in.path))
 		rep := gateReport{&scanner.Report{Version: scanner.ReportVersion, Policy: st.policyFile(), Files: files, Summary: scanner.Summarize(files, st.policy, f.allowPartial)},
 			[]gateAction{{Path: in.path, Action: "quarantined", Dest: dest, SHA256: act.SHA256, Removed: !f.keep}}}
-		dest, removed, err := d.Quarantine(func(w io.Writer) error { return writeIndented(w, rep) })
+		dest, removed, err := d.Quarantine(func(w io.Writer) error { return report.Indented(w, rep) })
 		act.Removed = removed
 		if err != nil {
 			act.Error = fmt.Sprintf("quarantine: %v", err)

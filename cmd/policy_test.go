@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"dumpguard/internal/policy"
+	"dumpguard/internal/report"
 	"dumpguard/scanner"
 )
 
@@ -210,7 +211,7 @@ func TestKnownTestKeys(t *testing.T) {
 func TestGoldenAllowedSARIF(t *testing.T) {
 	_, out, _ := run(t, "", "scan", "-q", "--format", "sarif", "--config", "testdata/policy/expired.json", planted, testKeyBin)
 	checkGolden(t, filepath.Join("testdata", "golden", "allowed.sarif"), out)
-	var log sarifLog
+	var log report.SARIFLog
 	if err := json.Unmarshal([]byte(out), &log); err != nil {
 		t.Fatal(err)
 	}

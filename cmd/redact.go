@@ -9,6 +9,7 @@ import (
 
 	"dumpguard/internal/policy"
 	"dumpguard/internal/redact"
+	"dumpguard/internal/report"
 	"dumpguard/scanner"
 )
 
@@ -72,7 +73,7 @@ func (f *redactFlags) run(ctx context.Context, s stdio, in string) error {
 	var still *redact.StillBlockedError
 	switch {
 	case errors.As(err, &still):
-		writeText(s.out, &scanner.Report{Files: still.Files, Summary: still.Summary}, st.policy)
+		report.Text(s.out, &scanner.Report{Files: still.Files, Summary: still.Summary}, st.renderOptions())
 		st.warn(fmt.Sprintf("%s: %v", in, err))
 		return exit(s, policy.Outcome{Verdict: still.Summary.Verdict, Interrupted: ctx.Err() != nil, Failed: true})
 	case errors.Is(err, redact.ErrIncomplete):
@@ -81,6 +82,6 @@ func (f *redactFlags) run(ctx context.Context, s stdio, in string) error {
 	case err != nil:
 		return err
 	}
-	_, err = fmt.Fprintf(s.out, "redacted %d findings (%d bytes in %d ranges): %s -> %s\n", len(rep.Findings), rep.Bytes, len(rep.Ranges), in, f.output)
+	_, err = fmt.Fprintf(s.out, "redacted %d findings (%d bytes in %d ranges): %s -> %s\n", len(rep.Findings), rep.Bytes, len(rep.Ranges), report.Escape(in), report.Escape(f.output))
 	return err
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"dumpguard/internal/policy"
+	"dumpguard/internal/report"
 )
 
 // Exit statuses, as policy.Exit decides them.
@@ -60,7 +61,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		errors.As(err, &e)
 		return e.code
 	default:
-		fmt.Fprintf(stderr, "dumpguard: %v\n", err)
+		fmt.Fprintf(stderr, "dumpguard: %s\n", report.Escape(err.Error()))
 		return ExitError
 	}
 }
@@ -82,6 +83,9 @@ that could not be scanned completely.`,
 	root.AddCommand(newScanCmd(s), newInspectCmd(s), newGateCmd(s), newRedactCmd(s))
 	return root
 }
+
+// humanBytes is report.HumanBytes, for inspect.
+func humanBytes(n int64) string { return report.HumanBytes(n) }
 
 // version is the module version the binary was built from.
 func version() string {

@@ -11,6 +11,7 @@ import (
 
 	"dumpguard/internal/policy"
 	"dumpguard/internal/release"
+	"dumpguard/internal/report"
 	"dumpguard/scanner"
 )
 
@@ -87,7 +88,7 @@ func (f *scanFlags) run(ctx context.Context, s stdio, args []string) error {
 	if err != nil {
 		return err
 	}
-	render, err := renderer(f.format)
+	render, err := report.For(f.format)
 	if err != nil {
 		return err
 	}
@@ -122,13 +123,13 @@ func (f *scanFlags) run(ctx context.Context, s stdio, args []string) error {
 		results[i] = frs
 		for _, fr := range frs {
 			for _, e := range fr.Errors {
-				warn(fmt.Sprintf("%s: %s", displayName(fr), e))
+				warn(fmt.Sprintf("%s: %s", report.Name(fr), e))
 			}
 			if fr.Partial && !f.allowPartial {
-				warn(fmt.Sprintf("%s: %d bytes of memory missing from the dump (truncated?); use --allow-partial to accept", displayName(fr), fr.MissingBytes))
+				warn(fmt.Sprintf("%s: %d bytes of memory missing from the dump (truncated?); use --allow-partial to accept", report.Name(fr), fr.MissingBytes))
 			}
 			if stream {
-				writeJSONLFile(out, fr)
+				report.JSONLFile(out, fr)
 			}
 		}
 		bar.fileDone()
@@ -162,7 +163,7 @@ func (f *scanFlags) run(ctx context.Context, s stdio, args []string) error {
 	if files == nil {
 		rep.Files = []scanner.FileReport{}
 	}
-	if err := render(out, &rep, rules); err != nil {
+	if err := render(out, &rep, st.renderOptions()); err != nil {
 		return err
 	}
 	if err := commit(); err != nil {
@@ -177,11 +178,4 @@ func scanInput(ctx context.Context, pool *scanner.Pool, in input, stdin io.Reade
 		return pool.ScanReader(ctx, "-", stdin, opt)
 	}
 	return pool.ScanFile(ctx, in.path, opt)
-}
-
-func displayName(fr scanner.FileReport) string {
-	if fr.Member != "" {
-		return fr.Member
-	}
-	return fr.Path
 }

@@ -9,6 +9,7 @@ import (
 	"dumpguard/container"
 	"dumpguard/detectors"
 	"dumpguard/internal/policy"
+	"dumpguard/internal/report"
 	"dumpguard/scanner"
 )
 
@@ -27,7 +28,7 @@ type scanSetup struct {
 
 // setup checks the detection flags and loads the policy file.
 func (f *scanFlags) setup(s stdio) (*scanSetup, error) {
-	st := &scanSetup{warn: func(msg string) { fmt.Fprintf(s.err, "dumpguard: %s\n", msg) }}
+	st := &scanSetup{warn: func(msg string) { fmt.Fprintf(s.err, "dumpguard: %s\n", report.Escape(msg)) }}
 	if f.workers < 1 {
 		return nil, fmt.Errorf("--workers %d: want at least 1", f.workers)
 	}
@@ -75,6 +76,11 @@ func (f *scanFlags) setup(s stdio) (*scanSetup, error) {
 		st.hunt = &scanner.HuntConfig{Protected: st.protected, Harvest: true, Deep: f.deep}
 	}
 	return st, nil
+}
+
+// renderOptions are the renderers' options for one run.
+func (st *scanSetup) renderOptions() report.Options {
+	return report.Options{Policy: st.policy, Version: version()}
 }
 
 // policyFile names the policy file applied, for reports; nil when none.

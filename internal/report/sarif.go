@@ -1,4 +1,4 @@
-package cmd
+package report
 
 import (
 	"encoding/json"
@@ -16,7 +16,8 @@ import (
 // encoding, one result per finding with the dump (and archive member) as its
 // location, and a notification per input that could not be scanned.
 
-type sarifLog struct {
+// A SARIFLog is a SARIF 2.1.0 log.
+type SARIFLog struct {
 	Schema  string     `json:"$schema"`
 	Version string     `json:"version"`
 	Runs    []sarifRun `json:"runs"`
@@ -132,9 +133,11 @@ func location(fr scanner.FileReport, region *sarifRegion) sarifLocation {
 	return loc
 }
 
-func writeSARIF(w io.Writer, r *scanner.Report, p scanner.Policy) error {
+// SARIF writes the report as a SARIF 2.1.0 log.
+func SARIF(w io.Writer, r *scanner.Report, o Options) error {
+	p := o.Policy
 	run := sarifRun{
-		Tool:        sarifTool{Driver: sarifDriver{Name: "dumpguard", Version: version(), InformationURI: "https://example.invalid/dumpguard", Rules: []sarifRule{}}},
+		Tool:        sarifTool{Driver: sarifDriver{Name: "dumpguard", Version: o.Version, InformationURI: "https://example.invalid/dumpguard", Rules: []sarifRule{}}},
 		Invocations: []sarifInvocation{{ExecutionSuccessful: r.Summary.Errors == 0, Notifications: []sarifNotification{}}},
 		Results:     []sarifResult{},
 	}
@@ -198,7 +201,7 @@ func writeSARIF(w io.Writer, r *scanner.Report, p scanner.Policy) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	return enc.Encode(sarifLog{
+	return enc.Encode(SARIFLog{
 		Schema:  "https://json.schemastore.org/sarif-2.1.0.json",
 		Version: "2.1.0",
 		Runs:    []sarifRun{run},
