@@ -1,9 +1,11 @@
 package cmd
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"sync"
 
@@ -176,6 +178,19 @@ func (f *scanFlags) run(ctx context.Context, s stdio, args []string) error {
 func scanInput(ctx context.Context, pool *scanner.Pool, in input, stdin io.Reader, opt *scanner.FileOptions) []scanner.FileReport {
 	if in.path == "-" {
 		return pool.ScanReader(ctx, "-", stdin, opt)
+	}
+	if in.size == 0 {
+		// procfs and sysfs files say they are empty and are not: read
+		// whatever a regular file of size 0 yields, as a stream.
+		if f, err := os.Open(in.path); err == nil {
+			defer f.Close()
+			var first [1]byte
+			if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() == 0 {
+				if n, _ := f.Read(first[:]); n == 1 {
+					return pool.ScanReader(ctx, in.path, io.MultiReader(bytes.NewReader(first[:]), f), opt)
+				}
+			}
+		}
 	}
 	return pool.ScanFile(ctx, in.path, opt)
 }
