@@ -80,7 +80,7 @@ type gateAction struct {
 
 // A gateReport is a scan report with what gate did.
 type gateReport struct {
-	*scanner.Report
+	*report.Report
 	Actions []gateAction `json:"actions"`
 }
 
@@ -133,10 +133,10 @@ func (f *gateFlags) run(ctx context.Context, s stdio, args []string) error {
 		bar.fileDone()
 		for _, fr := range frs {
 			for _, e := range fr.Errors {
-				st.warn(fmt.Sprintf("%s: %s", report.Name(fr), e))
+				st.warn(fmt.Sprintf("%s: %s", fr.Name(), e))
 			}
 			if fr.Partial && !f.allowPartial {
-				st.warn(fmt.Sprintf("%s: %d bytes of memory missing from the dump (truncated?); use --allow-partial to accept", report.Name(fr), fr.MissingBytes))
+				st.warn(fmt.Sprintf("%s: %d bytes of memory missing from the dump (truncated?); use --allow-partial to accept", fr.Name(), fr.MissingBytes))
 			}
 		}
 		if act.Error != "" {
@@ -156,7 +156,7 @@ func (f *gateFlags) run(ctx context.Context, s stdio, args []string) error {
 	if actions == nil {
 		actions = []gateAction{}
 	}
-	rep := gateReport{&scanner.Report{Version: scanner.ReportVersion, Policy: st.policyFile(), Files: files, Summary: scanner.Summarize(files, st.policy, f.allowPartial)}, actions}
+	rep := gateReport{report.New(files, st.rules, f.allowPartial), actions}
 	rep.Summary.ProtectedKeys = protectedSummary(st.protected, files)
 	rep.Summary.InputBytes = total
 	switch f.format {
@@ -215,7 +215,7 @@ func (f *gateFlags) gateOne(ctx context.Context, pool *scanner.Pool, g *release.
 		fr := &frs[i]
 		incomplete = incomplete || fr.Failed(f.allowPartial)
 		for j := range fr.Findings {
-			blocked = blocked || st.policy.Blocks(&fr.Findings[j])
+			blocked = blocked || st.rules.Blocks(&fr.Findings[j])
 		}
 	}
 	switch {
@@ -226,7 +226,7 @@ func (f *gateFlags) gateOne(ctx context.Context, pool *scanner.Pool, g *release.
 		}
 		files := append([]scanner.FileReport(nil), frs...)
 		dest := filepath.Join(f.quarantine, filepath.Base(in.path))
-		rep := gateReport{&scanner.Report{Version: scanner.ReportVersion, Policy: st.policyFile(), Files: files, Summary: scanner.Summarize(files, st.policy, f.allowPartial)},
+		rep := gateReport{report.New(files, st.rules, f.allowPartial),
 			[]gateAction{{Path: in.path, Action: "quarantined", Dest: dest, SHA256: act.SHA256, Removed: !f.keep}}}
 		dest, removed, err := d.Quarantine(func(w io.Writer) error { return report.Indented(w, rep) })
 		act.Removed = removed

@@ -13,7 +13,6 @@ import (
 
 	"dumpguard/internal/policy"
 	"dumpguard/internal/report"
-	"dumpguard/scanner"
 )
 
 func TestPolicyFile(t *testing.T) {
@@ -131,7 +130,7 @@ func TestPolicyInWorkingDirectory(t *testing.T) {
 	if want := "dumpguard: policy: applied " + policy.Name + " (SHA-256 " + hex.EncodeToString(sum[:]) + ")\n"; stderr != want {
 		t.Errorf("stderr %q, want %q", stderr, want)
 	}
-	var rep struct{ Policy *scanner.PolicyFile }
+	var rep struct{ Policy *report.PolicyFile }
 	if json.Unmarshal([]byte(out), &rep); rep.Policy == nil || rep.Policy.Path != policy.Name || rep.Policy.SHA256 != hex.EncodeToString(sum[:]) {
 		t.Errorf("report's policy: %+v", rep.Policy)
 	}

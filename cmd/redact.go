@@ -68,14 +68,14 @@ func (f *redactFlags) run(ctx context.Context, s stdio, in string) error {
 	rep, err := redact.Redact(ctx, redact.Options{
 		In: in, Out: f.output, Fill: fill, FillName: fillName,
 		Pool: pool, Scan: func() *scanner.FileOptions { return st.fileOptions(nil) },
-		Limits: st.limits, Policy: st.policy, AllowPartial: f.allowPartial, PolicyFile: st.policyFile(),
+		Limits: st.limits, Policy: st.rules, AllowPartial: f.allowPartial,
 	}, st.warn)
 	var still *redact.StillBlockedError
 	switch {
 	case errors.As(err, &still):
-		report.Text(s.out, &scanner.Report{Files: still.Files, Summary: still.Summary}, st.renderOptions())
+		report.Text(s.out, still.Rescan, st.renderOptions())
 		st.warn(fmt.Sprintf("%s: %v", in, err))
-		return exit(s, policy.Outcome{Verdict: still.Summary.Verdict, Interrupted: ctx.Err() != nil, Failed: true})
+		return exit(s, policy.Outcome{Verdict: still.Rescan.Summary.Verdict, Interrupted: ctx.Err() != nil, Failed: true})
 	case errors.Is(err, redact.ErrIncomplete):
 		st.warn(fmt.Sprintf("%s: %v", in, err))
 		return exit(s, policy.Outcome{Verdict: "error", Interrupted: ctx.Err() != nil, Failed: true})

@@ -98,7 +98,7 @@ func (f *scanFlags) run(ctx context.Context, s stdio, args []string) error {
 	if err != nil {
 		return err
 	}
-	rules, warn := st.policy, st.warn
+	warn := st.warn
 
 	var inputs []input
 	var total int64
@@ -125,13 +125,13 @@ func (f *scanFlags) run(ctx context.Context, s stdio, args []string) error {
 		results[i] = frs
 		for _, fr := range frs {
 			for _, e := range fr.Errors {
-				warn(fmt.Sprintf("%s: %s", report.Name(fr), e))
+				warn(fmt.Sprintf("%s: %s", fr.Name(), e))
 			}
 			if fr.Partial && !f.allowPartial {
-				warn(fmt.Sprintf("%s: %d bytes of memory missing from the dump (truncated?); use --allow-partial to accept", report.Name(fr), fr.MissingBytes))
+				warn(fmt.Sprintf("%s: %d bytes of memory missing from the dump (truncated?); use --allow-partial to accept", fr.Name(), fr.MissingBytes))
 			}
 			if stream {
-				report.JSONLFile(out, fr)
+				report.JSONLFile(out, report.File(fr, st.rules))
 			}
 		}
 		bar.fileDone()
@@ -159,13 +159,10 @@ func (f *scanFlags) run(ctx context.Context, s stdio, args []string) error {
 	for _, frs := range results {
 		files = append(files, frs...)
 	}
-	rep := scanner.Report{Version: scanner.ReportVersion, Policy: st.policyFile(), Files: files, Summary: scanner.Summarize(files, rules, f.allowPartial)}
+	rep := report.New(files, st.rules, f.allowPartial)
 	rep.Summary.ProtectedKeys = protectedSummary(st.protected, files)
 	rep.Summary.InputBytes = total
-	if files == nil {
-		rep.Files = []scanner.FileReport{}
-	}
-	if err := render(out, &rep, st.renderOptions()); err != nil {
+	if err := render(out, rep, st.renderOptions()); err != nil {
 		return err
 	}
 	if err := commit(); err != nil {

@@ -16,7 +16,6 @@ import (
 // scanSetup is what scan, gate and redact derive from their shared flags
 // and the policy file: flags given on the command line win over the file.
 type scanSetup struct {
-	policy scanner.Policy
 	limits container.Limits
 	rules  *policy.Policy
 	warn   func(string)
@@ -45,10 +44,10 @@ func (f *scanFlags) setup(s stdio) (*scanSetup, error) {
 	if rules.File.FailOn != "" && !changed("fail-on") {
 		failOn = rules.File.FailOn
 	}
-	if st.policy.FailOn, err = detectors.ParseStatus(failOn); err != nil {
+	if rules.FailOn, err = detectors.ParseStatus(failOn); err != nil {
 		return nil, err
 	}
-	st.policy.Strict = f.strict || rules.File.Strict && !changed("strict")
+	rules.Strict = f.strict || rules.File.Strict && !changed("strict")
 	lf := f.limits
 	if l := rules.File.Limits; l != nil {
 		if l.MaxDepth != nil && !changed("max-depth") {
@@ -80,23 +79,14 @@ func (f *scanFlags) setup(s stdio) (*scanSetup, error) {
 
 // renderOptions are the renderers' options for one run.
 func (st *scanSetup) renderOptions() report.Options {
-	return report.Options{Policy: st.policy, Version: version()}
-}
-
-// policyFile names the policy file applied, for reports; nil when none.
-func (st *scanSetup) policyFile() *scanner.PolicyFile {
-	if st.rules.Path == "" {
-		return nil
-	}
-	return &scanner.PolicyFile{Path: st.rules.Path, SHA256: st.rules.SHA256}
+	return report.Options{Version: version()}
 }
 
 // fileOptions are the scanner's options for one run.
 func (st *scanSetup) fileOptions(progress func(int64)) *scanner.FileOptions {
 	return &scanner.FileOptions{
-		Options:  scanner.Options{Detectors: detectors.All(), Progress: progress},
-		Annotate: st.rules.Annotate,
-		Limits:   st.limits,
-		Hunt:     st.hunt,
+		Options: scanner.Options{Detectors: detectors.All(), Progress: progress},
+		Limits:  st.limits,
+		Hunt:    st.hunt,
 	}
 }

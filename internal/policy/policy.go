@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"dumpguard/internal/keys"
 	"dumpguard/scanner"
 )
 
@@ -67,9 +68,13 @@ type Limits struct {
 
 // A Policy is a checked policy file, ready to annotate findings.
 type Policy struct {
-	Path    string // the file applied; "" when none
-	SHA256  string // of the file's bytes, hex
-	File    File
+	Path   string // the file applied; "" when none
+	SHA256 string // of the file's bytes, hex
+	File   File
+	// FailOn and Strict decide what blocks; the caller sets them from its
+	// flags and the file's fail_on and strict.
+	FailOn  keys.Status
+	Strict  bool
 	allow   map[string]AllowEntry // live entries by fingerprint
 	expired map[string]AllowEntry // entries past their date
 	test    map[string]string     // known test keys: fingerprint → source
@@ -271,21 +276,42 @@ func normalFingerprint(s string) (string, error) {
 	return fp, nil
 }
 
-// Annotate marks a finding allowed, no longer allowed, or a known test key.
-func (p *Policy) Annotate(f *scanner.Finding) {
-	fp := f.Fingerprint()
-	if fp == "" {
-		return
+// An Annotation is what the policy says of a key.
+type Annotation struct {
+	KnownTestKey  bool
+	TestKeySource string // where the test key is published
+	Allowed       string // the allowlist's reason; "" when not allowed
+	AllowExpired  string // "2026-01-31: reason" when an expired entry named the key
+}
+
+// Annotation returns what the policy says of the key fp: allowed, no longer
+// allowed, or a known test key.
+func (p *Policy) Annotation(fp keys.Fingerprint) Annotation {
+	var a Annotation
+	if fp.IsZero() {
+		return a
 	}
-	if src, ok := p.test[fp]; ok {
-		f.KnownTestKey = true
-		f.TestKeyNote = src
+	h := fp.String()
+	if src, ok := p.test[h]; ok {
+		a.KnownTestKey, a.TestKeySource = true, src
 	}
-	if e, ok := p.allow[fp]; ok {
-		f.Allowed = e.Reason
-	} else if e, ok := p.expired[fp]; ok {
-		f.AllowExpired = e.Expires + ": " + e.Reason
+	if e, ok := p.allow[h]; ok {
+		a.Allowed = e.Reason
+	} else if e, ok := p.expired[h]; ok {
+		a.AllowExpired = e.Expires + ": " + e.Reason
 	}
+	return a
+}
+
+// Blocks reports whether f stops a dump from leaving: its status is at or
+// above FailOn, it is not allowed, and it is not a known test key (unless
+// Strict).
+func (p *Policy) Blocks(f *scanner.Finding) bool {
+	if f.Status < p.FailOn {
+		return false
+	}
+	a := p.Annotation(f.SPKI)
+	return a.Allowed == "" && (!a.KnownTestKey || p.Strict)
 }
 
 // An Outcome is what a command's exit status is decided from.

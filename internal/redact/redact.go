@@ -3,15 +3,14 @@
 // through an overwriting writer (inside its zstd or gzip compression, which it
 // writes again, beside the decoders of container), scans the copy again, and
 // keeps it, with its sidecar report, only if nothing in it still blocks. It
-// imports scanner, container, dumpio and release (to write atomically), and
-// nothing that prints.
+// imports scanner, container, dumpio, policy, report (its sidecar's shapes)
+// and release (to write atomically), and nothing that prints.
 package redact
 
 import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -25,7 +24,9 @@ import (
 
 	"dumpguard/container"
 	"dumpguard/internal/dumpio"
+	"dumpguard/internal/policy"
 	"dumpguard/internal/release"
+	"dumpguard/internal/report"
 	"dumpguard/scanner"
 )
 
@@ -37,9 +38,8 @@ type Options struct {
 	Pool         *scanner.Pool
 	Scan         func() *scanner.FileOptions // fresh options for each scan
 	Limits       container.Limits
-	Policy       scanner.Policy
+	Policy       *policy.Policy // what blocks; its file is recorded in the report
 	AllowPartial bool
-	PolicyFile   *scanner.PolicyFile // recorded in the report
 }
 
 // ErrIncomplete is returned when the dump could not be scanned completely:
@@ -49,25 +49,24 @@ var ErrIncomplete = errors.New("not redacted: the dump could not be scanned comp
 // A StillBlockedError is returned when the redacted copy still holds
 // blocking keys: nothing is written.
 type StillBlockedError struct {
-	Files   []scanner.FileReport // the rescan of the copy
-	Summary scanner.Summary
+	Rescan *report.Report // of the copy
 }
 
 func (e *StillBlockedError) Error() string {
-	return fmt.Sprintf("the redacted copy still holds %d blocking keys; nothing written", e.Summary.Blocking)
+	return fmt.Sprintf("the redacted copy still holds %d blocking keys; nothing written", e.Rescan.Summary.Blocking)
 }
 
 // A Report is the sidecar report, OUT.redaction.json.
 type Report struct {
-	Version  int                 `json:"version"`
-	Policy   *scanner.PolicyFile `json:"policy,omitempty"`
-	Input    File                `json:"input"`
-	Output   File                `json:"output"`
-	Fill     string              `json:"fill"`   // "zero", or the fill pattern in hex
-	Ranges   []Range             `json:"ranges"` // merged byte ranges overwritten
-	Bytes    int64               `json:"bytes"`  // bytes overwritten
-	Findings []scanner.Finding   `json:"findings"`
-	Rescan   scanner.Summary     `json:"rescan"`
+	Version  int                `json:"version"`
+	Policy   *report.PolicyFile `json:"policy,omitempty"`
+	Input    File               `json:"input"`
+	Output   File               `json:"output"`
+	Fill     string             `json:"fill"`   // "zero", or the fill pattern in hex
+	Ranges   []Range            `json:"ranges"` // merged byte ranges overwritten
+	Bytes    int64              `json:"bytes"`  // bytes overwritten
+	Findings []report.Finding   `json:"findings"`
+	Rescan   report.Summary     `json:"rescan"`
 }
 
 // A File is one side of a redaction.
@@ -191,12 +190,13 @@ func Redact(ctx context.Context, opt Options, warn func(string)) (*Report, error
 	for i := range again {
 		again[i].Path = opt.Out
 	}
-	sum := scanner.Summarize(again, opt.Policy, opt.AllowPartial)
+	rescan := report.New(again, opt.Policy, opt.AllowPartial)
+	sum := rescan.Summary
 	switch {
 	case len(again) != 1 || again[0].Size != fr.Size || again[0].Format != fr.Format:
 		return nil, fmt.Errorf("%s: the redacted copy does not read back as the same dump", in)
 	case sum.Blocking > 0:
-		return nil, &StillBlockedError{again, sum}
+		return nil, &StillBlockedError{rescan}
 	case sum.Errors > 0:
 		return nil, fmt.Errorf("%s: the redacted copy could not be scanned completely", in)
 	}
@@ -210,13 +210,13 @@ func Redact(ctx context.Context, opt Options, warn func(string)) (*Report, error
 	}
 
 	rep := &Report{
-		Version:  scanner.ReportVersion,
-		Policy:   opt.PolicyFile,
+		Version:  report.SchemaVersion,
+		Policy:   rescan.Policy,
 		Input:    File{Path: in, SHA256: hex.EncodeToString(h.sum[:]), Size: size, DumpSize: fr.Size, Format: fr.Format},
 		Output:   File{Path: opt.Out, SHA256: hex.EncodeToString(outSum[:]), Size: outStat.Size(), DumpSize: again[0].Size, Format: again[0].Format},
 		Fill:     opt.FillName,
 		Ranges:   []Range{},
-		Findings: fr.Findings,
+		Findings: report.Findings(fr.Findings, opt.Policy),
 		Rescan:   sum,
 	}
 	if kind != container.Raw {
@@ -231,10 +231,7 @@ func Redact(ctx context.Context, opt Options, warn func(string)) (*Report, error
 		return nil, err
 	}
 	defer side.Abort()
-	enc := json.NewEncoder(side)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(rep); err != nil {
+	if err := report.Indented(side, rep); err != nil {
 		return nil, err
 	}
 	if err := side.Commit(); err != nil {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"dumpguard/internal/keys"
+	"dumpguard/internal/policy"
 	"dumpguard/scanner"
 )
 
@@ -56,13 +57,10 @@ func containsReplacement(s string) bool {
 // summary over the real one.
 func TestTextEscapes(t *testing.T) {
 	evil := "lib\x1b[2K\rCLEAN: 1 files, 0 findings\n.so"
-	r := &scanner.Report{
-		Files: []scanner.FileReport{{
-			Path: "core", Member: "a.tar!/" + evil,
-			Findings: []scanner.Finding{{Detector: "pem", Encoding: "pem", KeyType: "rsa", Status: keys.Validated, Region: scanner.RegionRef{Kind: "image", Module: evil}}},
-		}},
-		Summary: scanner.Summary{Verdict: "blocked", Files: 1, Findings: 1},
-	}
+	r := New([]scanner.FileReport{{
+		Path: "core", Member: "a.tar!/" + evil,
+		Findings: []scanner.Finding{{Detector: "pem", Encoding: "pem", KeyType: "rsa", Status: keys.Validated, Region: scanner.RegionRef{Kind: "image", Module: evil}}},
+	}}, &policy.Policy{FailOn: keys.Fragment}, false)
 	var b bytes.Buffer
 	if err := Text(&b, r, Options{}); err != nil {
 		t.Fatal(err)

@@ -10,18 +10,15 @@ import (
 	"fmt"
 	"io"
 	"strings"
-
-	"dumpguard/scanner"
 )
 
 // Options are what a renderer needs beside the report.
 type Options struct {
-	Policy  scanner.Policy // what blocks, for tags and SARIF levels
-	Version string         // the tool's version, for SARIF
+	Version string // the tool's version, for SARIF
 }
 
 // A Render writes a whole report.
-type Render func(w io.Writer, r *scanner.Report, o Options) error
+type Render func(w io.Writer, r *Report, o Options) error
 
 // For returns the renderer of a format: text, json, jsonl (the summary line
 // that ends a stream of [JSONLFile] lines) or sarif.
@@ -40,7 +37,7 @@ func For(format string) (Render, error) {
 }
 
 // JSON writes the report as indented JSON.
-func JSON(w io.Writer, r *scanner.Report, _ Options) error { return Indented(w, r) }
+func JSON(w io.Writer, r *Report, _ Options) error { return Indented(w, r) }
 
 // Indented writes v as indented JSON, HTML characters unescaped.
 func Indented(w io.Writer, v any) error {
@@ -51,7 +48,7 @@ func Indented(w io.Writer, v any) error {
 }
 
 // Name is how a file is named in text: its archive member, else its path.
-func Name(fr scanner.FileReport) string {
+func Name(fr FileReport) string {
 	if fr.Member != "" {
 		return fr.Member
 	}
@@ -60,7 +57,7 @@ func Name(fr scanner.FileReport) string {
 
 // JSONLFile writes one line per finding of a file as soon as it is done,
 // and a line for a file that failed, so a sweep's output can be tailed.
-func JSONLFile(w io.Writer, fr scanner.FileReport) {
+func JSONLFile(w io.Writer, fr FileReport) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	for _, f := range fr.Findings {
@@ -77,11 +74,11 @@ func JSONLFile(w io.Writer, fr scanner.FileReport) {
 }
 
 // JSONLSummary ends a JSON Lines stream with its summary.
-func JSONLSummary(w io.Writer, r *scanner.Report, _ Options) error {
+func JSONLSummary(w io.Writer, r *Report, _ Options) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	return enc.Encode(struct {
-		Summary scanner.Summary `json:"summary"`
+		Summary Summary `json:"summary"`
 	}{r.Summary})
 }
 
@@ -91,11 +88,10 @@ func JSONLSummary(w io.Writer, r *scanner.Report, _ Options) error {
 //
 // Every string from the input (file and member names, module names) is
 // escaped.
-func Text(w io.Writer, r *scanner.Report, o Options) error {
-	p := o.Policy
+func Text(w io.Writer, r *Report, _ Options) error {
 	for _, fr := range r.Files {
 		for _, f := range fr.Findings {
-			fp := "SHA256:" + f.Fingerprint()
+			fp := "SHA256:" + f.fingerprint()
 			if f.SPKI == nil {
 				fp = "SHA256:unknown"
 			}
@@ -128,7 +124,7 @@ func Text(w io.Writer, r *scanner.Report, o Options) error {
 			if f.AllowExpired != "" {
 				tags = append(tags, "allow-expired")
 			}
-			if !p.Blocks(&f) {
+			if !f.blocks {
 				tags = append(tags, "not-blocking")
 			}
 			extra := ""

@@ -9,7 +9,6 @@ import (
 	"sort"
 
 	"dumpguard/detectors"
-	"dumpguard/scanner"
 )
 
 // SARIF 2.1.0, the subset code-scanning dashboards read: one rule per key
@@ -70,7 +69,7 @@ type sarifResult struct {
 	Locations           []sarifLocation    `json:"locations"`
 	PartialFingerprints map[string]string  `json:"partialFingerprints,omitempty"`
 	Suppressions        []sarifSuppression `json:"suppressions,omitempty"`
-	Properties          scanner.Finding    `json:"properties"`
+	Properties          Finding            `json:"properties"`
 }
 
 // A sarifSuppression says why a result does not count: dashboards show it as
@@ -108,9 +107,9 @@ type sarifLogicalLoc struct {
 // sarifLevel maps a finding to a SARIF level: proved or plausible keys are
 // errors, encrypted keys and fragments warnings, and findings the policy does
 // not block notes.
-func sarifLevel(f *scanner.Finding, p scanner.Policy) string {
+func sarifLevel(f *Finding) string {
 	switch {
-	case !p.Blocks(f):
+	case !f.blocks:
 		return "note"
 	case f.Status >= detectors.Unverified:
 		return "error"
@@ -124,7 +123,7 @@ func artifactURI(path string) string {
 	return (&url.URL{Path: filepath.ToSlash(path)}).String()
 }
 
-func location(fr scanner.FileReport, region *sarifRegion) sarifLocation {
+func location(fr FileReport, region *sarifRegion) sarifLocation {
 	loc := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: artifactURI(fr.Path)}, Region: region}}
 	if fr.Member != "" {
 		loc.PhysicalLocation.Region = nil // offsets are within the member, not the archive
@@ -134,8 +133,7 @@ func location(fr scanner.FileReport, region *sarifRegion) sarifLocation {
 }
 
 // SARIF writes the report as a SARIF 2.1.0 log.
-func SARIF(w io.Writer, r *scanner.Report, o Options) error {
-	p := o.Policy
+func SARIF(w io.Writer, r *Report, o Options) error {
 	run := sarifRun{
 		Tool:        sarifTool{Driver: sarifDriver{Name: "dumpguard", Version: o.Version, InformationURI: "https://example.invalid/dumpguard", Rules: []sarifRule{}}},
 		Invocations: []sarifInvocation{{ExecutionSuccessful: r.Summary.Errors == 0, Notifications: []sarifNotification{}}},
@@ -166,13 +164,13 @@ func SARIF(w io.Writer, r *scanner.Report, o Options) error {
 			}
 			if f.KnownTestKey {
 				msg += "; a published test key: " + f.TestKeyNote
-				if !p.Strict && f.Allowed == "" {
+				if f.suppressed {
 					sup = append(sup, sarifSuppression{"external", "accepted", "known test key: " + f.TestKeyNote})
 				}
 			}
 			res := sarifResult{
 				RuleID:       ruleID(f.Encoding),
-				Level:        sarifLevel(&f, p),
+				Level:        sarifLevel(&f),
 				Message:      sarifMessage{msg},
 				Locations:    []sarifLocation{location(fr, &sarifRegion{ByteOffset: f.Offset, ByteLength: f.Length})},
 				Suppressions: sup,
