@@ -1,8 +1,9 @@
-// Package report renders scan results in the shapes dumpguard promises: the
-// JSON report, JSON Lines, SARIF 2.1.0 and text, and it owns the one
-// function, [Escape], through which every string that came from an input or
-// a file name reaches a terminal. It imports scanner (the results it renders)
-// and keys, and nothing that reads files or decides policy.
+// Package report gives scan results the shapes dumpguard promises: it builds
+// the wire report from the scanner's typed findings and the policy's
+// annotations ([New]), renders it as JSON, JSON Lines, SARIF 2.1.0 or text,
+// and owns the one function, [Escape], through which every string that came
+// from an input or a file name reaches a terminal. It imports scanner, keys
+// and policy (whose decisions it records), and nothing that reads files.
 package report
 
 import (

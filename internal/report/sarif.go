@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 
-	"dumpguard/detectors"
+	"dumpguard/internal/keys"
 )
 
 // SARIF 2.1.0, the subset code-scanning dashboards read: one rule per key
@@ -111,7 +111,7 @@ func sarifLevel(f *Finding) string {
 	switch {
 	case !f.blocks:
 		return "note"
-	case f.Status >= detectors.Unverified:
+	case f.Status >= keys.Unverified:
 		return "error"
 	}
 	return "warning"

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"sort"
 
-	"dumpguard/detectors"
+	"dumpguard/internal/keys"
 	"dumpguard/internal/policy"
 	"dumpguard/scanner"
 )
@@ -48,30 +48,30 @@ func (f *FileReport) failed(allowPartial bool) bool {
 // A Finding is a scanner.Finding with what the policy says of it, as JSON
 // shows it. It never holds key bytes.
 type Finding struct {
-	Path         string           `json:"path,omitempty"` // in JSON Lines output only
-	Member       string           `json:"member,omitempty"`
-	Detector     string           `json:"detector"`
-	Encoding     string           `json:"encoding"`
-	KeyType      string           `json:"key_type"`
-	Bits         int              `json:"bits,omitempty"`
-	Curve        string           `json:"curve,omitempty"`
-	Status       detectors.Status `json:"status"`
-	SPKI         *string          `json:"spki_sha256"` // null when unknown
-	Thumbprint   string           `json:"jwk_thumbprint,omitempty"`
-	Offset       int64            `json:"offset"`
-	Length       int64            `json:"length"`
-	VA           *string          `json:"va"` // "0x7f…", null when the bytes have no address
-	Region       Region           `json:"region"`
-	Validation   string           `json:"validation,omitempty"`
-	Note         string           `json:"note,omitempty"`
-	Scheme       string           `json:"encryption,omitempty"`
-	Components   []Component      `json:"components,omitempty"`
-	Protected    bool             `json:"protected,omitempty"`
-	PubkeySource string           `json:"pubkey_source,omitempty"`
-	KnownTestKey bool             `json:"known_test_key,omitempty"`
-	TestKeyNote  string           `json:"known_test_key_source,omitempty"`
-	Allowed      string           `json:"allowed,omitempty"`       // reason from the policy allowlist
-	AllowExpired string           `json:"allow_expired,omitempty"` // "2026-01-31: reason"
+	Path         string      `json:"path,omitempty"` // in JSON Lines output only
+	Member       string      `json:"member,omitempty"`
+	Detector     string      `json:"detector"`
+	Encoding     string      `json:"encoding"`
+	KeyType      string      `json:"key_type"`
+	Bits         int         `json:"bits,omitempty"`
+	Curve        string      `json:"curve,omitempty"`
+	Status       keys.Status `json:"status"`
+	SPKI         *string     `json:"spki_sha256"` // null when unknown
+	Thumbprint   string      `json:"jwk_thumbprint,omitempty"`
+	Offset       int64       `json:"offset"`
+	Length       int64       `json:"length"`
+	VA           *string     `json:"va"` // "0x7f…", null when the bytes have no address
+	Region       Region      `json:"region"`
+	Validation   string      `json:"validation,omitempty"`
+	Note         string      `json:"note,omitempty"`
+	Scheme       string      `json:"encryption,omitempty"`
+	Components   []Component `json:"components,omitempty"`
+	Protected    bool        `json:"protected,omitempty"`
+	PubkeySource string      `json:"pubkey_source,omitempty"`
+	KnownTestKey bool        `json:"known_test_key,omitempty"`
+	TestKeyNote  string      `json:"known_test_key_source,omitempty"`
+	Allowed      string      `json:"allowed,omitempty"`       // reason from the policy allowlist
+	AllowExpired string      `json:"allow_expired,omitempty"` // "2026-01-31: reason"
 
 	blocks     bool // the policy blocks it
 	suppressed bool // a known test key the policy lets pass
@@ -201,7 +201,7 @@ func (f *Finding) Blocks() bool { return f.blocks }
 // Summarize totals files under policy p.
 func Summarize(files []FileReport, p *policy.Policy, allowPartial bool) Summary {
 	s := Summary{ByStatus: map[string]int{}, FailOn: p.FailOn.String(), Keys: []KeySummary{}}
-	keys := map[string]*KeySummary{}
+	byKey := map[string]*KeySummary{}
 	for _, fr := range files {
 		s.Files++
 		s.Bytes += fr.ScannedBytes
@@ -226,12 +226,12 @@ func Summarize(files []FileReport, p *policy.Policy, allowPartial bool) Summary 
 					continue // an encrypted key without a public half: counted, not grouped
 				}
 			}
-			k := keys[id]
+			k := byKey[id]
 			if k == nil {
 				k = &KeySummary{SPKI: f.fingerprint(), KeyType: f.KeyType, Bits: f.Bits, Curve: f.Curve, Status: f.Status.String()}
-				keys[id] = k
+				byKey[id] = k
 			}
-			if st, _ := detectors.ParseStatus(k.Status); f.Status > st {
+			if st, _ := keys.ParseStatus(k.Status); f.Status > st {
 				k.Status = f.Status.String()
 			}
 			k.Occurrences++
@@ -241,7 +241,7 @@ func Summarize(files []FileReport, p *policy.Policy, allowPartial bool) Summary 
 			}
 		}
 	}
-	for _, k := range keys {
+	for _, k := range byKey {
 		s.Keys = append(s.Keys, *k)
 	}
 	sort.Slice(s.Keys, func(i, j int) bool { return s.Keys[i].SPKI < s.Keys[j].SPKI })
