@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"dumpguard/internal/keys"
 )
@@ -43,6 +44,7 @@ type sarifRule struct {
 	ID               string       `json:"id"`
 	Name             string       `json:"name"`
 	ShortDescription sarifMessage `json:"shortDescription"`
+	FullDescription  sarifMessage `json:"fullDescription"`
 	Help             sarifMessage `json:"help"`
 	Properties       any          `json:"properties,omitempty"`
 }
@@ -119,8 +121,28 @@ func sarifLevel(f *Finding) string {
 
 func ruleID(encoding string) string { return "private-key/" + encoding }
 
+// InformationURI is where the SARIF log says the tool is described: the
+// project's repository, for want of a documentation site.
+const InformationURI = "https://github.com/dumpguard/dumpguard"
+
+// artifactURI is a file's SARIF artifact URI: a relative reference for a
+// relative path, a file URI for an absolute one (SARIF1004), Windows paths
+// as file:///C:/… and UNC paths as file://server/share/….
 func artifactURI(path string) string {
-	return (&url.URL{Path: filepath.ToSlash(path)}).String()
+	return slashURI(filepath.ToSlash(path))
+}
+
+func slashURI(p string) string {
+	switch {
+	case strings.HasPrefix(p, "//"): // \\server\share\…
+		host, rest, _ := strings.Cut(p[2:], "/")
+		return (&url.URL{Scheme: "file", Host: host, Path: "/" + rest}).String()
+	case len(p) >= 3 && p[1] == ':' && p[2] == '/' && ('a' <= p[0]|0x20 && p[0]|0x20 <= 'z'): // C:/…
+		return (&url.URL{Scheme: "file", Path: "/" + p}).String()
+	case strings.HasPrefix(p, "/"):
+		return (&url.URL{Scheme: "file", Path: p}).String()
+	}
+	return (&url.URL{Path: p}).String()
 }
 
 func location(fr FileReport, region *sarifRegion) sarifLocation {
@@ -135,7 +157,7 @@ func location(fr FileReport, region *sarifRegion) sarifLocation {
 // SARIF writes the report as a SARIF 2.1.0 log.
 func SARIF(w io.Writer, r *Report, o Options) error {
 	run := sarifRun{
-		Tool:        sarifTool{Driver: sarifDriver{Name: "dumpguard", Version: o.Version, InformationURI: "https://example.invalid/dumpguard", Rules: []sarifRule{}}},
+		Tool:        sarifTool{Driver: sarifDriver{Name: "dumpguard", Version: o.Version, InformationURI: InformationURI, Rules: []sarifRule{}}},
 		Invocations: []sarifInvocation{{ExecutionSuccessful: r.Summary.Errors == 0, Notifications: []sarifNotification{}}},
 		Results:     []sarifResult{},
 	}
@@ -192,8 +214,10 @@ func SARIF(w io.Writer, r *Report, o Options) error {
 			ID:               ruleID(enc),
 			Name:             "PrivateKeyIn" + enc,
 			ShortDescription: sarifMessage{"Private key material (" + enc + ") in a crash dump"},
-			Help:             sarifMessage{"A crash dump holds a private key. Do not move the dump out of the production enclave; redact it with `dumpguard redact` or rotate the key."},
-			Properties:       map[string]any{"tags": []string{"security", "secret", "private-key"}},
+			FullDescription: sarifMessage{"A crash dump holds a private key in the " + enc + " encoding, found by dumpguard and proved by arithmetic where its status says validated. " +
+				"Whoever gets the dump gets the key: the dump must not leave the production enclave as it is."},
+			Help:       sarifMessage{"A crash dump holds a private key. Do not move the dump out of the production enclave; redact it with `dumpguard redact` or rotate the key."},
+			Properties: map[string]any{"tags": []string{"security", "secret", "private-key"}},
 		})
 	}
 	enc := json.NewEncoder(w)
