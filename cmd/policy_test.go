@@ -226,3 +226,35 @@ func TestGoldenAllowedSARIF(t *testing.T) {
 		t.Errorf("levels %v, %d suppressed; want 1 error (expired entry), 3 suppressed notes", levels, suppressed)
 	}
 }
+
+// TestPolicyRecorded: every report names the policy file applied and its
+// SHA-256: JSON Lines' summary line, the gate's quarantine report and the
+// redaction report.
+func TestPolicyRecorded(t *testing.T) {
+	const cfg = "testdata/policy/expired.json"
+	b, _ := os.ReadFile(cfg)
+	sum := sha256.Sum256(b)
+	want := report.PolicyFile{Path: cfg, SHA256: hex.EncodeToString(sum[:])}
+	check := func(what string, doc []byte) {
+		t.Helper()
+		var rep struct{ Policy *report.PolicyFile }
+		if err := json.Unmarshal(doc, &rep); err != nil || rep.Policy == nil || *rep.Policy != want {
+			t.Errorf("%s: policy %+v (%v), want %+v\n%s", what, rep.Policy, err, want, doc)
+		}
+	}
+	_, out, _ := run(t, "", "scan", "-q", "--format", "jsonl", "--config", cfg, planted)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	check("jsonl summary", []byte(lines[len(lines)-1]))
+
+	spool, to, q := gateDirs(t, planted)
+	run(t, "", "gate", "-q", "--config", cfg, "--to", to, "--quarantine", q, spool)
+	side, _ := os.ReadFile(filepath.Join(q, "planted.bin.dumpguard.json"))
+	check("quarantine report", side)
+
+	red := filepath.Join(t.TempDir(), "red.bin")
+	if code, _, stderr := run(t, "", "redact", "-q", "--config", cfg, planted, "-o", red); code != ExitClean {
+		t.Fatalf("redact: exit status %d: %s", code, stderr)
+	}
+	side, _ = os.ReadFile(red + ".redaction.json")
+	check("redaction report", side)
+}

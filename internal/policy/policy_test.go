@@ -175,3 +175,23 @@ func TestExit(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadOtherOwner: a discovered policy file owned by another user is
+// refused, as ssh refuses such a configuration (needs root to chown).
+func TestLoadOtherOwner(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("chown to another user needs root")
+	}
+	t.Chdir(t.TempDir())
+	os.WriteFile(Name, []byte(`{}`), 0o644)
+	if err := os.Chown(Name, 12345, 12345); err != nil {
+		t.Skip(err)
+	}
+	if _, err := Load(Source{}, time.Now(), func(string) {}); err == nil || !strings.Contains(err.Error(), "owned by uid 12345") {
+		t.Errorf("Load() error = %v, want a refusal", err)
+	}
+	// Named explicitly, it is trusted.
+	if p, err := Load(Source{Config: Name}, time.Now(), func(string) {}); err != nil || p.Path != Name {
+		t.Errorf("--config: %v", err)
+	}
+}

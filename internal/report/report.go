@@ -79,8 +79,9 @@ func JSONLSummary(w io.Writer, r *Report, _ Options) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	return enc.Encode(struct {
-		Summary Summary `json:"summary"`
-	}{r.Summary})
+		Policy  *PolicyFile `json:"policy,omitempty"`
+		Summary Summary     `json:"summary"`
+	}{r.Policy, r.Summary})
 }
 
 // Text writes one tab-separated line per finding, then a summary:

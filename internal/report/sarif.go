@@ -56,6 +56,12 @@ type sarifMessage struct {
 type sarifInvocation struct {
 	ExecutionSuccessful bool                `json:"executionSuccessful"`
 	Notifications       []sarifNotification `json:"toolExecutionNotifications"`
+	Properties          *sarifRunProperties `json:"properties,omitempty"`
+}
+
+// sarifRunProperties record the policy file the run applied.
+type sarifRunProperties struct {
+	Policy *PolicyFile `json:"policy"`
 }
 
 type sarifNotification struct {
@@ -160,6 +166,9 @@ func SARIF(w io.Writer, r *Report, o Options) error {
 		Tool:        sarifTool{Driver: sarifDriver{Name: "dumpguard", Version: o.Version, InformationURI: InformationURI, Rules: []sarifRule{}}},
 		Invocations: []sarifInvocation{{ExecutionSuccessful: r.Summary.Errors == 0, Notifications: []sarifNotification{}}},
 		Results:     []sarifResult{},
+	}
+	if r.Policy != nil {
+		run.Invocations[0].Properties = &sarifRunProperties{r.Policy}
 	}
 	rules := map[string]bool{}
 	for _, fr := range r.Files {
