@@ -32,12 +32,14 @@ func newGateCmd(s stdio) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "gate --to DIR [--quarantine QDIR] [flags] PATH...",
 		Short: "Release only clean dumps to a directory; quarantine the rest",
-		Long: `Scan each dump and, only when nothing in it blocks, copy it into DIR. The copy
-is written to a hidden temporary file in DIR, synced, checked against the hash
-of the bytes that were scanned, and renamed into place, so a reader of DIR never
-sees a partial file or a dump that was not scanned.
+		Long: `Copy each dump into a hidden temporary file in DIR, scan that copy and, only
+when nothing in it blocks, check it against its hash and rename it into place,
+so a reader of DIR never sees a partial file or bytes that were not scanned.
+Two inputs with one name are never given one destination: the second is an
+error and stays where it is.
 
-A blocked dump is never written to DIR. With --quarantine it is moved (or, with
+A blocked dump is never released: its hidden copy is removed. With --quarantine
+it is moved (or, with
 --keep, copied) to QDIR beside a JSON report, QDIR/NAME.dumpguard.json. A dump
 that could not be scanned completely stays where it is. With --move a released
 dump's source is removed once its copy is durable. No dump is ever lost: a

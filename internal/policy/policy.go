@@ -1,9 +1,9 @@
 // Package policy decides what blocks: it finds, checks and loads the policy
 // file (an explicit --config, $DUMPGUARD_CONFIG, or a safe ./.dumpguard.json),
 // annotates findings from its allowlist (with expiry) and from the known test
-// keys, and gives every command (scan, gate, redact) its exit status from one
-// function, [Exit]. It imports scanner (for the findings it annotates) and
-// nothing that reads files or prints.
+// keys, decides what blocks and the verdict, and gives every command (scan,
+// gate, redact) its exit status from one function, [Exit]. It imports scanner
+// (the findings it judges) and keys, and nothing that prints.
 package policy
 
 import (
@@ -312,6 +312,18 @@ func (p *Policy) Blocks(f *scanner.Finding) bool {
 	}
 	a := p.Annotation(f.SPKI)
 	return a.Allowed == "" && (!a.KnownTestKey || p.Strict)
+}
+
+// Verdict is a run's verdict: "blocked" when a finding blocks, else "error"
+// when an input could not be scanned completely, else "clean".
+func Verdict(blocking, errors int) string {
+	switch {
+	case blocking > 0:
+		return "blocked"
+	case errors > 0:
+		return "error"
+	}
+	return "clean"
 }
 
 // An Outcome is what a command's exit status is decided from.

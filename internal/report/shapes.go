@@ -245,13 +245,6 @@ func Summarize(files []FileReport, p *policy.Policy, allowPartial bool) Summary 
 		s.Keys = append(s.Keys, *k)
 	}
 	sort.Slice(s.Keys, func(i, j int) bool { return s.Keys[i].SPKI < s.Keys[j].SPKI })
-	switch {
-	case s.Blocking > 0:
-		s.Verdict = "blocked"
-	case s.Errors > 0:
-		s.Verdict = "error"
-	default:
-		s.Verdict = "clean"
-	}
+	s.Verdict = policy.Verdict(s.Blocking, s.Errors)
 	return s
 }
