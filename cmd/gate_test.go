@@ -359,3 +359,27 @@ func TestGateInterruptedWithKeys(t *testing.T) {
 		t.Errorf("exit status %d, want %d; stderr:\n%s", code, ExitFindings, stderr.String())
 	}
 }
+
+// TestGateFinishesQuarantine: a run killed between the quarantine's hard
+// link and the source's removal leaves one file under two names; the next
+// run finishes the move instead of failing with "is the source itself".
+func TestGateFinishesQuarantine(t *testing.T) {
+	spool, to, q := gateDirs(t, planted)
+	src := filepath.Join(spool, "planted.bin")
+	if err := os.Link(src, filepath.Join(q, "planted.bin")); err != nil {
+		t.Skip(err)
+	}
+	code, _, stderr := run(t, "", "gate", "-q", "--to", to, "--quarantine", q, spool)
+	if code != ExitFindings || strings.Contains(stderr, "source itself") {
+		t.Fatalf("exit status %d, want %d; stderr:\n%s", code, ExitFindings, stderr)
+	}
+	if _, err := os.Stat(src); err == nil {
+		t.Error("the source is still in the spool")
+	}
+	if fileSum(t, filepath.Join(q, "planted.bin")) != fileSum(t, planted) {
+		t.Error("the quarantined dump lost its bytes")
+	}
+	if _, err := os.Stat(filepath.Join(q, "planted.bin.dumpguard.json")); err != nil {
+		t.Errorf("no report beside the quarantined dump: %v", err)
+	}
+}
