@@ -2,22 +2,18 @@ package cmd
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/exp/mmap"
 
+	"dumpguard/internal/policy"
+	"dumpguard/internal/release"
+	"dumpguard/internal/report"
 	"dumpguard/scanner"
 )
 
@@ -36,12 +32,14 @@ func newGateCmd(s stdio) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "gate --to DIR [--quarantine QDIR] [flags] PATH...",
 		Short: "Release only clean dumps to a directory; quarantine the rest",
-		Long: `Scan each dump and, only when nothing in it blocks, copy it into DIR. The copy
-is written to a hidden temporary file in DIR, synced, checked against the hash
-of the bytes that were scanned, and renamed into place, so a reader of DIR never
-sees a partial file or a dump that was not scanned.
+		Long: `Copy each dump into a hidden temporary file in DIR, scan that copy and, only
+when nothing in it blocks, check it against its hash and rename it into place,
+so a reader of DIR never sees a partial file or bytes that were not scanned.
+Two inputs with one name are never given one destination: the second is an
+error and stays where it is.
 
-A blocked dump is never written to DIR. With --quarantine it is moved (or, with
+A blocked dump is never released: its hidden copy is removed. With --quarantine
+it is moved (or, with
 --keep, copied) to QDIR beside a JSON report, QDIR/NAME.dumpguard.json. A dump
 that could not be scanned completely stays where it is. With --move a released
 dump's source is removed once its copy is durable. No dump is ever lost: a
@@ -84,12 +82,9 @@ type gateAction struct {
 
 // A gateReport is a scan report with what gate did.
 type gateReport struct {
-	*scanner.Report
+	*report.Report
 	Actions []gateAction `json:"actions"`
 }
-
-// errGate marks failures to release or quarantine; the details were reported.
-var errGate = errors.New("some dumps could not be released or quarantined")
 
 func (f *gateFlags) run(ctx context.Context, s stdio, args []string) error {
 	st, err := f.setup(s)
@@ -99,27 +94,9 @@ func (f *gateFlags) run(ctx context.Context, s stdio, args []string) error {
 	if f.format != "text" && f.format != "json" && f.format != "sarif" {
 		return fmt.Errorf("--format %q: want text, json or sarif", f.format)
 	}
-	if f.to == "" {
-		return errors.New("--to DIR is required")
-	}
-	if f.keep && f.quarantine == "" {
-		return errors.New("--keep needs --quarantine")
-	}
-	for _, d := range []string{f.to, f.quarantine} {
-		if d == "" {
-			continue
-		}
-		if err := checkDir(d); err != nil {
-			return err
-		}
-		cleanStale(d, time.Now(), st.warn)
-	}
-	if f.quarantine != "" {
-		a, _ := os.Stat(f.to)
-		b, _ := os.Stat(f.quarantine)
-		if os.SameFile(a, b) {
-			return errors.New("--to and --quarantine must be different directories")
-		}
+	g, err := release.New(release.Gate{To: f.to, Quarantine: f.quarantine, Keep: f.keep, Move: f.move, Overwrite: f.overwrite}, st.warn)
+	if err != nil {
+		return err
 	}
 	var inputs []input
 	var total int64
@@ -140,7 +117,7 @@ func (f *gateFlags) run(ctx context.Context, s stdio, args []string) error {
 		inputs = append(inputs, in)
 		total += max(in.size, 0)
 	}
-	out, commit, abort, err := reportWriter(s.out, f.output)
+	out, commit, abort, err := release.Output(s.out, f.output)
 	if err != nil {
 		return err
 	}
@@ -154,14 +131,14 @@ func (f *gateFlags) run(ctx context.Context, s stdio, args []string) error {
 	var actions []gateAction
 	failed := false
 	for _, in := range inputs {
-		frs, act := f.gateOne(ctx, pool, in, opt, st)
+		frs, act := f.gateOne(ctx, pool, g, in, opt, st)
 		bar.fileDone()
 		for _, fr := range frs {
 			for _, e := range fr.Errors {
-				st.warn(fmt.Sprintf("%s: %s", displayName(fr), e))
+				st.warn(fmt.Sprintf("%s: %s", fr.Name(), e))
 			}
 			if fr.Partial && !f.allowPartial {
-				st.warn(fmt.Sprintf("%s: %d bytes of memory missing from the dump (truncated?); use --allow-partial to accept", displayName(fr), fr.MissingBytes))
+				st.warn(fmt.Sprintf("%s: %d bytes of memory missing from the dump (truncated?); use --allow-partial to accept", fr.Name(), fr.MissingBytes))
 			}
 		}
 		if act.Error != "" {
@@ -181,16 +158,16 @@ func (f *gateFlags) run(ctx context.Context, s stdio, args []string) error {
 	if actions == nil {
 		actions = []gateAction{}
 	}
-	rep := gateReport{&scanner.Report{Version: scanner.ReportVersion, Files: files, Summary: scanner.Summarize(files, st.policy, f.allowPartial)}, actions}
+	rep := gateReport{report.New(files, st.rules, f.allowPartial), actions}
 	rep.Summary.ProtectedKeys = protectedSummary(st.protected, files)
 	rep.Summary.InputBytes = total
 	switch f.format {
 	case "json":
-		err = writeIndented(out, rep)
+		err = report.Indented(out, rep)
 	case "sarif":
-		err = writeSARIF(out, rep.Report, st.policy)
+		err = report.SARIF(out, rep.Report, st.renderOptions())
 	default:
-		err = writeText(out, rep.Report, st.policy)
+		err = report.Text(out, rep.Report, st.renderOptions())
 		for _, a := range actions {
 			fmt.Fprintf(out, "%s\n", a.line())
 		}
@@ -201,40 +178,24 @@ func (f *gateFlags) run(ctx context.Context, s stdio, args []string) error {
 	if err := commit(); err != nil {
 		return err
 	}
-	switch {
-	case ctx.Err() != nil:
-		return errors.New("interrupted: the report covers only what was scanned before")
-	case rep.Summary.Verdict == "blocked":
-		return errFound
-	case rep.Summary.Verdict == "error":
-		return errIncomplete
-	case failed:
-		return errGate
-	}
-	return nil
+	return exit(s, policy.Outcome{Verdict: rep.Summary.Verdict, Interrupted: ctx.Err() != nil, Failed: failed})
 }
 
 // line is the text form of an action: "released\tSRC\tDEST".
 func (a gateAction) line() string {
-	parts := []string{a.Action, a.Path}
+	parts := []string{a.Action, report.Escape(a.Path)}
 	if a.Dest != "" {
-		parts = append(parts, a.Dest)
+		parts = append(parts, report.Escape(a.Dest))
 	}
 	if a.Error != "" {
-		parts = append(parts, a.Error)
+		parts = append(parts, report.Escape(a.Error))
 	}
 	return strings.Join(parts, "\t")
 }
 
-func writeIndented(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
-
-// gateOne scans one input and releases or quarantines it.
-func (f *gateFlags) gateOne(ctx context.Context, pool *scanner.Pool, in input, opt *scanner.FileOptions, st *scanSetup) ([]scanner.FileReport, gateAction) {
+// gateOne copies one input into the release directory, scans the copy, and
+// releases or quarantines it: what is released is exactly what was scanned.
+func (f *gateFlags) gateOne(ctx context.Context, pool *scanner.Pool, g *release.Gate, in input, opt *scanner.FileOptions, st *scanSetup) ([]scanner.FileReport, gateAction) {
 	act := gateAction{Path: in.path, Action: "error"}
 	fail := func(err error) ([]scanner.FileReport, gateAction) {
 		act.Error = err.Error()
@@ -243,48 +204,20 @@ func (f *gateFlags) gateOne(ctx context.Context, pool *scanner.Pool, in input, o
 	if in.err != nil {
 		return fail(in.err)
 	}
-	info, err := os.Lstat(in.path)
-	switch {
-	case err != nil:
-		return fail(err)
-	case info.Mode()&fs.ModeSymlink != 0:
-		return fail(errors.New("a symbolic link: name the file itself"))
-	case !info.Mode().IsRegular():
-		return fail(errors.New("not a regular file"))
-	}
-
-	// Scan the mapped file while hashing the same mapping, so that the copy
-	// can be checked against the bytes that were scanned.
-	m, err := mmap.Open(in.path)
+	d, err := g.Stage(in.path)
 	if err != nil {
 		return fail(err)
 	}
-	type hashed struct {
-		sum [32]byte
-		err error
-	}
-	hc := make(chan hashed, 1)
-	go func() {
-		sum, err := hashMapped(m, int64(m.Len()))
-		hc <- hashed{sum, err}
-	}()
-	frs := pool.ScanAt(ctx, in.path, m, int64(m.Len()), opt)
-	h := <-hc
-	size := int64(m.Len())
-	m.Close()
-	if h.err != nil {
-		act.Error = fmt.Sprintf("hashing: %v", h.err)
-		return frs, act
-	}
-	act.SHA256 = hex.EncodeToString(h.sum[:])
-	src := source{path: in.path, size: size, sum: h.sum, info: info}
+	defer d.Drop()
+	frs := pool.ScanAt(ctx, in.path, d, d.Size, opt)
+	act.SHA256 = hex.EncodeToString(d.Sum[:])
 
 	blocked, incomplete := false, false
 	for i := range frs {
 		fr := &frs[i]
 		incomplete = incomplete || fr.Failed(f.allowPartial)
 		for j := range fr.Findings {
-			blocked = blocked || st.policy.Blocks(&fr.Findings[j])
+			blocked = blocked || st.rules.Blocks(&fr.Findings[j])
 		}
 	}
 	switch {
@@ -294,314 +227,29 @@ func (f *gateFlags) gateOne(ctx context.Context, pool *scanner.Pool, in input, o
 			return frs, act
 		}
 		files := append([]scanner.FileReport(nil), frs...)
-		dest := filepath.Join(f.quarantine, filepath.Base(src.path))
-		rep := gateReport{&scanner.Report{Version: scanner.ReportVersion, Files: files, Summary: scanner.Summarize(files, st.policy, f.allowPartial)},
+		dest := filepath.Join(f.quarantine, filepath.Base(in.path))
+		rep := gateReport{report.New(files, st.rules, f.allowPartial),
 			[]gateAction{{Path: in.path, Action: "quarantined", Dest: dest, SHA256: act.SHA256, Removed: !f.keep}}}
-		removed, err := f.quarantineOne(src, dest, rep)
+		dest, removed, err := d.Quarantine(func(w io.Writer) error { return report.Indented(w, rep) })
 		act.Removed = removed
 		if err != nil {
 			act.Error = fmt.Sprintf("quarantine: %v", err)
 			return frs, act
 		}
 		act.Action, act.Dest = "quarantined", dest
-	case incomplete:
+	case incomplete || ctx.Err() != nil:
 		act.Action = "error"
 		act.Error = "not released: the dump could not be scanned completely"
 	default:
-		dest, err := f.release(src)
-		if err != nil {
+		dest, removed, err := d.Release()
+		switch {
+		case errors.Is(err, release.ErrSourceKept):
+			act.Action, act.Dest, act.Error = "released", dest, err.Error()
+		case err != nil:
 			act.Error = fmt.Sprintf("release: %v", err)
-			return frs, act
-		}
-		act.Action, act.Dest = "released", dest
-		if f.move {
-			testPause(ctx, "before-remove")
-			if err := os.Remove(src.path); err != nil {
-				act.Error = fmt.Sprintf("released, but the source could not be removed: %v", err)
-				return frs, act
-			}
-			syncDir(filepath.Dir(src.path))
-			act.Removed = true
+		default:
+			act.Action, act.Dest, act.Removed = "released", dest, removed
 		}
 	}
 	return frs, act
-}
-
-// A source is a dump as it was scanned.
-type source struct {
-	path string
-	size int64
-	sum  [32]byte // SHA-256 of the bytes scanned
-	info fs.FileInfo
-}
-
-// release copies a clean dump into the release directory; it returns the
-// destination. A file of the same name and content there already is success.
-func (f *gateFlags) release(src source) (string, error) {
-	dest := filepath.Join(f.to, filepath.Base(src.path))
-	if done, err := sameFile(dest, src, f.overwrite); done || err != nil {
-		return dest, err
-	}
-	tmp, err := copyVerified(src, f.to)
-	if err != nil {
-		return dest, err
-	}
-	defer os.Remove(tmp) // gone after a rename; the second name after a link
-	testPause(context.Background(), "before-rename")
-	if err := place(tmp, dest, src, f.overwrite); err != nil {
-		return dest, err
-	}
-	syncDir(f.to)
-	return dest, nil
-}
-
-// quarantineOne writes the report, then moves (or copies) the dump beside it.
-// It reports whether the source is gone.
-func (f *gateFlags) quarantineOne(src source, dest string, rep gateReport) (removed bool, err error) {
-	done, err := sameFile(dest, src, f.overwrite)
-	if err != nil {
-		return false, err
-	}
-	w, err := createAtomic(dest + ".dumpguard.json")
-	if err != nil {
-		return false, err
-	}
-	defer w.abort()
-	if err := writeIndented(w, rep); err != nil {
-		return false, err
-	}
-	if err := w.commit(); err != nil {
-		return false, err
-	}
-	placed := done
-	defer func() {
-		if !placed { // no report without its dump
-			os.Remove(dest + ".dumpguard.json")
-		}
-	}()
-	if !done {
-		moved := false
-		if !f.keep {
-			// Same filesystem: a second name for the same file, then drop the first.
-			switch err := place(src.path, dest, src, f.overwrite); {
-			case err == nil:
-				moved = true
-			case errors.Is(err, fs.ErrExist):
-				return false, err
-			}
-		}
-		if !moved {
-			tmp, err := copyVerified(src, f.quarantine)
-			if err != nil {
-				return false, err
-			}
-			defer os.Remove(tmp)
-			if err := place(tmp, dest, src, f.overwrite); err != nil {
-				return false, err
-			}
-		}
-		syncDir(f.quarantine)
-		placed = true
-	}
-	if f.keep {
-		return false, nil
-	}
-	if err := os.Remove(src.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return false, fmt.Errorf("quarantined, but the source could not be removed: %v", err)
-	}
-	syncDir(filepath.Dir(src.path))
-	return true, nil
-}
-
-// sameFile reports whether dest already holds src's bytes (then synced, so it
-// is as durable as a fresh copy). A different file there is an error unless
-// overwrite.
-func sameFile(dest string, src source, overwrite bool) (bool, error) {
-	st, err := os.Lstat(dest)
-	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	if os.SameFile(st, src.info) {
-		return false, fmt.Errorf("%s is the source itself", dest)
-	}
-	if st.Mode().IsRegular() && st.Size() == src.size {
-		if sum, err := hashFile(dest, true); err == nil && sum == src.sum {
-			return true, nil
-		}
-	}
-	if overwrite && st.Mode().IsRegular() {
-		return false, nil
-	}
-	return false, fmt.Errorf("%s exists with different content (use --overwrite to replace it)", dest)
-}
-
-// copyVerified copies src into a hidden temporary file in dir, syncs it and
-// checks that both the bytes read and the bytes written hash to what was
-// scanned. It returns the temporary file's name.
-func copyVerified(src source, dir string) (tmp string, err error) {
-	in, err := os.Open(src.path)
-	if err != nil {
-		return "", err
-	}
-	defer in.Close()
-	out, err := os.CreateTemp(dir, "."+filepath.Base(src.path)+".tmp-*")
-	if err != nil {
-		return "", err
-	}
-	defer func() {
-		if err != nil {
-			out.Close()
-			os.Remove(out.Name())
-		}
-	}()
-	h := sha256.New()
-	n, err := io.Copy(out, io.TeeReader(in, h))
-	if err != nil {
-		return "", err
-	}
-	if n != src.size || [32]byte(h.Sum(nil)) != src.sum {
-		return "", errors.New("the dump changed while it was being gated; not copied")
-	}
-	if err := out.Chmod(src.info.Mode().Perm()); err != nil {
-		return "", err
-	}
-	if err := out.Sync(); err != nil {
-		return "", err
-	}
-	if err := out.Close(); err != nil {
-		return "", err
-	}
-	os.Chtimes(out.Name(), time.Time{}, src.info.ModTime())
-	// Read the copy back: what lands is byte for byte what was scanned.
-	sum, err := hashFile(out.Name(), false)
-	if err != nil {
-		return "", err
-	}
-	if sum != src.sum {
-		return "", fmt.Errorf("the copy in %s differs from the dump scanned", dir)
-	}
-	return out.Name(), nil
-}
-
-// place gives from the name to: a rename when overwriting, else a hard link
-// that fails if to exists (from then keeps its name too), or, where links are
-// not supported, a check and a rename.
-func place(from, to string, src source, overwrite bool) error {
-	if overwrite {
-		return os.Rename(from, to)
-	}
-	err := os.Link(from, to)
-	if err == nil || errors.Is(err, fs.ErrExist) {
-		return err
-	}
-	if _, err := os.Lstat(to); err == nil {
-		return fmt.Errorf("%s: %w", to, fs.ErrExist)
-	}
-	return os.Rename(from, to)
-}
-
-// hashFile returns the SHA-256 of a file; sync first flushes it to disk.
-func hashFile(name string, sync bool) ([32]byte, error) {
-	var sum [32]byte
-	fh, err := os.Open(name)
-	if err != nil {
-		return sum, err
-	}
-	defer fh.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, fh); err != nil {
-		return sum, err
-	}
-	if sync {
-		if err := fh.Sync(); err != nil {
-			return sum, err
-		}
-	}
-	h.Sum(sum[:0])
-	return sum, nil
-}
-
-// hashMapped hashes a mapped file; a file that shrinks under the mapping is
-// an error, not a crash.
-func hashMapped(r io.ReaderAt, size int64) (sum [32]byte, err error) {
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer func() {
-		if recover() != nil {
-			err = errors.New("the file shrank while it was read")
-		}
-	}()
-	h := sha256.New()
-	if _, err := io.Copy(h, io.NewSectionReader(r, 0, size)); err != nil {
-		return sum, err
-	}
-	h.Sum(sum[:0])
-	return sum, nil
-}
-
-// checkDir reports a destination that is not a directory.
-func checkDir(d string) error {
-	st, err := os.Stat(d)
-	if err != nil {
-		return err
-	}
-	if !st.IsDir() {
-		return fmt.Errorf("%s: not a directory", d)
-	}
-	return nil
-}
-
-// staleAfter is how old a temporary file must be before gate takes it for
-// the leftover of a run that was killed, and removes it.
-const staleAfter = time.Hour
-
-// cleanStale removes the temporary files of killed runs from dir. Files of a
-// run still going are younger: a copy in progress keeps its file's time fresh.
-func cleanStale(dir string, now time.Time, warn func(string)) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	for _, e := range entries {
-		if !isTemp(e.Name()) || !e.Type().IsRegular() {
-			continue
-		}
-		info, err := e.Info()
-		if err != nil || now.Sub(info.ModTime()) < staleAfter {
-			continue
-		}
-		p := filepath.Join(dir, e.Name())
-		if os.Remove(p) == nil {
-			warn(fmt.Sprintf("%s: removed a temporary file left by an interrupted run", p))
-		}
-	}
-}
-
-// isTemp reports whether name is one of our temporary files: ".NAME.tmp-123".
-func isTemp(name string) bool {
-	i := strings.LastIndex(name, ".tmp-")
-	if !strings.HasPrefix(name, ".") || i < 1 {
-		return false
-	}
-	for _, c := range name[i+len(".tmp-"):] {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return len(name) > i+len(".tmp-")
-}
-
-// testPause stops at a named point when DUMPGUARD_TEST_PAUSE names it, so
-// that tests can kill the process there. It is for tests only.
-func testPause(ctx context.Context, point string) {
-	if os.Getenv("DUMPGUARD_TEST_PAUSE") != point {
-		return
-	}
-	fmt.Fprintf(os.Stderr, "dumpguard: test: paused %s\n", point)
-	select {
-	case <-ctx.Done():
-	case <-time.After(time.Minute):
-	}
 }

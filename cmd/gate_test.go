@@ -1,28 +1,16 @@
 package cmd
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 )
-
-// TestMain lets a test run the real command line in a child process (to kill
-// it): the test binary runs Run when DUMPGUARD_TEST_MAIN is set.
-func TestMain(m *testing.M) {
-	if os.Getenv("DUMPGUARD_TEST_MAIN") == "1" {
-		os.Exit(Run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
-	}
-	os.Exit(m.Run())
-}
 
 func copyFile(t *testing.T, from, to string) {
 	t.Helper()
@@ -299,135 +287,99 @@ func TestGateUnwritable(t *testing.T) {
 	}
 }
 
-// startPaused runs gate in a child process that stops at point, and waits
-// until it has.
-func startPaused(t *testing.T, point string, args ...string) *exec.Cmd {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "DUMPGUARD_TEST_MAIN=1", "DUMPGUARD_TEST_PAUSE="+point)
-	pipe, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
+// TestGateSameName: dumps with one name in different subdirectories of the
+// spool never share a destination, even with --overwrite: the second is
+// refused (exit 2 if nothing blocks) and stays in the spool.
+func TestGateSameName(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string]string // spool path → test file
+		want  int
+	}{
+		{"clean", map[string]string{"a/core": clean, "b/core": clean + "2"}, ExitError},
+		{"clean and blocked", map[string]string{"a/core": clean, "b/core": clean + "2", "a/bad": planted, "b/bad": planted}, ExitFindings},
 	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	paused := make(chan bool, 1)
-	go func() {
-		sc := bufio.NewScanner(pipe)
-		for sc.Scan() {
-			if strings.Contains(sc.Text(), "paused "+point) {
-				paused <- true
-			}
-		}
-		paused <- false
-	}()
-	select {
-	case ok := <-paused:
-		if !ok {
-			cmd.Wait()
-			t.Fatalf("gate ended before pausing at %s", point)
-		}
-	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
-		t.Fatalf("gate did not pause at %s", point)
-	}
-	return cmd
-}
-
-// TestGateKilled kills gate with SIGKILL at its most delicate moments: a
-// reader of DIR never sees a partial file, the dump is never lost, and the
-// next run finishes the job and removes what the killed one left.
-func TestGateKilled(t *testing.T) {
-	for _, point := range []string{"before-rename", "before-remove"} {
-		t.Run(point, func(t *testing.T) {
-			spool, to, _ := gateDirs(t)
-			big := filepath.Join(spool, "big.core")
-			f, err := os.Create(big)
-			if err != nil {
-				t.Fatal(err)
-			}
-			f.WriteString("a large, mostly sparse dump")
-			f.Truncate(8 << 20)
-			f.WriteAt([]byte("the end"), 8<<20-7)
-			f.Close()
-			sum := fileSum(t, big)
-
-			cmd := startPaused(t, point, "gate", "-q", "--move", "--to", to, big)
-			cmd.Process.Kill()
-			cmd.Wait()
-
-			if fileSum(t, big) != sum {
-				t.Fatal("the source changed or was lost")
-			}
-			switch got := visible(t, to); point {
-			case "before-rename":
-				if len(got) > 0 {
-					t.Fatalf("DIR shows %v before the rename", got)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			spool, to, q := gateDirs(t)
+			for p, f := range tt.files {
+				os.MkdirAll(filepath.Join(spool, filepath.Dir(p)), 0o755)
+				if strings.HasSuffix(f, "2") { // another clean dump, other bytes
+					os.WriteFile(filepath.Join(spool, p), []byte("another clean dump"), 0o644)
+					continue
 				}
-				if h := hidden(t, to); len(h) != 1 || !isTemp(h[0]) {
-					t.Fatalf("DIR hides %v, want one temporary file", h)
+				copyFile(t, f, filepath.Join(spool, p))
+			}
+			code, _, stderr := run(t, "", "gate", "-q", "--move", "--overwrite", "--to", to, "--quarantine", q, spool)
+			if code != tt.want {
+				t.Fatalf("exit status %d, want %d; stderr:\n%s", code, tt.want, stderr)
+			}
+			if !strings.Contains(stderr, "same name") {
+				t.Errorf("stderr does not say why b/ was refused:\n%s", stderr)
+			}
+			if fileSum(t, filepath.Join(to, "core")) != fileSum(t, clean) {
+				t.Errorf("DIR/core is not a/core")
+			}
+			for p := range tt.files {
+				if strings.HasPrefix(p, "b/") {
+					if _, err := os.Stat(filepath.Join(spool, p)); err != nil {
+						t.Errorf("%s lost: %v", p, err)
+					}
 				}
-				// Age the leftover so that the next run takes it for stale.
-				old := time.Now().Add(-2 * staleAfter)
-				os.Chtimes(filepath.Join(to, hidden(t, to)[0]), old, old)
-			case "before-remove":
-				if !slices.Equal(got, []string{"big.core"}) || fileSum(t, filepath.Join(to, "big.core")) != sum {
-					t.Fatalf("DIR holds %v, want the whole dump", got)
+				if p == "a/bad" && fileSum(t, filepath.Join(q, "bad")) != fileSum(t, planted) {
+					t.Errorf("QDIR/bad is not a/bad")
 				}
-			}
-
-			code, _, stderr := run(t, "", "gate", "-q", "--move", "--to", to, big)
-			if code != ExitClean {
-				t.Fatalf("second run: exit status %d; stderr:\n%s", code, stderr)
-			}
-			if got := visible(t, to); !slices.Equal(got, []string{"big.core"}) || fileSum(t, filepath.Join(to, "big.core")) != sum {
-				t.Errorf("after the second run DIR holds %v", got)
-			}
-			if h := hidden(t, to); len(h) > 0 {
-				t.Errorf("temporary files left: %v", h)
-			}
-			if _, err := os.Stat(big); err == nil {
-				t.Errorf("--move left the source")
 			}
 		})
 	}
 }
 
-func TestCleanStale(t *testing.T) {
-	dir := t.TempDir()
-	now := time.Now()
-	old := now.Add(-2 * staleAfter)
-	files := []struct {
-		name     string
-		mtime    time.Time
-		wantGone bool
-	}{
-		{".core.1.tmp-123456", old, true},
-		{".core.2.tmp-654321", now, false},       // a run still going
-		{".core.3.tmp-abc", old, false},          // not ours
-		{"core.4.tmp-123", old, false},           // not hidden: not ours
-		{".#core.5.deadbeef", old, false},        // systemd-coredump's own temporary file
-		{"report.json.tmp-1", old, false},        // not hidden
-		{".report.json.tmp-42", old, true},       // createAtomic's
-		{".report.json.tmp-", old, false},        // no number
-		{".tmp-7", old, false},                   // no name
-		{".core.6.tmp-77.dumpguard", old, false}, // something else
+// cancelOnWrite cancels a context at the first write: a run interrupted at
+// its first warning.
+type cancelOnWrite struct {
+	bytes.Buffer
+	cancel context.CancelFunc
+}
+
+func (w *cancelOnWrite) Write(p []byte) (int, error) {
+	w.cancel()
+	return w.Buffer.Write(p)
+}
+
+// TestGateInterruptedWithKeys: a gate interrupted after finding blocking
+// keys exits 1, as scan does: what was found still leaks.
+func TestGateInterruptedWithKeys(t *testing.T) {
+	spool, to, _ := gateDirs(t, planted)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stderr := &cancelOnWrite{cancel: cancel}
+	var stdout bytes.Buffer
+	code := Run(ctx, []string{"gate", "-q", "--to", to, filepath.Join(spool, "planted.bin"), filepath.Join(spool, "missing"), filepath.Join(spool, "planted.bin")}, strings.NewReader(""), &stdout, stderr)
+	if code != ExitFindings || !strings.Contains(stderr.String(), "interrupted") {
+		t.Errorf("exit status %d, want %d; stderr:\n%s", code, ExitFindings, stderr.String())
 	}
-	for _, f := range files {
-		p := filepath.Join(dir, f.name)
-		os.WriteFile(p, []byte("x"), 0o644)
-		os.Chtimes(p, f.mtime, f.mtime)
+}
+
+// TestGateFinishesQuarantine: a run killed between the quarantine's hard
+// link and the source's removal leaves one file under two names; the next
+// run finishes the move instead of failing with "is the source itself".
+func TestGateFinishesQuarantine(t *testing.T) {
+	spool, to, q := gateDirs(t, planted)
+	src := filepath.Join(spool, "planted.bin")
+	if err := os.Link(src, filepath.Join(q, "planted.bin")); err != nil {
+		t.Skip(err)
 	}
-	var warned []string
-	cleanStale(dir, now, func(s string) { warned = append(warned, s) })
-	for _, f := range files {
-		_, err := os.Stat(filepath.Join(dir, f.name))
-		if gone := err != nil; gone != f.wantGone {
-			t.Errorf("%s: removed = %v, want %v", f.name, gone, f.wantGone)
-		}
+	code, _, stderr := run(t, "", "gate", "-q", "--to", to, "--quarantine", q, spool)
+	if code != ExitFindings || strings.Contains(stderr, "source itself") {
+		t.Fatalf("exit status %d, want %d; stderr:\n%s", code, ExitFindings, stderr)
 	}
-	if len(warned) != 2 {
-		t.Errorf("warnings %q, want 2", warned)
+	if _, err := os.Stat(src); err == nil {
+		t.Error("the source is still in the spool")
+	}
+	if fileSum(t, filepath.Join(q, "planted.bin")) != fileSum(t, planted) {
+		t.Error("the quarantined dump lost its bytes")
+	}
+	if _, err := os.Stat(filepath.Join(q, "planted.bin.dumpguard.json")); err != nil {
+		t.Errorf("no report beside the quarantined dump: %v", err)
 	}
 }

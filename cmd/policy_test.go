@@ -1,6 +1,8 @@
 package cmd
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -8,6 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"dumpguard/internal/policy"
+	"dumpguard/internal/report"
 )
 
 func TestPolicyFile(t *testing.T) {
@@ -103,68 +108,53 @@ func TestPolicyReport(t *testing.T) {
 	}
 }
 
-// TestPolicyInWorkingDirectory: without --config, ./.dumpguard.json applies.
+// TestPolicyInWorkingDirectory: without --config, ./.dumpguard.json applies,
+// and says so on standard error and in the report; one that other users
+// could have written is refused; --no-config and $DUMPGUARD_CONFIG choose.
 func TestPolicyInWorkingDirectory(t *testing.T) {
 	abs, _ := filepath.Abs(planted)
 	allow, _ := os.ReadFile("testdata/policy/allow.json")
+	sum := sha256.Sum256(allow)
 	t.Chdir(t.TempDir())
+	allowAbs := filepath.Join(t.TempDir(), "allow.json")
+	os.WriteFile(allowAbs, allow, 0o600)
 	if code, _, _ := run(t, "", "scan", "-q", abs); code != ExitFindings {
 		t.Errorf("no policy: exit status %d, want %d", code, ExitFindings)
 	}
-	os.WriteFile(policyName, allow, 0o644)
-	if code, _, stderr := run(t, "", "scan", "-q", abs); code != ExitClean {
-		t.Errorf("with %s: exit status %d, want %d; stderr:\n%s", policyName, code, ExitClean, stderr)
+	os.WriteFile(policy.Name, allow, 0o644)
+	os.Chmod(policy.Name, 0o644)
+	code, out, stderr := run(t, "", "scan", "-q", "--format", "json", abs)
+	if code != ExitClean {
+		t.Errorf("with %s: exit status %d, want %d; stderr:\n%s", policy.Name, code, ExitClean, stderr)
 	}
-	os.WriteFile(policyName, []byte("{"), 0o644)
-	if code, _, stderr := run(t, "", "scan", "-q", abs); code != ExitError || !strings.Contains(stderr, policyName+":1:2:") {
-		t.Errorf("bad %s: exit status %d, stderr %q", policyName, code, stderr)
+	if want := "dumpguard: policy: applied " + policy.Name + " (SHA-256 " + hex.EncodeToString(sum[:]) + ")\n"; stderr != want {
+		t.Errorf("stderr %q, want %q", stderr, want)
 	}
-}
-
-func TestNewPolicy(t *testing.T) {
-	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
-	fp := strings.Repeat("ab", 32)
-	tests := []struct {
-		name    string
-		pf      policyFile
-		wantErr string
-		allowed bool
-		expired bool
-	}{
-		{"live", policyFile{Allowlist: []allowEntry{{SPKI: fp, Reason: "r", Expires: "2026-11-22"}}}, "", true, false},
-		{"expired yesterday", policyFile{Allowlist: []allowEntry{{SPKI: fp, Reason: "r", Expires: "2026-11-21"}}}, "", false, true},
-		{"no expiry", policyFile{Allowlist: []allowEntry{{SPKI: "SHA256:" + strings.ToUpper(fp), Reason: "r"}}}, "", true, false},
-		{"no reason", policyFile{Allowlist: []allowEntry{{SPKI: fp}}}, "reason is required", false, false},
-		{"bad date", policyFile{Allowlist: []allowEntry{{SPKI: fp, Reason: "r", Expires: "31/01/2027"}}}, "want YYYY-MM-DD", false, false},
-		{"short fingerprint", policyFile{Allowlist: []allowEntry{{SPKI: "abcd", Reason: "r"}}}, "want 64 hex digits", false, false},
-		{"twice", policyFile{Allowlist: []allowEntry{{SPKI: fp, Reason: "r"}, {SPKI: fp, Reason: "s"}}}, "listed twice", false, false},
-		{"test key without source", policyFile{TestKeys: []testKey{{SPKI: fp}}}, "source is required", false, false},
-		{"zero limit", policyFile{Limits: &policyLimits{MaxDepth: new(int)}}, "at least 1", false, false},
+	var rep struct{ Policy *report.PolicyFile }
+	if json.Unmarshal([]byte(out), &rep); rep.Policy == nil || rep.Policy.Path != policy.Name || rep.Policy.SHA256 != hex.EncodeToString(sum[:]) {
+		t.Errorf("report's policy: %+v", rep.Policy)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var warned []string
-			p, err := newPolicy("", tt.pf, now, func(s string) { warned = append(warned, s) })
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("newPolicy() error = %v, want %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, allowed := p.allow[fp]
-			_, expired := p.expired[fp]
-			if allowed != tt.allowed || expired != tt.expired || (len(warned) > 0) != tt.expired {
-				t.Errorf("allowed %v, expired %v, warnings %q; want %v, %v", allowed, expired, warned, tt.allowed, tt.expired)
-			}
-		})
+	if code, _, _ := run(t, "", "scan", "-q", "--no-config", abs); code != ExitFindings {
+		t.Errorf("--no-config: exit status %d, want %d", code, ExitFindings)
+	}
+	os.Chmod(policy.Name, 0o664)
+	if code, _, stderr := run(t, "", "scan", "-q", abs); code != ExitError || !strings.Contains(stderr, "writable by group or others") {
+		t.Errorf("group-writable %s: exit status %d, stderr %q", policy.Name, code, stderr)
+	}
+	t.Setenv(policy.EnvName, allowAbs)
+	if code, _, stderr := run(t, "", "scan", "-q", abs); code != ExitClean || !strings.Contains(stderr, "applied "+allowAbs) {
+		t.Errorf("$%s: exit status %d, stderr %q", policy.EnvName, code, stderr)
+	}
+	t.Setenv(policy.EnvName, "")
+	os.Chmod(policy.Name, 0o644)
+	os.WriteFile(policy.Name, []byte("{"), 0o644)
+	if code, _, stderr := run(t, "", "scan", "-q", abs); code != ExitError || !strings.Contains(stderr, policy.Name+":1:2:") {
+		t.Errorf("bad %s: exit status %d, stderr %q", policy.Name, code, stderr)
 	}
 }
 
 func TestProtectedKeysResolved(t *testing.T) {
-	p, err := loadPolicy("testdata/policy/full.json", time.Now(), func(string) {})
+	p, err := policy.Load(policy.Source{Config: "testdata/policy/full.json"}, time.Now(), func(string) {})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,10 +189,7 @@ func TestProtectedKeysResolved(t *testing.T) {
 // testdata/testkey.bin (openssl's test2048) is on it.
 func TestKnownTestKeys(t *testing.T) {
 	seen := map[string]bool{}
-	for _, k := range knownTestKeys() {
-		if _, err := normalFingerprint(k.SPKI); err != nil || k.SPKI != strings.ToLower(k.SPKI) || k.Source == "" || seen[k.SPKI] {
-			t.Errorf("test key %+v: bad or duplicate entry", k)
-		}
+	for _, k := range policy.KnownTestKeys() {
 		seen[k.SPKI] = true
 	}
 	_, out, _ := run(t, "", "scan", "-q", "--format", "json", testKeyBin)
@@ -223,7 +210,7 @@ func TestKnownTestKeys(t *testing.T) {
 func TestGoldenAllowedSARIF(t *testing.T) {
 	_, out, _ := run(t, "", "scan", "-q", "--format", "sarif", "--config", "testdata/policy/expired.json", planted, testKeyBin)
 	checkGolden(t, filepath.Join("testdata", "golden", "allowed.sarif"), out)
-	var log sarifLog
+	var log report.SARIFLog
 	if err := json.Unmarshal([]byte(out), &log); err != nil {
 		t.Fatal(err)
 	}
@@ -240,22 +227,34 @@ func TestGoldenAllowedSARIF(t *testing.T) {
 	}
 }
 
-// FuzzDecodePolicy: any bytes give a policy or an error that names a line and
-// column inside the file, never a panic.
-func FuzzDecodePolicy(f *testing.F) {
-	seeds, _ := filepath.Glob("testdata/policy/*.json")
-	for _, s := range seeds {
-		b, _ := os.ReadFile(s)
-		f.Add(b)
-	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		pf, err := decodePolicy("p.json", b)
-		if err != nil {
-			if !strings.HasPrefix(err.Error(), "p.json:") {
-				t.Fatalf("error %q does not name the file", err)
-			}
-			return
+// TestPolicyRecorded: every report names the policy file applied and its
+// SHA-256: JSON Lines' summary line, the gate's quarantine report and the
+// redaction report.
+func TestPolicyRecorded(t *testing.T) {
+	const cfg = "testdata/policy/expired.json"
+	b, _ := os.ReadFile(cfg)
+	sum := sha256.Sum256(b)
+	want := report.PolicyFile{Path: cfg, SHA256: hex.EncodeToString(sum[:])}
+	check := func(what string, doc []byte) {
+		t.Helper()
+		var rep struct{ Policy *report.PolicyFile }
+		if err := json.Unmarshal(doc, &rep); err != nil || rep.Policy == nil || *rep.Policy != want {
+			t.Errorf("%s: policy %+v (%v), want %+v\n%s", what, rep.Policy, err, want, doc)
 		}
-		newPolicy("p.json", pf, time.Now(), func(string) {})
-	})
+	}
+	_, out, _ := run(t, "", "scan", "-q", "--format", "jsonl", "--config", cfg, planted)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	check("jsonl summary", []byte(lines[len(lines)-1]))
+
+	spool, to, q := gateDirs(t, planted)
+	run(t, "", "gate", "-q", "--config", cfg, "--to", to, "--quarantine", q, spool)
+	side, _ := os.ReadFile(filepath.Join(q, "planted.bin.dumpguard.json"))
+	check("quarantine report", side)
+
+	red := filepath.Join(t.TempDir(), "red.bin")
+	if code, _, stderr := run(t, "", "redact", "-q", "--config", cfg, planted, "-o", red); code != ExitClean {
+		t.Fatalf("redact: exit status %d: %s", code, stderr)
+	}
+	side, _ = os.ReadFile(red + ".redaction.json")
+	check("redaction report", side)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 
+	"dumpguard/internal/redact"
 	"dumpguard/scanner"
 )
 
@@ -112,7 +113,7 @@ func TestRedact(t *testing.T) {
 				t.Fatalf("redacted copy: %d bytes of %q, want %d bytes of %q", len(got), outKind, len(in), inKind)
 			}
 
-			var rep redaction
+			var rep redact.Report
 			b, err := os.ReadFile(out + ".redaction.json")
 			if err != nil {
 				t.Fatal(err)
@@ -123,7 +124,7 @@ func TestRedact(t *testing.T) {
 			if len(rep.Findings) != tt.wantFindings {
 				t.Errorf("sidecar lists %d findings, want %d", len(rep.Findings), tt.wantFindings)
 			}
-			if strings.Contains(tt.name, "in pieces") && (len(rep.Findings) == 0 || len(rep.Findings[0].Spans()) < 2) {
+			if strings.Contains(tt.name, "in pieces") && (len(rep.Findings) == 0 || len(rep.Findings[0].Components) < 2) {
 				t.Errorf("want a finding in pieces, got %d findings", len(rep.Findings))
 			}
 			inside := func(off int64) bool {
@@ -135,13 +136,20 @@ func TestRedact(t *testing.T) {
 				return false
 			}
 			for _, f := range rep.Findings {
-				for _, sp := range f.Spans() {
+				spans := [][2]int64{{f.Offset, f.Offset + f.Length}}
+				if len(f.Components) > 0 {
+					spans = nil
+					for _, c := range f.Components {
+						spans = append(spans, [2]int64{c.Offset, c.Offset + c.Length})
+					}
+				}
+				for _, sp := range spans {
 					if !inside(sp[0]) || !inside(sp[1]-1) {
 						t.Errorf("finding at %#x-%#x not covered by the ranges %v", sp[0], sp[1], rep.Ranges)
 					}
 				}
 			}
-			fill, _, _ := parseFill(tt.fill)
+			fill, _, _ := redact.ParseFill(tt.fill)
 			var changed int64
 			for _, r := range rep.Ranges {
 				for i := r.Offset; i < r.Offset+r.Length; i++ {
@@ -270,99 +278,4 @@ func TestRedactRefuses(t *testing.T) {
 	if code, _, stderr := run(t, "", "redact", "-q", "--allow-partial", truncated, "-o", out); code != ExitClean {
 		t.Errorf("--allow-partial: exit status %d: %s", code, stderr)
 	}
-}
-
-func TestMergeSpans(t *testing.T) {
-	f := func(spans ...[2]int64) scanner.Finding {
-		var fd scanner.Finding
-		for _, s := range spans {
-			fd.Components = append(fd.Components, scanner.Component{Offset: s[0], Length: s[1] - s[0]})
-		}
-		return fd
-	}
-	tests := []struct {
-		name    string
-		fs      []scanner.Finding
-		want    [][2]int64
-		wantErr bool
-	}{
-		{"none", nil, nil, false},
-		{"plain", []scanner.Finding{{Offset: 10, Length: 5}}, [][2]int64{{10, 15}}, false},
-		{"components", []scanner.Finding{f([2]int64{60, 70}, [2]int64{20, 30})}, [][2]int64{{20, 30}, {60, 70}}, false},
-		{"overlap and touch", []scanner.Finding{{Offset: 10, Length: 10}, {Offset: 15, Length: 10}, {Offset: 25, Length: 1}}, [][2]int64{{10, 26}}, false},
-		{"past the end", []scanner.Finding{{Offset: 95, Length: 10}}, nil, true},
-		{"negative", []scanner.Finding{{Offset: -1, Length: 2}}, nil, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := mergeSpans(tt.fs, 100)
-			if (err != nil) != tt.wantErr || !tt.wantErr && !slices.Equal(got, tt.want) {
-				t.Errorf("mergeSpans() = %v, %v; want %v (error %v)", got, err, tt.want, tt.wantErr)
-			}
-		})
-	}
-}
-
-func TestRedactWriter(t *testing.T) {
-	src := bytes.Repeat([]byte("abcdefghij"), 10)
-	for _, chunk := range []int{1, 3, 7, 100} {
-		var out bytes.Buffer
-		rw := &redactWriter{w: &out, spans: [][2]int64{{2, 5}, {9, 23}, {99, 100}}, fill: []byte("XY")}
-		for i := 0; i < len(src); i += chunk {
-			rw.Write(src[i:min(i+chunk, len(src))])
-		}
-		want := slices.Clone(src)
-		copy(want[2:5], "XYX")
-		copy(want[9:23], "XYXYXYXYXYXYXY")
-		want[99] = 'X'
-		if !bytes.Equal(out.Bytes(), want) {
-			t.Errorf("chunk %d: got %q, want %q", chunk, out.Bytes(), want)
-		}
-		if !bytes.Equal(src, bytes.Repeat([]byte("abcdefghij"), 10)) {
-			t.Fatalf("chunk %d: the input was modified", chunk)
-		}
-	}
-}
-
-// FuzzRedactWriter compares the streaming redaction, fed in chunks of any
-// size, with overwriting the whole buffer at once.
-func FuzzRedactWriter(f *testing.F) {
-	f.Add([]byte("abcdefghijklmnopqrstuvwxyz"), uint8(3), []byte("XY"), []byte{2, 5, 9, 23})
-	f.Fuzz(func(t *testing.T, src []byte, chunk uint8, fill []byte, cuts []byte) {
-		size := int64(len(src))
-		var fs []scanner.Finding
-		for i := 0; i+1 < len(cuts); i += 2 {
-			a, b := int64(cuts[i]), int64(cuts[i+1])
-			fs = append(fs, scanner.Finding{Offset: a, Length: b - a})
-		}
-		spans, err := mergeSpans(fs, size)
-		if err != nil {
-			return
-		}
-		if len(fill) == 0 {
-			fill = nil
-		}
-		want := slices.Clone(src)
-		for _, f := range fs {
-			for i := f.Offset; i < f.Offset+f.Length; i++ {
-				want[i] = 0
-			}
-		}
-		if fill != nil {
-			for _, sp := range spans {
-				for i := sp[0]; i < sp[1]; i++ {
-					want[i] = fill[(i-sp[0])%int64(len(fill))]
-				}
-			}
-		}
-		var out bytes.Buffer
-		rw := &redactWriter{w: &out, spans: spans, fill: fill}
-		n := max(int(chunk), 1)
-		for i := 0; i < len(src); i += n {
-			rw.Write(src[i:min(i+n, len(src))])
-		}
-		if !bytes.Equal(out.Bytes(), want) {
-			t.Fatalf("got %q, want %q", out.Bytes(), want)
-		}
-	})
 }

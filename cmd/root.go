@@ -10,21 +10,35 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"dumpguard/internal/policy"
+	"dumpguard/internal/report"
 )
 
-// Exit statuses.
+// Exit statuses, as policy.Exit decides them.
 const (
-	ExitClean    = 0 // nothing blocks
-	ExitFindings = 1 // a blocking key was found
-	ExitError    = 2 // usage error, or an input could not be scanned completely
+	ExitClean    = policy.ExitClean    // nothing blocks
+	ExitFindings = policy.ExitFindings // a blocking key was found
+	ExitError    = policy.ExitError    // usage error, or an input could not be scanned completely
 )
 
-// errFound is returned by a command that found blocking keys.
-var errFound = errors.New("blocking keys found")
+// An exitError ends a command whose report is written with a status that
+// policy.Exit decided; what went wrong was already reported.
+type exitError struct{ code int }
 
-// errIncomplete is returned by a command whose inputs could not all be scanned;
-// the details were already reported.
-var errIncomplete = errors.New("some inputs could not be scanned completely")
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// exit returns the command's result for o: nil when clean. An interrupted
+// run says so on standard error.
+func exit(s stdio, o policy.Outcome) error {
+	if o.Interrupted {
+		fmt.Fprintln(s.err, "dumpguard: interrupted: the report covers only what was scanned before")
+	}
+	if code := policy.Exit(o); code != ExitClean {
+		return exitError{code}
+	}
+	return nil
+}
 
 // io is what a command reads and writes.
 type stdio struct {
@@ -42,12 +56,12 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch err := root.ExecuteContext(ctx); {
 	case err == nil:
 		return ExitClean
-	case errors.Is(err, errFound):
-		return ExitFindings
-	case errors.Is(err, errIncomplete):
-		return ExitError
+	case errors.As(err, new(exitError)):
+		var e exitError
+		errors.As(err, &e)
+		return e.code
 	default:
-		fmt.Fprintf(stderr, "dumpguard: %v\n", err)
+		fmt.Fprintf(stderr, "dumpguard: %s\n", report.Escape(err.Error()))
 		return ExitError
 	}
 }
@@ -69,6 +83,9 @@ that could not be scanned completely.`,
 	root.AddCommand(newScanCmd(s), newInspectCmd(s), newGateCmd(s), newRedactCmd(s))
 	return root
 }
+
+// humanBytes is report.HumanBytes, for inspect.
+func humanBytes(n int64) string { return report.HumanBytes(n) }
 
 // version is the module version the binary was built from.
 func version() string {

@@ -5,10 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"dumpguard/internal/testpath"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -191,5 +195,37 @@ func checkGolden(t *testing.T, golden, out string) {
 	if out != string(want) {
 		os.WriteFile(golden+".got", []byte(out), 0o644)
 		t.Errorf("report differs from %s; got written to %s.got", golden, golden)
+	}
+}
+
+// TestProcFile: /proc/PID/environ of a process with a key in its
+// environment says its size is 0; it is read as a stream and blocks.
+func TestProcFile(t *testing.T) {
+	if _, err := os.Stat("/proc/self/environ"); err != nil {
+		t.Skip("no procfs")
+	}
+	key, err := os.ReadFile(filepath.Join(testpath.Root(t), "detectors", "testdata", "keys", "p224.pkcs8.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	child := exec.Command("sleep", "60")
+	child.Env = []string{"TLS_KEY=" + string(key)}
+	if err := child.Start(); err != nil {
+		t.Skip(err)
+	}
+	defer func() { child.Process.Kill(); child.Wait() }()
+	environ := fmt.Sprintf("/proc/%d/environ", child.Process.Pid)
+	if st, err := os.Stat(environ); err != nil || st.Size() != 0 {
+		t.Skipf("%s: %v: not the procfs this test is about", environ, err)
+	}
+	code, stdout, stderr := run(t, "", "scan", "-q", environ)
+	if code != ExitFindings || !strings.Contains(stdout, "BLOCKED: 1 files") {
+		t.Errorf("exit status %d, want %d\nstdout:\n%s\nstderr:\n%s", code, ExitFindings, stdout, stderr)
+	}
+	// A file that is really empty is still clean.
+	empty := filepath.Join(t.TempDir(), "empty")
+	os.WriteFile(empty, nil, 0o644)
+	if code, stdout, _ := run(t, "", "scan", "-q", empty); code != ExitClean || !strings.Contains(stdout, "CLEAN: 1 files, 0 B scanned") {
+		t.Errorf("empty file: exit status %d, stdout %q", code, stdout)
 	}
 }

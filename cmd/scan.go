@@ -1,15 +1,19 @@
 package cmd
 
 import (
+	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"sync"
 
 	"github.com/spf13/cobra"
 
+	"dumpguard/internal/policy"
+	"dumpguard/internal/release"
+	"dumpguard/internal/report"
 	"dumpguard/scanner"
 )
 
@@ -28,6 +32,7 @@ type scanFlags struct {
 	deep         bool
 	noHunt       bool
 	config       string
+	noConfig     bool
 	strict       bool
 	changed      func(name string) bool // whether a flag was set on the command line
 }
@@ -53,7 +58,8 @@ func (f *scanFlags) registerDetect(c *cobra.Command) {
 	fl.StringArrayVar(&f.pubkeys, "pubkeys", nil, "hunt the private halves of the public keys in `PATH` (certificates, public keys, JWKS, authorized_keys; file or directory; repeatable)")
 	fl.BoolVar(&f.deep, "deep", false, "hunt raw key numbers in every region and at every byte offset, not only 8-aligned words of writable memory (slow)")
 	fl.BoolVar(&f.noHunt, "no-hunt", false, "do not hunt raw key numbers (factors, scalars) of known public keys")
-	fl.StringVar(&f.config, "config", "", "policy `FILE` (JSON: allowlist, fail_on, protected_keys, test_keys, limits); default ./"+policyName+" if present")
+	fl.StringVar(&f.config, "config", "", "policy `FILE` (JSON: allowlist, fail_on, protected_keys, test_keys, limits); default $"+policy.EnvName+", else ./"+policy.Name+" if present and safe")
+	fl.BoolVar(&f.noConfig, "no-config", false, "apply no policy file")
 	fl.BoolVar(&f.strict, "strict", false, "known test keys (published with programs, such as openssl's) block too")
 }
 
@@ -84,7 +90,7 @@ func (f *scanFlags) run(ctx context.Context, s stdio, args []string) error {
 	if err != nil {
 		return err
 	}
-	render, err := renderer(f.format)
+	render, err := report.For(f.format)
 	if err != nil {
 		return err
 	}
@@ -92,7 +98,7 @@ func (f *scanFlags) run(ctx context.Context, s stdio, args []string) error {
 	if err != nil {
 		return err
 	}
-	policy, warn := st.policy, st.warn
+	warn := st.warn
 
 	var inputs []input
 	var total int64
@@ -105,7 +111,7 @@ func (f *scanFlags) run(ctx context.Context, s stdio, args []string) error {
 	bar := newProgress(s.err, total, len(inputs), f.quiet)
 	opt := st.fileOptions(bar.add)
 
-	out, commit, abort, err := reportWriter(s.out, f.output)
+	out, commit, abort, err := release.Output(s.out, f.output)
 	if err != nil {
 		return err
 	}
@@ -119,13 +125,13 @@ func (f *scanFlags) run(ctx context.Context, s stdio, args []string) error {
 		results[i] = frs
 		for _, fr := range frs {
 			for _, e := range fr.Errors {
-				warn(fmt.Sprintf("%s: %s", displayName(fr), e))
+				warn(fmt.Sprintf("%s: %s", fr.Name(), e))
 			}
 			if fr.Partial && !f.allowPartial {
-				warn(fmt.Sprintf("%s: %d bytes of memory missing from the dump (truncated?); use --allow-partial to accept", displayName(fr), fr.MissingBytes))
+				warn(fmt.Sprintf("%s: %d bytes of memory missing from the dump (truncated?); use --allow-partial to accept", fr.Name(), fr.MissingBytes))
 			}
 			if stream {
-				writeJSONLFile(out, fr)
+				report.JSONLFile(out, report.File(fr, st.rules))
 			}
 		}
 		bar.fileDone()
@@ -153,32 +159,16 @@ func (f *scanFlags) run(ctx context.Context, s stdio, args []string) error {
 	for _, frs := range results {
 		files = append(files, frs...)
 	}
-	rep := scanner.Report{Version: scanner.ReportVersion, Files: files, Summary: scanner.Summarize(files, policy, f.allowPartial)}
+	rep := report.New(files, st.rules, f.allowPartial)
 	rep.Summary.ProtectedKeys = protectedSummary(st.protected, files)
 	rep.Summary.InputBytes = total
-	if files == nil {
-		rep.Files = []scanner.FileReport{}
-	}
-	if err := render(out, &rep, policy); err != nil {
+	if err := render(out, rep, st.renderOptions()); err != nil {
 		return err
 	}
 	if err := commit(); err != nil {
 		return err
 	}
-	if ctx.Err() != nil {
-		if rep.Summary.Verdict == "blocked" { // what was found before still leaks
-			fmt.Fprintln(s.err, "dumpguard: interrupted: the report covers only what was scanned before")
-			return errFound
-		}
-		return errors.New("interrupted: the report covers only what was scanned before")
-	}
-	switch rep.Summary.Verdict {
-	case "blocked":
-		return errFound
-	case "error":
-		return errIncomplete
-	}
-	return nil
+	return exit(s, policy.Outcome{Verdict: rep.Summary.Verdict, Interrupted: ctx.Err() != nil})
 }
 
 // scanInput scans one input: a file on disk, or standard input.
@@ -186,12 +176,18 @@ func scanInput(ctx context.Context, pool *scanner.Pool, in input, stdin io.Reade
 	if in.path == "-" {
 		return pool.ScanReader(ctx, "-", stdin, opt)
 	}
-	return pool.ScanFile(ctx, in.path, opt)
-}
-
-func displayName(fr scanner.FileReport) string {
-	if fr.Member != "" {
-		return fr.Member
+	if in.size == 0 {
+		// procfs and sysfs files say they are empty and are not: read
+		// whatever a regular file of size 0 yields, as a stream.
+		if f, err := os.Open(in.path); err == nil {
+			defer f.Close()
+			var first [1]byte
+			if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() == 0 {
+				if n, _ := f.Read(first[:]); n == 1 {
+					return pool.ScanReader(ctx, in.path, io.MultiReader(bytes.NewReader(first[:]), f), opt)
+				}
+			}
+		}
 	}
-	return fr.Path
+	return pool.ScanFile(ctx, in.path, opt)
 }

@@ -1,22 +1,24 @@
 package cmd
 
 import (
+	"dumpguard/internal/keys"
 	"fmt"
+	"os"
 	"slices"
 	"time"
 
 	"dumpguard/container"
 	"dumpguard/detectors"
-	"dumpguard/internal/keys"
+	"dumpguard/internal/policy"
+	"dumpguard/internal/report"
 	"dumpguard/scanner"
 )
 
 // scanSetup is what scan, gate and redact derive from their shared flags
 // and the policy file: flags given on the command line win over the file.
 type scanSetup struct {
-	policy scanner.Policy
 	limits container.Limits
-	rules  *policy
+	rules  *policy.Policy
 	warn   func(string)
 	// protected are the public keys hunted: --pubkeys and the policy's
 	// protected_keys. hunt is nil with --no-hunt.
@@ -26,11 +28,11 @@ type scanSetup struct {
 
 // setup checks the detection flags and loads the policy file.
 func (f *scanFlags) setup(s stdio) (*scanSetup, error) {
-	st := &scanSetup{warn: func(msg string) { fmt.Fprintf(s.err, "dumpguard: %s\n", msg) }}
+	st := &scanSetup{warn: func(msg string) { fmt.Fprintf(s.err, "dumpguard: %s\n", report.Escape(msg)) }}
 	if f.workers < 1 {
 		return nil, fmt.Errorf("--workers %d: want at least 1", f.workers)
 	}
-	rules, err := loadPolicy(f.config, time.Now(), st.warn)
+	rules, err := policy.Load(policy.Source{Config: f.config, NoConfig: f.noConfig, Env: os.Getenv(policy.EnvName)}, time.Now(), st.warn)
 	if err != nil {
 		return nil, err
 	}
@@ -40,15 +42,15 @@ func (f *scanFlags) setup(s stdio) (*scanSetup, error) {
 		changed = func(string) bool { return false }
 	}
 	failOn := f.failOn
-	if rules.file.FailOn != "" && !changed("fail-on") {
-		failOn = rules.file.FailOn
+	if rules.File.FailOn != "" && !changed("fail-on") {
+		failOn = rules.File.FailOn
 	}
-	if st.policy.FailOn, err = keys.ParseStatus(failOn); err != nil {
+	if rules.FailOn, err = keys.ParseStatus(failOn); err != nil {
 		return nil, err
 	}
-	st.policy.Strict = f.strict || rules.file.Strict && !changed("strict")
+	rules.Strict = f.strict || rules.File.Strict && !changed("strict")
 	lf := f.limits
-	if l := rules.file.Limits; l != nil {
+	if l := rules.File.Limits; l != nil {
 		if l.MaxDepth != nil && !changed("max-depth") {
 			lf.maxDepth = *l.MaxDepth
 		}
@@ -76,12 +78,16 @@ func (f *scanFlags) setup(s stdio) (*scanSetup, error) {
 	return st, nil
 }
 
+// renderOptions are the renderers' options for one run.
+func (st *scanSetup) renderOptions() report.Options {
+	return report.Options{Version: version()}
+}
+
 // fileOptions are the scanner's options for one run.
 func (st *scanSetup) fileOptions(progress func(int64)) *scanner.FileOptions {
 	return &scanner.FileOptions{
-		Options:  scanner.Options{Detectors: detectors.All(), Progress: progress},
-		Annotate: st.rules.annotate,
-		Limits:   st.limits,
-		Hunt:     st.hunt,
+		Options: scanner.Options{Detectors: detectors.All(), Progress: progress},
+		Limits:  st.limits,
+		Hunt:    st.hunt,
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"crypto/x509"
 	"encoding/binary"
 	"encoding/pem"
-	"fmt"
 	"testing"
 
 	"dumpguard/detectors"
@@ -55,9 +54,9 @@ func TestHuntAlignsToAddresses(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantVA := fmt.Sprintf("%#x", addr+uint64(at-fileOff))
-		if len(fs) != 1 || fs[0].Offset != at || *fs[0].VA != wantVA {
-			t.Errorf("region at file offset %d: findings %+v, want one at %#x (va %s)", fileOff, fs, at, wantVA)
+		wantVA := Address{Addr: addr + uint64(at-fileOff), Known: true}
+		if len(fs) != 1 || fs[0].Offset != at || fs[0].VA != wantVA {
+			t.Errorf("region at file offset %d: findings %+v, want one at %#x (va %#x)", fileOff, fs, at, wantVA.Addr)
 		}
 	}
 }

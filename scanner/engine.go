@@ -228,7 +228,7 @@ func (f *fileScan) scanSeams(r io.ReaderAt, l *Layout) {
 					first := na - int64(h.Off)
 					fd.Components = []Component{
 						{What: "part", Offset: fd.Offset, Length: first, VA: fd.VA},
-						{What: "part", Offset: b.Off, Length: int64(h.Len) - first, VA: hexVA(b, b.Off)},
+						{What: "part", Offset: b.Off, Length: int64(h.Len) - first, VA: vaAt(b, b.Off)},
 					}
 					f.findings = append(f.findings, fd)
 				}

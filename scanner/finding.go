@@ -1,7 +1,6 @@
 package scanner
 
 import (
-	"fmt"
 	"sort"
 
 	"dumpguard/detectors"
@@ -11,49 +10,51 @@ import (
 
 // A Finding is one occurrence of a private key in a file. It names the key by
 // the SHA-256 of its DER SubjectPublicKeyInfo and never holds any of its bytes.
+// It is domain data: the report package gives it its wire shapes, and the
+// policy decides what it means (allowed, a known test key, blocking).
 type Finding struct {
-	Path       string      `json:"path,omitempty"`   // set in JSON Lines output
-	Member     string      `json:"member,omitempty"` // path inside archives: "sweep.tar.gz!/core.zst"
-	Detector   string      `json:"detector"`
-	Encoding   string      `json:"encoding"`
-	KeyType    string      `json:"key_type"`
-	Bits       int         `json:"bits,omitempty"`
-	Curve      string      `json:"curve,omitempty"`
-	Status     keys.Status `json:"status"`
-	SPKI       *string     `json:"spki_sha256"`
-	Thumbprint string      `json:"jwk_thumbprint,omitempty"`
-	Offset     int64       `json:"offset"`
-	Length     int64       `json:"length"`
-	VA         *string     `json:"va"`
-	Region     RegionRef   `json:"region"`
-	Validation string      `json:"validation,omitempty"` // how the key was proved
-	Note       string      `json:"note,omitempty"`       // why it was not
-	Scheme     string      `json:"encryption,omitempty"`
-	Components []Component `json:"components,omitempty"`
-	// Set by the caller from its lists of protected and known test keys.
-	Protected    bool   `json:"protected,omitempty"`
-	PubkeySource string `json:"pubkey_source,omitempty"`
-	KnownTestKey bool   `json:"known_test_key,omitempty"`
-	TestKeyNote  string `json:"known_test_key_source,omitempty"`
-	Allowed      string `json:"allowed,omitempty"` // reason from the policy allowlist
-	// AllowExpired is set when an allowlist entry named this key but has
-	// expired, so the finding is no longer allowed: "2026-01-31: reason".
-	AllowExpired string `json:"allow_expired,omitempty"`
+	Member     string // path inside archives: "sweep.tar.gz!/core.zst"
+	Detector   string
+	Encoding   string
+	KeyType    string
+	Bits       int
+	Curve      keys.Curve
+	Status     keys.Status
+	SPKI       keys.Fingerprint // zero when the key has no known public half
+	Thumbprint keys.Fingerprint // JWK thumbprint (RFC 7638), zero when not a JWK
+	Offset     int64
+	Length     int64
+	VA         Address // where the bytes were in the crashed process
+	Region     RegionRef
+	Validation string      // how the key was proved
+	Note       string      // why it was not
+	Scheme     keys.Scheme // encryption scheme of an encrypted key
+	Components []Component
+	// Set by the hunt for a key named by --pubkeys or protected_keys.
+	Protected    bool
+	PubkeySource string
+}
+
+// An Address is a virtual address in the crashed process, when the bytes
+// have one (not in a raw file or a stream header).
+type Address struct {
+	Addr  uint64
+	Known bool
 }
 
 // RegionRef is where a finding sits in the crashed process.
 type RegionRef struct {
-	Kind   dumpio.Kind `json:"kind"` // a JSON string: "heap", "stack", ...
-	Module string      `json:"module,omitempty"`
-	Thread uint32      `json:"thread,omitempty"`
+	Kind   dumpio.Kind
+	Module string
+	Thread uint32
 }
 
 // A Component is one piece of a key found in pieces (a factor, an exponent).
 type Component struct {
-	What   string  `json:"what"`
-	Offset int64   `json:"offset"`
-	Length int64   `json:"length"`
-	VA     *string `json:"va"`
+	What   string
+	Offset int64
+	Length int64
+	VA     Address
 }
 
 // Spans returns the file byte ranges the finding covers: its components when
@@ -69,20 +70,15 @@ func (f *Finding) Spans() [][2]int64 {
 	return [][2]int64{{f.Offset, f.Offset + f.Length}}
 }
 
-// Fingerprint is the spki_sha256 value or "".
-func (f *Finding) Fingerprint() string {
-	if f.SPKI == nil {
-		return ""
-	}
-	return *f.SPKI
-}
+// Fingerprint is the SPKI fingerprint in hex, or "" when unknown.
+func (f *Finding) Fingerprint() string { return f.SPKI.String() }
 
-func hexVA(r Region, off int64) *string {
+// vaAt is the address of file offset off in region r.
+func vaAt(r Region, off int64) Address {
 	if !r.HasAddr {
-		return nil
+		return Address{}
 	}
-	s := fmt.Sprintf("%#x", r.Addr+uint64(off-r.Off))
-	return &s
+	return Address{Addr: r.Addr + uint64(off-r.Off), Known: true}
 }
 
 // newFinding places a hit found at file offset base.
@@ -94,26 +90,23 @@ func newFinding(l *Layout, d detectors.Detector, h detectors.Hit, base int64) Fi
 		Encoding:   h.Encoding,
 		KeyType:    h.Key.Type,
 		Bits:       h.Key.Bits,
-		Curve:      h.Key.Curve.String(),
+		Curve:      h.Key.Curve,
 		Status:     h.Status,
 		Offset:     off,
 		Length:     int64(h.Len),
-		VA:         hexVA(r, off),
+		VA:         vaAt(r, off),
 		Region:     RegionRef{Kind: r.Kind, Module: r.Module, Thread: r.Thread},
 		Validation: h.Key.Proof,
 		Note:       h.Key.Note,
-		Scheme:     h.Key.Scheme.String(),
+		Scheme:     h.Key.Scheme,
 	}
 	if f.KeyType == "" {
 		f.KeyType = "unknown"
 	}
-	if fp := h.Key.SPKI.String(); fp != "" {
-		f.SPKI = &fp
-	}
-	f.Thumbprint = h.Key.Thumbprint.String()
+	f.SPKI, f.Thumbprint = h.Key.SPKI, h.Key.Thumbprint
 	for _, p := range h.Parts {
 		coff := base + int64(p.Off)
-		f.Components = append(f.Components, Component{What: p.What, Offset: coff, Length: int64(p.Len), VA: hexVA(l.Locate(coff), coff)})
+		f.Components = append(f.Components, Component{What: p.What, Offset: coff, Length: int64(p.Len), VA: vaAt(l.Locate(coff), coff)})
 	}
 	return f
 }

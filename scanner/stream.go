@@ -117,11 +117,11 @@ func Relocate(fs []Finding, l *Layout) {
 	for i := range fs {
 		f := &fs[i]
 		r := l.Locate(f.Offset)
-		f.VA = hexVA(r, f.Offset)
+		f.VA = vaAt(r, f.Offset)
 		f.Region = RegionRef{Kind: r.Kind, Module: r.Module, Thread: r.Thread}
 		for k := range f.Components {
 			c := &f.Components[k]
-			c.VA = hexVA(l.Locate(c.Offset), c.Offset)
+			c.VA = vaAt(l.Locate(c.Offset), c.Offset)
 		}
 	}
 }

@@ -11,10 +11,13 @@ set -u
 SPOOL=${SPOOL:-/var/crash/spool}
 OUTBOX=${OUTBOX:-/var/crash/outbox}
 QUARANTINE=${QUARANTINE:-/var/crash/quarantine}
+# The policy is named, never picked up from the working directory; a site
+# without one writes {} there (the defaults).
+POLICY=${POLICY:-/etc/dumpguard/policy.json}
 DEST=${DEST:-crash-collector.example.com:/srv/incoming/}
 
 status=0
-dumpguard gate --quiet --move --to "$OUTBOX" --quarantine "$QUARANTINE" "$SPOOL" || status=$?
+dumpguard gate --quiet --config "$POLICY" --move --to "$OUTBOX" --quarantine "$QUARANTINE" "$SPOOL" || status=$?
 case $status in
 0) ;;
 1) echo "pre-transfer: dumps holding private keys were quarantined in $QUARANTINE" >&2 ;;

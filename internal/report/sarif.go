@@ -1,4 +1,4 @@
-package cmd
+package report
 
 import (
 	"encoding/json"
@@ -7,16 +7,17 @@ import (
 	"net/url"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"dumpguard/internal/keys"
-	"dumpguard/scanner"
 )
 
 // SARIF 2.1.0, the subset code-scanning dashboards read: one rule per key
 // encoding, one result per finding with the dump (and archive member) as its
 // location, and a notification per input that could not be scanned.
 
-type sarifLog struct {
+// A SARIFLog is a SARIF 2.1.0 log.
+type SARIFLog struct {
 	Schema  string     `json:"$schema"`
 	Version string     `json:"version"`
 	Runs    []sarifRun `json:"runs"`
@@ -43,6 +44,7 @@ type sarifRule struct {
 	ID               string       `json:"id"`
 	Name             string       `json:"name"`
 	ShortDescription sarifMessage `json:"shortDescription"`
+	FullDescription  sarifMessage `json:"fullDescription"`
 	Help             sarifMessage `json:"help"`
 	Properties       any          `json:"properties,omitempty"`
 }
@@ -54,6 +56,12 @@ type sarifMessage struct {
 type sarifInvocation struct {
 	ExecutionSuccessful bool                `json:"executionSuccessful"`
 	Notifications       []sarifNotification `json:"toolExecutionNotifications"`
+	Properties          *sarifRunProperties `json:"properties,omitempty"`
+}
+
+// sarifRunProperties record the policy file the run applied.
+type sarifRunProperties struct {
+	Policy *PolicyFile `json:"policy"`
 }
 
 type sarifNotification struct {
@@ -69,7 +77,7 @@ type sarifResult struct {
 	Locations           []sarifLocation    `json:"locations"`
 	PartialFingerprints map[string]string  `json:"partialFingerprints,omitempty"`
 	Suppressions        []sarifSuppression `json:"suppressions,omitempty"`
-	Properties          scanner.Finding    `json:"properties"`
+	Properties          Finding            `json:"properties"`
 }
 
 // A sarifSuppression says why a result does not count: dashboards show it as
@@ -107,9 +115,9 @@ type sarifLogicalLoc struct {
 // sarifLevel maps a finding to a SARIF level: proved or plausible keys are
 // errors, encrypted keys and fragments warnings, and findings the policy does
 // not block notes.
-func sarifLevel(f *scanner.Finding, p scanner.Policy) string {
+func sarifLevel(f *Finding) string {
 	switch {
-	case !p.Blocks(f):
+	case !f.blocks:
 		return "note"
 	case f.Status >= keys.Unverified:
 		return "error"
@@ -119,11 +127,31 @@ func sarifLevel(f *scanner.Finding, p scanner.Policy) string {
 
 func ruleID(encoding string) string { return "private-key/" + encoding }
 
+// InformationURI is where the SARIF log says the tool is described: the
+// project's repository, for want of a documentation site.
+const InformationURI = "https://github.com/dumpguard/dumpguard"
+
+// artifactURI is a file's SARIF artifact URI: a relative reference for a
+// relative path, a file URI for an absolute one (SARIF1004), Windows paths
+// as file:///C:/… and UNC paths as file://server/share/….
 func artifactURI(path string) string {
-	return (&url.URL{Path: filepath.ToSlash(path)}).String()
+	return slashURI(filepath.ToSlash(path))
 }
 
-func location(fr scanner.FileReport, region *sarifRegion) sarifLocation {
+func slashURI(p string) string {
+	switch {
+	case strings.HasPrefix(p, "//"): // \\server\share\…
+		host, rest, _ := strings.Cut(p[2:], "/")
+		return (&url.URL{Scheme: "file", Host: host, Path: "/" + rest}).String()
+	case len(p) >= 3 && p[1] == ':' && p[2] == '/' && ('a' <= p[0]|0x20 && p[0]|0x20 <= 'z'): // C:/…
+		return (&url.URL{Scheme: "file", Path: "/" + p}).String()
+	case strings.HasPrefix(p, "/"):
+		return (&url.URL{Scheme: "file", Path: p}).String()
+	}
+	return (&url.URL{Path: p}).String()
+}
+
+func location(fr FileReport, region *sarifRegion) sarifLocation {
 	loc := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: artifactURI(fr.Path)}, Region: region}}
 	if fr.Member != "" {
 		loc.PhysicalLocation.Region = nil // offsets are within the member, not the archive
@@ -132,11 +160,15 @@ func location(fr scanner.FileReport, region *sarifRegion) sarifLocation {
 	return loc
 }
 
-func writeSARIF(w io.Writer, r *scanner.Report, p scanner.Policy) error {
+// SARIF writes the report as a SARIF 2.1.0 log.
+func SARIF(w io.Writer, r *Report, o Options) error {
 	run := sarifRun{
-		Tool:        sarifTool{Driver: sarifDriver{Name: "dumpguard", Version: version(), InformationURI: "https://example.invalid/dumpguard", Rules: []sarifRule{}}},
+		Tool:        sarifTool{Driver: sarifDriver{Name: "dumpguard", Version: o.Version, InformationURI: InformationURI, Rules: []sarifRule{}}},
 		Invocations: []sarifInvocation{{ExecutionSuccessful: r.Summary.Errors == 0, Notifications: []sarifNotification{}}},
 		Results:     []sarifResult{},
+	}
+	if r.Policy != nil {
+		run.Invocations[0].Properties = &sarifRunProperties{r.Policy}
 	}
 	rules := map[string]bool{}
 	for _, fr := range r.Files {
@@ -163,13 +195,13 @@ func writeSARIF(w io.Writer, r *scanner.Report, p scanner.Policy) error {
 			}
 			if f.KnownTestKey {
 				msg += "; a published test key: " + f.TestKeyNote
-				if !p.Strict && f.Allowed == "" {
+				if f.suppressed {
 					sup = append(sup, sarifSuppression{"external", "accepted", "known test key: " + f.TestKeyNote})
 				}
 			}
 			res := sarifResult{
 				RuleID:       ruleID(f.Encoding),
-				Level:        sarifLevel(&f, p),
+				Level:        sarifLevel(&f),
 				Message:      sarifMessage{msg},
 				Locations:    []sarifLocation{location(fr, &sarifRegion{ByteOffset: f.Offset, ByteLength: f.Length})},
 				Suppressions: sup,
@@ -191,14 +223,16 @@ func writeSARIF(w io.Writer, r *scanner.Report, p scanner.Policy) error {
 			ID:               ruleID(enc),
 			Name:             "PrivateKeyIn" + enc,
 			ShortDescription: sarifMessage{"Private key material (" + enc + ") in a crash dump"},
-			Help:             sarifMessage{"A crash dump holds a private key. Do not move the dump out of the production enclave; redact it with `dumpguard redact` or rotate the key."},
-			Properties:       map[string]any{"tags": []string{"security", "secret", "private-key"}},
+			FullDescription: sarifMessage{"A crash dump holds a private key in the " + enc + " encoding, found by dumpguard and proved by arithmetic where its status says validated. " +
+				"Whoever gets the dump gets the key: the dump must not leave the production enclave as it is."},
+			Help:       sarifMessage{"A crash dump holds a private key. Do not move the dump out of the production enclave; redact it with `dumpguard redact` or rotate the key."},
+			Properties: map[string]any{"tags": []string{"security", "secret", "private-key"}},
 		})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	return enc.Encode(sarifLog{
+	return enc.Encode(SARIFLog{
 		Schema:  "https://json.schemastore.org/sarif-2.1.0.json",
 		Version: "2.1.0",
 		Runs:    []sarifRun{run},

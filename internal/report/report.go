@@ -1,41 +1,64 @@
-package cmd
+// Package report gives scan results the shapes dumpguard promises: it builds
+// the wire report from the scanner's typed findings and the policy's
+// annotations ([New]), renders it as JSON, JSON Lines, SARIF 2.1.0 or text,
+// and owns the one function, [Escape], through which every string that came
+// from an input or a file name reaches a terminal. It imports scanner, keys
+// and policy (whose decisions it records), and nothing that reads files.
+package report
 
 import (
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
-
-	"dumpguard/scanner"
 )
 
-// A render writes a whole report.
-type render func(w io.Writer, r *scanner.Report, p scanner.Policy) error
+// Options are what a renderer needs beside the report.
+type Options struct {
+	Version string // the tool's version, for SARIF
+}
 
-func renderer(format string) (render, error) {
+// A Render writes a whole report.
+type Render func(w io.Writer, r *Report, o Options) error
+
+// For returns the renderer of a format: text, json, jsonl (the summary line
+// that ends a stream of [JSONLFile] lines) or sarif.
+func For(format string) (Render, error) {
 	switch format {
 	case "text":
-		return writeText, nil
+		return Text, nil
 	case "json":
-		return writeJSON, nil
+		return JSON, nil
 	case "jsonl":
-		return writeJSONLSummary, nil
+		return JSONLSummary, nil
 	case "sarif":
-		return writeSARIF, nil
+		return SARIF, nil
 	}
 	return nil, fmt.Errorf("--format %q: want text, json, jsonl or sarif", format)
 }
 
-func writeJSON(w io.Writer, r *scanner.Report, _ scanner.Policy) error {
+// JSON writes the report as indented JSON.
+func JSON(w io.Writer, r *Report, _ Options) error { return Indented(w, r) }
+
+// Indented writes v as indented JSON, HTML characters unescaped.
+func Indented(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	return enc.Encode(v)
 }
 
-// writeJSONLFile writes one line per finding of a file as soon as it is done,
+// Name is how a file is named in text: its archive member, else its path.
+func Name(fr FileReport) string {
+	if fr.Member != "" {
+		return fr.Member
+	}
+	return fr.Path
+}
+
+// JSONLFile writes one line per finding of a file as soon as it is done,
 // and a line for a file that failed, so a sweep's output can be tailed.
-func writeJSONLFile(w io.Writer, fr scanner.FileReport) {
+func JSONLFile(w io.Writer, fr FileReport) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	for _, f := range fr.Findings {
@@ -51,22 +74,26 @@ func writeJSONLFile(w io.Writer, fr scanner.FileReport) {
 	}
 }
 
-// writeJSONLSummary ends a JSON Lines stream with its summary.
-func writeJSONLSummary(w io.Writer, r *scanner.Report, _ scanner.Policy) error {
+// JSONLSummary ends a JSON Lines stream with its summary.
+func JSONLSummary(w io.Writer, r *Report, _ Options) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	return enc.Encode(struct {
-		Summary scanner.Summary `json:"summary"`
-	}{r.Summary})
+		Policy  *PolicyFile `json:"policy,omitempty"`
+		Summary Summary     `json:"summary"`
+	}{r.Policy, r.Summary})
 }
 
-// writeText writes one tab-separated line per finding, then a summary:
+// Text writes one tab-separated line per finding, then a summary:
 //
 //	pem	0x3e8	SHA256:6df3…	validated	rsa-2048	pem	core.1234	va=0x55d0c2a0 heap
-func writeText(w io.Writer, r *scanner.Report, p scanner.Policy) error {
+//
+// Every string from the input (file and member names, module names) is
+// escaped.
+func Text(w io.Writer, r *Report, _ Options) error {
 	for _, fr := range r.Files {
 		for _, f := range fr.Findings {
-			fp := "SHA256:" + f.Fingerprint()
+			fp := "SHA256:" + f.fingerprint()
 			if f.SPKI == nil {
 				fp = "SHA256:unknown"
 			}
@@ -76,7 +103,7 @@ func writeText(w io.Writer, r *scanner.Report, p scanner.Policy) error {
 			} else if f.Bits > 0 {
 				key += fmt.Sprintf("-%d", f.Bits)
 			}
-			where := f.Region.Kind.String()
+			where := f.Region.Kind
 			if f.Region.Module != "" {
 				where += ":" + f.Region.Module
 			}
@@ -99,14 +126,14 @@ func writeText(w io.Writer, r *scanner.Report, p scanner.Policy) error {
 			if f.AllowExpired != "" {
 				tags = append(tags, "allow-expired")
 			}
-			if !p.Blocks(&f) {
+			if !f.blocks {
 				tags = append(tags, "not-blocking")
 			}
 			extra := ""
 			if len(tags) > 0 {
 				extra = "\t" + strings.Join(tags, ",")
 			}
-			fmt.Fprintf(w, "%s\t%#x\t%s\t%s\t%s\t%s\t%s\t%s%s\n", f.Detector, f.Offset, fp, f.Status, key, f.Encoding, displayName(fr), where, extra)
+			fmt.Fprintf(w, "%s\t%#x\t%s\t%s\t%s\t%s\t%s\t%s%s\n", Escape(f.Detector), f.Offset, fp, f.Status, Escape(key), Escape(f.Encoding), Escape(Name(fr)), Escape(where), extra)
 		}
 	}
 	s := r.Summary
@@ -121,11 +148,12 @@ func writeText(w io.Writer, r *scanner.Report, p scanner.Policy) error {
 		detail = " (" + strings.Join(st, ", ") + ")"
 	}
 	_, err := fmt.Fprintf(w, "%s: %d files, %s scanned, %d findings%s, %d distinct keys, %d errors\n",
-		strings.ToUpper(s.Verdict), s.Files, humanBytes(s.Bytes), s.Findings, detail, len(s.Keys), s.Errors)
+		strings.ToUpper(s.Verdict), s.Files, HumanBytes(s.Bytes), s.Findings, detail, len(s.Keys), s.Errors)
 	return err
 }
 
-func humanBytes(n int64) string {
+// HumanBytes is n in B, KiB, MiB...
+func HumanBytes(n int64) string {
 	const unit = 1024
 	if n < unit {
 		return fmt.Sprintf("%d B", n)
