@@ -154,6 +154,34 @@ func TestAlignment(t *testing.T) {
 	}
 }
 
+// TestKernels checks the SIMD kernels on their own, without the Go scan
+// that finishes each buffer: they must cover all but the last block and
+// report what they cover exactly.
+func TestKernels(t *testing.T) {
+	lits := detectorLiterals()
+	m := mustNew(t, lits)
+	buf := randomBytes(5000)
+	for i, l := range lits {
+		copy(buf[100*i+i%7:], l)
+	}
+	for _, k := range impls() {
+		if k == implGo {
+			continue
+		}
+		for _, n := range []int{0, 17, 18, 33, 34, 35, 1000, len(buf)} {
+			got, done := m.with(k).findBlocks(nil, buf[:n])
+			if done < n-(32+fpLen-1) || done > n {
+				t.Errorf("%v: kernel scanned %d of %d bytes", k, done, n)
+			}
+			want := naive(lits, buf[:n])
+			want = slices.DeleteFunc(want, func(m Match) bool { return m.Off >= done })
+			if !slices.Equal(got, want) {
+				t.Errorf("%v: kernel found %v in %d bytes, want %v", k, got, n, want)
+			}
+		}
+	}
+}
+
 // TestRandom compares the kernels with the reference on random literal sets
 // over small alphabets, where literals occur often.
 func TestRandom(t *testing.T) {
