@@ -7,8 +7,9 @@
 // fingerprint of each literal's first three bytes (fewer for a shorter
 // literal) is packed into nibble lookup tables, one bit per bucket. On amd64
 // the scan looks up 32 (AVX2) or 16 (SSSE3) positions at a time with PSHUFB
-// and chooses the instruction set at run time; elsewhere, and with the
-// purego build tag, it looks up one position at a time in Go. Every
+// and chooses the instruction set at run time, and on arm64 16 at a time
+// with the NEON TBL; elsewhere, and with the purego build tag, it looks up
+// one position at a time in Go. Every
 // candidate is checked against the literals byte for byte, so [Matcher.Find]
 // reports exactly the occurrences of the literals, whichever path ran.
 //
@@ -353,6 +354,7 @@ const (
 	implGo impl = iota
 	implSSSE3
 	implAVX2
+	implNEON
 )
 
 func (k impl) String() string {
@@ -361,6 +363,8 @@ func (k impl) String() string {
 		return "ssse3"
 	case implAVX2:
 		return "avx2"
+	case implNEON:
+		return "neon"
 	}
 	return "go"
 }
