@@ -7,7 +7,6 @@ import (
 	"io"
 
 	"github.com/klauspost/compress/gzip"
-	"github.com/klauspost/compress/zip"
 	"github.com/klauspost/compress/zstd"
 	"github.com/pierrec/lz4/v4"
 	"github.com/ulikunitz/xz"
@@ -67,11 +66,11 @@ func sentinel(err error) error {
 	switch {
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return ErrTruncated
-	case errors.Is(err, errWindow),
+	case errors.Is(err, errWindow), errors.Is(err, errEntries),
 		errors.Is(err, zstd.ErrWindowSizeExceeded),
 		errors.Is(err, zstd.ErrDecoderSizeExceeded):
 		return ErrBomb
-	case errors.Is(err, errMethod), errors.Is(err, zip.ErrAlgorithm):
+	case errors.Is(err, errMethod):
 		return ErrUnsupported
 	}
 	return ErrCorrupt

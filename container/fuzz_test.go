@@ -28,6 +28,7 @@ func seeds(tb testing.TB) map[string][]byte {
 		"zipraw":    zipRaw(0, entry{name: "a", body: core}),
 		"zipenc":    zipRaw(1, entry{name: "a", body: core}),
 		"zipover":   zipOverlap(),
+		"ziplie":    zipLie(),
 		"tar":       tarc(entry{name: "a", body: core}, entry{name: "l", typ: '2'}),
 		"tarv7":     v7Tar(tarc(entry{name: "old", body: core})),
 		"targz":     gz(tarc(entry{name: "x/core.zst", body: zst(core)})),
