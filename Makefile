@@ -40,7 +40,7 @@ bench-go:
 # Every fuzz target, as package:Function (-fuzz takes one target per run);
 # TestMakefileFuzzTargets checks that this list names them all.
 FUZZ_TARGETS := \
-	container:FuzzSniff container:FuzzWalk \
+	container:FuzzSniff container:FuzzWalk container:FuzzXZGuard \
 	detectors:FuzzPEM detectors:FuzzDER detectors:FuzzPKCS12 detectors:FuzzJWK \
 	detectors:FuzzBlob detectors:FuzzOpenSSHBlob detectors:FuzzPuTTY detectors:FuzzPGP \
 	detectors:FuzzLoadPublicKeys detectors:FuzzHarvest detectors:FuzzHunt \

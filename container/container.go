@@ -57,8 +57,10 @@
 //     decompressed member (systemd-coredump truncates at 32 GiB by default).
 //   - MaxWindow 128 MiB: a zstd window or xz dictionary larger than this is
 //     refused before any allocation (the zstd CLI refuses windows above
-//     128 MiB by default; xz -9 uses 64 MiB). For xz only the first block's
-//     dictionary is checked before the decoder allocates.
+//     128 MiB by default; xz -9 uses 64 MiB). For xz, the dictionary of
+//     every block of every stream is checked as its header arrives, by a
+//     reader between the input and the decoder that follows the framing
+//     (block and LZMA2 chunk headers, index, footer) without decoding.
 //
 // Exceeding a per-stream or per-member limit makes Read return [ErrBomb];
 // exceeding MaxTotal or the input-wide ratio also stops Walk. A zip read

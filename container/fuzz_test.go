@@ -22,6 +22,7 @@ func seeds(tb testing.TB) map[string][]byte {
 		"bzip2":     mustRead(tb, "testdata/multi.bz2"),
 		"tarbz2":    mustRead(tb, "testdata/sweep.tar.bz2"),
 		"xz":        xzc(core),
+		"xzblocks":  cat(xzc(core), xzBlocks(0, 1), xzMultiBlock(core2)),
 		"lz4":       lz4c(core),
 		"lz4legacy": lz4Legacy(core),
 		"zip":       zipc(entry{name: "a", body: core}, entry{name: "../b", body: gz(core2)}),
