@@ -1,6 +1,6 @@
 module dumpguard
 
-go 1.26.8
+go 1.26.0
 
 require (
 	github.com/decred/dcrd/dcrec/secp256k1/v4 v4.4.1
