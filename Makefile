@@ -6,10 +6,17 @@ PLATFORMS := linux/amd64 linux/arm64 windows/amd64 windows/arm64 darwin/amd64 da
 # make test compiles for one platform of each other OS; make release builds them all.
 CHECKED   := windows/amd64 darwin/arm64
 
+# Stamped into the binary by build and release; see
+# internal/version (without them it falls back on the Go build information).
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null)
+DATE      ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+VERSIONX   = -X dumpguard/internal/version.version=$(VERSION) -X dumpguard/internal/version.commit=$(COMMIT) -X dumpguard/internal/version.date=$(DATE)
+
 .PHONY: build test race check lint bench bench-go fuzz release clean
 
 build:
-	$(GO) build -o dumpguard .
+	$(GO) build -ldflags='$(VERSIONX)' -o dumpguard .
 
 # Unit, fuzz-seed, golden and CLI tests, vet, and a compile check for every
 # release platform (the gate must run on the Windows servers minidumps come from).
@@ -58,7 +65,7 @@ release:
 	@for p in $(PLATFORMS); do \
 		os=$${p%/*}; arch=$${p#*/}; ext=; [ $$os = windows ] && ext=.exe; \
 		echo "dist/dumpguard-$$os-$$arch$$ext"; \
-		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags=-s -o dist/dumpguard-$$os-$$arch$$ext . || exit 1; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags='-s $(VERSIONX)' -o dist/dumpguard-$$os-$$arch$$ext . || exit 1; \
 	done
 
 clean:
