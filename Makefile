@@ -6,14 +6,17 @@ PLATFORMS := linux/amd64 linux/arm64 windows/amd64 windows/arm64 darwin/amd64 da
 # make test compiles for one platform of each other OS; make release builds them all.
 CHECKED   := windows/amd64 darwin/arm64
 
-# Stamped into the binary by build and release; see
+# Stamped into the binary by build, release and image; see
 # internal/version (without them it falls back on the Go build information).
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null)
 COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null)
 DATE      ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 VERSIONX   = -X dumpguard/internal/version.version=$(VERSION) -X dumpguard/internal/version.commit=$(COMMIT) -X dumpguard/internal/version.date=$(DATE)
+# make image uses podman, or else docker.
+CONTAINER ?= $(shell command -v podman 2>/dev/null || command -v docker 2>/dev/null)
+IMAGE     ?= dumpguard:$(or $(VERSION),dev)
 
-.PHONY: build test race check lint bench bench-go fuzz release clean
+.PHONY: build test race check lint bench bench-go fuzz release image clean
 
 build:
 	$(GO) build -ldflags='$(VERSIONX)' -o dumpguard .
@@ -67,6 +70,12 @@ release:
 		echo "dist/dumpguard-$$os-$$arch$$ext"; \
 		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags='-s $(VERSIONX)' -o dist/dumpguard-$$os-$$arch$$ext . || exit 1; \
 	done
+
+# A static binary on a distroless, non-root base (Containerfile).
+image:
+	@if [ -z "$(CONTAINER)" ]; then echo "make image: neither podman nor docker is installed" >&2; exit 1; fi
+	$(CONTAINER) build -f Containerfile --build-arg VERSION='$(VERSION)' --build-arg COMMIT='$(COMMIT)' \
+		--build-arg DATE='$(DATE)' -t '$(IMAGE)' .
 
 clean:
 	rm -rf dumpguard dist bench bench.txt
