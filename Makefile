@@ -5,8 +5,10 @@ BENCHSIZE ?= 1024
 PLATFORMS := linux/amd64 linux/arm64 windows/amd64 windows/arm64 darwin/amd64 darwin/arm64
 # make test compiles for one platform of each other OS; make release builds them all.
 CHECKED   := windows/amd64 darwin/arm64
+PREFIX    ?= /usr/local
+DESTDIR   ?=
 
-# Stamped into the binary by build, release and image; see
+# Stamped into the binary by build, release, install and image; see
 # internal/version (without them it falls back on the Go build information).
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null)
 COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null)
@@ -16,7 +18,7 @@ VERSIONX   = -X dumpguard/internal/version.version=$(VERSION) -X dumpguard/inter
 CONTAINER ?= $(shell command -v podman 2>/dev/null || command -v docker 2>/dev/null)
 IMAGE     ?= dumpguard:$(or $(VERSION),dev)
 
-.PHONY: build test race check lint bench bench-go fuzz release image clean
+.PHONY: build test race check lint bench bench-go fuzz release image doc install uninstall clean
 
 build:
 	$(GO) build -ldflags='$(VERSIONX)' -o dumpguard .
@@ -77,5 +79,28 @@ image:
 	$(CONTAINER) build -f Containerfile --build-arg VERSION='$(VERSION)' --build-arg COMMIT='$(COMMIT)' \
 		--build-arg DATE='$(DATE)' -t '$(IMAGE)' .
 
+# Man pages and bash, zsh and fish completions, generated from the commands.
+doc:
+	rm -rf build/doc
+	$(GO) run ./tools/gendoc -out build/doc
+
+BINDIR  = $(DESTDIR)$(PREFIX)/bin
+MANDIR  = $(DESTDIR)$(PREFIX)/share/man/man1
+BASHDIR = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+ZSHDIR  = $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+FISHDIR = $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+
+install: build doc
+	install -d '$(BINDIR)' '$(MANDIR)' '$(BASHDIR)' '$(ZSHDIR)' '$(FISHDIR)'
+	install -m 0755 dumpguard '$(BINDIR)/dumpguard'
+	install -m 0644 build/doc/man/man1/*.1 '$(MANDIR)'
+	install -m 0644 build/doc/completion/dumpguard.bash '$(BASHDIR)/dumpguard'
+	install -m 0644 build/doc/completion/_dumpguard '$(ZSHDIR)/_dumpguard'
+	install -m 0644 build/doc/completion/dumpguard.fish '$(FISHDIR)/dumpguard.fish'
+
+uninstall:
+	rm -f '$(BINDIR)/dumpguard' '$(MANDIR)'/dumpguard.1 '$(MANDIR)'/dumpguard-*.1 \
+		'$(BASHDIR)/dumpguard' '$(ZSHDIR)/_dumpguard' '$(FISHDIR)/dumpguard.fish'
+
 clean:
-	rm -rf dumpguard dist bench bench.txt
+	rm -rf dumpguard dist build bench bench.txt
