@@ -18,19 +18,28 @@ VERSIONX   = -X dumpguard/internal/version.version=$(VERSION) -X dumpguard/inter
 CONTAINER ?= $(shell command -v podman 2>/dev/null || command -v docker 2>/dev/null)
 IMAGE     ?= dumpguard:$(or $(VERSION),dev)
 
-.PHONY: build test race check lint bench bench-go fuzz release image doc install uninstall clean
+.PHONY: build test test-windows race check lint bench bench-go fuzz release image doc install uninstall clean
 
 build:
 	$(GO) build -ldflags='$(VERSIONX)' -o dumpguard .
 
-# Unit, fuzz-seed, golden and CLI tests, vet, and a compile check for every
-# release platform (the gate must run on the Windows servers minidumps come from).
+# Unit, fuzz-seed, golden and CLI tests, vet, a compile check for every
+# release platform (the gate must run on the Windows servers minidumps come
+# from), and the Windows build run under Wine where Wine is installed.
 test: check
 	$(GO) test -count=1 ./...
 	@for p in $(CHECKED); do \
 		echo "compile $$p"; \
 		GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) build -o /dev/null . || exit 1; \
 	done
+	@if ! command -v wine >/dev/null 2>&1; then echo "test-windows: skipped (no wine)"; \
+	elif ! command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1; then echo "test-windows: skipped (no x86_64-w64-mingw32-gcc)"; \
+	else $(MAKE) --no-print-directory test-windows; fi
+
+# The windows/amd64 binary under Wine: scan and inspect of the Windows
+# minidumps, gate over Z:\ paths with spaces (scripts/test-windows.sh).
+test-windows:
+	GO=$(GO) ./scripts/test-windows.sh
 
 race:
 	$(GO) test -race -count=1 ./...
