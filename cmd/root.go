@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime/debug"
 
 	"github.com/spf13/cobra"
 
@@ -76,28 +75,13 @@ its public half. It never prints key material.
 
 Exit status: 0 nothing blocks, 1 blocking keys found, 2 usage error or an input
 that could not be scanned completely.`,
-		Version:       version(),
+		Version:       versionLine(),
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
-	root.AddCommand(newScanCmd(s), newInspectCmd(s), newGateCmd(s), newRedactCmd(s))
+	root.AddCommand(newScanCmd(s), newInspectCmd(s), newGateCmd(s), newRedactCmd(s), newVersionCmd(s))
 	return root
 }
 
 // humanBytes is report.HumanBytes, for inspect.
 func humanBytes(n int64) string { return report.HumanBytes(n) }
-
-// version is the module version the binary was built from.
-func version() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok || bi.Main.Version == "" {
-		return "(devel)"
-	}
-	v := bi.Main.Version
-	for _, s := range bi.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			v += " " + s.Value[:12]
-		}
-	}
-	return v
-}

@@ -57,16 +57,23 @@
 //     decompressed member (systemd-coredump truncates at 32 GiB by default).
 //   - MaxWindow 128 MiB: a zstd window or xz dictionary larger than this is
 //     refused before any allocation (the zstd CLI refuses windows above
-//     128 MiB by default; xz -9 uses 64 MiB). For xz only the first block's
-//     dictionary is checked before the decoder allocates.
+//     128 MiB by default; xz -9 uses 64 MiB). For xz, the dictionary of
+//     every block of every stream is checked as its header arrives, by a
+//     reader between the input and the decoder that follows the framing
+//     (block and LZMA2 chunk headers, index, footer) without decoding.
 //
 // Exceeding a per-stream or per-member limit makes Read return [ErrBomb];
 // exceeding MaxTotal or the input-wide ratio also stops Walk. A zip read
-// through [WalkFile] has its central directory parsed by
-// github.com/klauspost/compress/zip, which keeps one record per entry in
-// memory (a few hundred bytes each, so memory grows with the directory, never
-// with the data); entries whose data overlap another's (the "non-recursive"
-// zip bomb) are refused with [ErrBomb]. A zip inside a stream is parsed from
+// through [WalkFile] has its central directory parsed here, with fixed-size
+// reads: at most 65536 records (the most a zip without zip64 can count),
+// 56 bytes each in memory whatever their names; a directory with more is
+// refused with [ErrBomb] and the zip walked from its local headers instead.
+// An entry whose compressed size, in the central directory or its local
+// header, zip64 or not, reaches beyond the file is [ErrCorrupt]; an entry
+// whose bytes, from its local header to the end of its data, overlap those of
+// an entry before it (the "non-recursive" zip bomb: many records over one
+// stream) is refused with [ErrBomb]. So every compressed byte of a zip file is
+// decompressed at most once. A zip inside a stream is parsed from
 // its local headers with fixed-size reads and no buffering of entry data;
 // names and extra fields are at most 64 KiB by format. An entry whose sizes
 // only a data descriptor after its data gives is delimited by its deflate

@@ -7,7 +7,6 @@ import (
 	"io"
 
 	"github.com/klauspost/compress/gzip"
-	"github.com/klauspost/compress/zip"
 	"github.com/klauspost/compress/zstd"
 	"github.com/pierrec/lz4/v4"
 	"github.com/ulikunitz/xz"
@@ -32,8 +31,9 @@ func (w *walker) open(kind Kind, r io.Reader, head []byte) (io.ReadCloser, error
 		if n, ok := xzDict(head); ok && n > w.lim.MaxWindow {
 			return nil, fmt.Errorf("%w: dictionary of %d bytes over %d", errWindow, n, w.lim.MaxWindow)
 		}
-		// DictCap is a floor: the decoder takes the larger of it and the header's.
-		zr, err := xz.ReaderConfig{DictCap: lzma.MinDictCap}.NewReader(r)
+		// DictCap is a floor: the decoder allocates the dictionary each
+		// block header declares, so the guard checks every one of them.
+		zr, err := xz.ReaderConfig{DictCap: lzma.MinDictCap}.NewReader(&xzGuard{r: r, max: w.lim.MaxWindow})
 		if err != nil {
 			return nil, err
 		}
@@ -67,11 +67,11 @@ func sentinel(err error) error {
 	switch {
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return ErrTruncated
-	case errors.Is(err, errWindow),
+	case errors.Is(err, errWindow), errors.Is(err, errEntries),
 		errors.Is(err, zstd.ErrWindowSizeExceeded),
 		errors.Is(err, zstd.ErrDecoderSizeExceeded):
 		return ErrBomb
-	case errors.Is(err, errMethod), errors.Is(err, zip.ErrAlgorithm):
+	case errors.Is(err, errMethod):
 		return ErrUnsupported
 	}
 	return ErrCorrupt
@@ -89,49 +89,5 @@ func xzDict(head []byte) (int64, bool) {
 	if size > len(b) {
 		return 0, false
 	}
-	b = b[:size]
-	flags := b[1]
-	p := 2
-	varint := func() (uint64, bool) {
-		var v uint64
-		for i := 0; i < 9 && p < len(b); i++ {
-			c := b[p]
-			p++
-			v |= uint64(c&0x7f) << (7 * i)
-			if c&0x80 == 0 {
-				return v, true
-			}
-		}
-		return 0, false
-	}
-	if flags&0x40 != 0 {
-		if _, ok := varint(); !ok {
-			return 0, false
-		}
-	}
-	if flags&0x80 != 0 {
-		if _, ok := varint(); !ok {
-			return 0, false
-		}
-	}
-	for range int(flags&3) + 1 {
-		id, ok1 := varint()
-		n, ok2 := varint()
-		if !ok1 || !ok2 || n > uint64(len(b)-p) {
-			return 0, false
-		}
-		props := b[p : p+int(n)]
-		p += int(n)
-		if id == 0x21 && len(props) == 1 {
-			bits := props[0] & 0x3f
-			if bits > 40 {
-				return 0, false // invalid: the decoder rejects it
-			}
-			if bits == 40 {
-				return 1<<32 - 1, true
-			}
-			return int64(2|bits&1) << (bits/2 + 11), true
-		}
-	}
-	return 0, false
+	return xzBlockDict(b[:size])
 }

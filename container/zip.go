@@ -3,7 +3,6 @@ package container
 import (
 	"bufio"
 	"bytes"
-	"cmp"
 	"compress/bzip2"
 	"encoding/binary"
 	"errors"
@@ -12,12 +11,10 @@ import (
 	"hash/crc32"
 	"io"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/klauspost/compress/flate"
-	"github.com/klauspost/compress/zip"
 )
 
 // Zip signatures and methods (APPNOTE.TXT 4.3, 4.4.5).
@@ -210,26 +207,8 @@ func (w *walker) zipDecoder(method uint16, r io.Reader) (io.ReadCloser, error) {
 // zip64Sizes reads the zip64 extended information extra field (ID 1), which
 // holds the sizes whose 32-bit fields are all ones, in that order.
 func zip64Sizes(extra []byte, usize, csize *uint64) bool {
-	le := binary.LittleEndian
-	for len(extra) >= 4 {
-		id, n := le.Uint16(extra), int(le.Uint16(extra[2:]))
-		extra = extra[4:]
-		if n > len(extra) {
-			return false
-		}
-		if id == 1 {
-			f := extra[:n]
-			for _, p := range []*uint64{usize, csize} {
-				if *p == math.MaxUint32 && len(f) >= 8 {
-					*p = le.Uint64(f)
-					f = f[8:]
-				}
-			}
-			return true
-		}
-		extra = extra[n:]
-	}
-	return false
+	found, _ := zip64Extra(extra, usize, csize)
+	return found
 }
 
 // A zipEntry reads an entry's content and checks it at the end: its size and
@@ -463,97 +442,61 @@ func noEOF(err error) error {
 	return err
 }
 
-// walkZipFile walks a zip through its central directory. If there is none
-// (a truncated zip), it says so and walks the local headers instead.
+// walkZipFile walks a zip through its central directory (see readZipDir). If
+// there is none (a truncated zip), or it cannot be read, it says so and walks
+// the local headers instead.
 func (w *walker) walkZipFile(path string, layers []Kind, ra io.ReaderAt, size int64) {
-	zr, err := zip.NewReader(ra, size)
-	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
+	recs, err := readZipDir(ra, size)
+	if err != nil {
 		w.report(w.classify(path, Zip, fmt.Errorf("central directory: %w", err)))
 		if !w.stopped() {
 			w.walkZipStream(path, layers, bufio.NewReaderSize(io.NewSectionReader(ra, 0, size), bufSize))
 		}
 		return
 	}
-	var cur string // the entry being opened, for the decoders' messages
-	for _, m := range []uint16{methodDeflate, methodBzip2, methodZstd, methodXZ} {
-		zr.RegisterDecompressor(m, func(r io.Reader) io.ReadCloser {
-			c := &countReader{r: r}
-			dec, err := w.zipDecoder(m, c)
-			if err != nil {
-				return errReader{w.classify(cur, Zip, err)}
-			}
-			return readCloser{w.newLayer(cur, Zip, dec, c.count), dec}
-		})
-	}
-	overlap := overlapping(zr.File, size)
-	for i, f := range zr.File {
+	for _, z := range recs {
 		if w.stopped() {
 			return
 		}
-		if f.Mode().Type() != 0 || strings.HasSuffix(f.Name, "/") {
+		if z.special {
 			continue // directories, links, devices
 		}
-		mpath := path + "!/" + cleanName(f.Name)
+		name := make([]byte, z.nameLen)
+		if _, err := ra.ReadAt(name, z.nameOff); err != nil && err != io.EOF {
+			w.report(w.classify(path, Zip, fmt.Errorf("name at %#x: %w", z.nameOff, err)))
+			continue
+		}
+		mpath := path + "!/" + cleanName(string(name))
 		switch {
-		case f.Flags&(flagEncrypted|flagStrong) != 0 || f.Method == methodAES:
-			w.report(&Error{Path: mpath, Err: ErrEncrypted, Msg: fmt.Sprintf("zip: flags %#04x method %d", f.Flags, f.Method)})
+		case z.flags&(flagEncrypted|flagStrong) != 0 || z.method == methodAES:
+			w.report(&Error{Path: mpath, Err: ErrEncrypted, Msg: fmt.Sprintf("zip: flags %#04x method %d", z.flags, z.method)})
 			continue
-		case overlap[i]:
-			w.report(&Error{Path: mpath, Err: ErrBomb, Msg: "zip: entry data overlaps another entry's"})
+		case z.fault != faultNone:
+			w.report(z.error(mpath))
 			continue
 		}
-		if unsafeName(f.Name) {
-			w.report(&Error{Path: mpath, Err: ErrTraversal, Msg: "zip: name " + strconv.Quote(f.Name)})
+		if unsafeName(string(name)) {
+			w.report(&Error{Path: mpath, Err: ErrTraversal, Msg: "zip: name " + strconv.Quote(string(name))})
 		}
-		cur = mpath
-		rc, err := f.Open()
+		src := &countReader{r: io.NewSectionReader(ra, z.data, int64(z.csize))}
+		dec, err := w.zipDecoder(z.method, src)
 		if err != nil {
 			w.report(w.classify(mpath, Zip, err))
 			continue
 		}
+		var r io.Reader = dec
+		if z.method != methodStore {
+			r = w.newLayer(mpath, Zip, dec, src.count)
+		}
+		e := &zipEntry{w: w, path: mpath, r: r, hash: crc32.NewIEEE(), crc: z.crc, usize: z.usize}
 		n := int64(-1)
-		if f.UncompressedSize64 <= math.MaxInt64 {
-			n = int64(f.UncompressedSize64)
+		if z.usize <= math.MaxInt64 {
+			n = int64(z.usize)
 		}
-		w.walk(mpath, layers, rc, n)
-		rc.Close()
+		w.walk(mpath, layers, e, n)
+		dec.Close()
+		if e.err != nil {
+			w.report(e.err)
+		}
 	}
 }
-
-// overlapping marks the entries whose data start inside an earlier entry's:
-// many directory records over one compressed kernel make a zip bomb that no
-// ratio check sees.
-func overlapping(files []*zip.File, size int64) []bool {
-	type span struct {
-		off, end int64
-		i        int
-	}
-	spans := make([]span, 0, min(len(files), 4096))
-	for i, f := range files {
-		off, err := f.DataOffset()
-		if err != nil || f.CompressedSize64 == 0 || off < 0 || f.CompressedSize64 > uint64(size) {
-			continue // Open reports what is wrong
-		}
-		spans = append(spans, span{off, off + int64(f.CompressedSize64), i})
-	}
-	slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.off, b.off) })
-	bad := make([]bool, len(files))
-	var end int64
-	for _, s := range spans {
-		if s.off < end {
-			bad[s.i] = true
-		}
-		end = max(end, s.end)
-	}
-	return bad
-}
-
-type readCloser struct {
-	io.Reader
-	io.Closer
-}
-
-type errReader struct{ err error }
-
-func (e errReader) Read([]byte) (int, error) { return 0, e.err }
-func (e errReader) Close() error             { return nil }

@@ -367,7 +367,17 @@ func hashFile(name string, sync bool) ([32]byte, error) {
 	}
 	if sync {
 		if err := fh.Sync(); err != nil {
-			return sum, err
+			// Windows flushes only through a handle that may write
+			// (FlushFileBuffers: ERROR_ACCESS_DENIED on a read-only one).
+			w, werr := os.OpenFile(name, os.O_WRONLY, 0)
+			if werr != nil {
+				return sum, err
+			}
+			err = w.Sync()
+			w.Close()
+			if err != nil {
+				return sum, err
+			}
 		}
 	}
 	h.Sum(sum[:0])

@@ -16,6 +16,13 @@ QUARANTINE=${QUARANTINE:-/var/crash/quarantine}
 POLICY=${POLICY:-/etc/dumpguard/policy.json}
 DEST=${DEST:-crash-collector.example.com:/srv/incoming/}
 
+# Without rsync nothing could be shipped: say so before gating anything, so
+# that the spool is left as it is and the exit status is plainly 2.
+if ! command -v rsync >/dev/null 2>&1; then
+	echo "pre-transfer: rsync not found in PATH; nothing gated or shipped" >&2
+	exit 2
+fi
+
 status=0
 dumpguard gate --quiet --config "$POLICY" --move --to "$OUTBOX" --quarantine "$QUARANTINE" "$SPOOL" || status=$?
 case $status in
