@@ -17,6 +17,7 @@ import (
 
 type inspectFlags struct {
 	format string
+	all    bool
 	limits limitFlags
 }
 
@@ -26,10 +27,16 @@ func newInspectCmd(s stdio) *cobra.Command {
 		Use:   "inspect [flags] FILE",
 		Short: "Show what the scanner sees in a dump: format, threads, modules, memory regions, coverage",
 		Long: `Show how dumpguard reads a dump: its format, architecture and operating
-system, streams or notes, threads, modules, every memory region with its
+system, streams or notes, threads, modules, its memory regions with their
 address, kind and protection, the memory the dump describes but does not hold,
 and how many bytes of the file belong to each kind of region. This is how to
 check what the scanner saw.
+
+Regions that follow each other in the process's address space less than a
+page (4 KiB) apart and are alike (same kind, module, thread and protection)
+are shown as one line: its size spans them all, gaps included, and it ends in
+"(N regions, B bytes)", the bytes the dump holds. --all lists every region.
+The JSON form says which in "regions_listed" ("merged" or "all").
 
 Exit status: 0 when the file parses, 2 when it cannot be read or parsed.`,
 		Args: cobra.ExactArgs(1),
@@ -37,21 +44,41 @@ Exit status: 0 when the file parses, 2 when it cannot be read or parsed.`,
 			return f.run(c.Context(), s, args[0])
 		},
 	}
-	c.Flags().StringVarP(&f.format, "format", "f", "text", "output format: text or json")
+	fl := c.Flags()
+	fl.StringVarP(&f.format, "format", "f", "text", "output format: text or json")
+	fl.BoolVar(&f.all, "all", false, "list every region: do not show close alike regions as one line")
 	f.limits.register(c)
 	return c
 }
 
-// inspection is the JSON form of `inspect`.
+// inspection is the JSON form of `inspect`: one object for a dump, an array
+// of them for the members of an archive.
 type inspection struct {
-	Path     string   `json:"path"`
-	Member   string   `json:"member,omitempty"`
-	Format   string   `json:"format"`
-	Size     int64    `json:"size"`
-	Layers   []string `json:"compression,omitempty"`
-	Errors   []string `json:"errors"`
-	Warnings []string `json:"warnings"`
-	Detail   any      `json:"detail,omitempty"`
+	Path        string          `json:"path"`
+	Member      string          `json:"member,omitempty"`
+	Format      string          `json:"format"`
+	Size        int64           `json:"size"`
+	Layers      []string        `json:"compression,omitempty"`
+	Errors      []string        `json:"errors"`
+	Warnings    []string        `json:"warnings"`
+	RegionCount int             `json:"region_count"`   // regions, however they are listed
+	Listed      string          `json:"regions_listed"` // "merged" (runs of alike regions) or "all"
+	Regions     []inspectRegion `json:"regions"`
+	Detail      any             `json:"detail,omitempty"` // the reader's own account, less the regions
+}
+
+// inspectRegion is one line of the region list: a region, or with Count > 1
+// a run of close alike regions (see [scanner.Runs]).
+type inspectRegion struct {
+	Addr    *uint64     `json:"addr"`   // null in a raw file
+	Size    uint64      `json:"size"`   // addresses spanned, gaps included
+	Bytes   int64       `json:"bytes"`  // bytes the dump holds: Size less the gaps
+	Off     int64       `json:"offset"` // of the first region
+	Kind    dumpio.Kind `json:"kind"`
+	Protect dumpio.Prot `json:"protect,omitempty"`
+	Module  string      `json:"module,omitempty"`
+	Thread  uint32      `json:"thread,omitempty"`
+	Count   int         `json:"regions"` // regions on this line: 1 with --all
 }
 
 func (f *inspectFlags) run(ctx context.Context, s stdio, name string) error {
@@ -69,13 +96,8 @@ func (f *inspectFlags) run(ctx context.Context, s stdio, name string) error {
 	var reps []inspection
 	var errs []string
 	for _, in := range ins {
-		rep := inspection{Path: name, Member: in.Member, Format: in.Layout.Format, Size: in.Size, Layers: in.Layers,
-			Errors: []string{}, Warnings: append([]string{}, in.Layout.Warnings...)}
-		if in.Layout.Detail != nil {
-			rep.Detail = in.Layout.Detail
-		}
+		rep := f.inspection(name, in)
 		if in.Layout.ParseError != nil {
-			rep.Errors = append(rep.Errors, in.Layout.ParseError.Error())
 			errs = append(errs, in.Layout.ParseError.Error())
 		}
 		reps = append(reps, rep)
@@ -107,6 +129,38 @@ func (f *inspectFlags) run(ctx context.Context, s stdio, name string) error {
 	return nil
 }
 
+// inspection describes one inspected file or member.
+func (f *inspectFlags) inspection(name string, in scanner.Inspection) inspection {
+	l := in.Layout
+	rep := inspection{Path: name, Member: in.Member,
+		Format: l.Format, Size: in.Size, Layers: in.Layers,
+		Errors: []string{}, Warnings: append([]string{}, l.Warnings...), RegionCount: len(l.Regions),
+		Listed: "merged", Regions: []inspectRegion{}}
+	if l.Detail != nil {
+		rep.Detail = l.Detail
+	}
+	if l.ParseError != nil {
+		rep.Errors = append(rep.Errors, l.ParseError.Error())
+	}
+	runs := scanner.Runs(l.Regions)
+	if f.all {
+		rep.Listed = "all"
+		runs = runs[:0]
+		for _, g := range l.Regions {
+			runs = append(runs, scanner.Run{First: g, Span: uint64(g.Size), Bytes: g.Size, Count: 1})
+		}
+	}
+	for _, r := range runs {
+		g := r.First
+		line := inspectRegion{Size: r.Span, Bytes: r.Bytes, Off: g.Off, Kind: g.Kind, Protect: g.Protect, Module: g.Module, Thread: g.Thread, Count: r.Count}
+		if g.HasAddr {
+			line.Addr = &g.Addr
+		}
+		rep.Regions = append(rep.Regions, line)
+	}
+	return rep
+}
+
 func writeInspection(w io.Writer, r *inspection, l *scanner.Layout) {
 	fmt.Fprintf(w, "file:     %s (%s)\n", dumpio.Printable(r.Path), humanBytes(r.Size))
 	if r.Member != "" {
@@ -121,16 +175,23 @@ func writeInspection(w io.Writer, r *inspection, l *scanner.Layout) {
 		d.WriteText(w)
 		coverage = d.FileCoverage()
 	}
-	fmt.Fprintf(w, "regions:  %d\n", len(l.Regions))
+	if len(r.Regions) < r.RegionCount {
+		fmt.Fprintf(w, "regions:  %d, in %d lines (close alike regions merged; --all lists each)\n", r.RegionCount, len(r.Regions))
+	} else {
+		fmt.Fprintf(w, "regions:  %d\n", r.RegionCount)
+	}
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
-	for _, g := range l.Regions {
+	for _, g := range r.Regions {
 		va := "-"
-		if g.HasAddr {
-			va = fmt.Sprintf("%#x", g.Addr)
+		if g.Addr != nil {
+			va = fmt.Sprintf("%#x", *g.Addr)
 		}
 		extra := dumpio.Printable(g.Module)
 		if g.Thread != 0 {
 			extra = strings.TrimSpace(fmt.Sprintf("thread %d %s", g.Thread, extra))
+		}
+		if g.Count > 1 {
+			extra = strings.TrimSpace(fmt.Sprintf("%s (%d regions, %#x bytes)", extra, g.Count, g.Bytes))
 		}
 		fmt.Fprintf(tw, "  %s\t+%#x\tfile %#x\t%s\t%s\t%s\n", va, g.Size, g.Off, g.Kind, g.Protect, extra)
 	}

@@ -2,24 +2,118 @@ package cmd
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 
 	"dumpguard/internal/dumpio"
+	"dumpguard/internal/testpath"
 	"dumpguard/scanner"
 )
+
+// inspectRun runs a command line and returns its exit status and output.
+func inspectRun(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Run(context.Background(), args, strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
 
 func TestWriteInspectionEscapes(t *testing.T) {
 	evil := "lib\x1b]0;owned\x07.so"
 	l := &scanner.Layout{Format: "minidump", Warnings: []string{"odd " + evil},
 		Regions: []scanner.Region{{Off: 0, Size: 16, Addr: 0x1000, HasAddr: true, Kind: dumpio.Image, Module: evil}}}
-	r := &inspection{Path: "a.dmp", Member: "x/" + evil, Format: l.Format, Size: 16, Warnings: l.Warnings}
-	var out bytes.Buffer
-	writeInspection(&out, r, l)
-	if strings.ContainsAny(out.String(), "\x1b\x07") {
-		t.Errorf("writeInspection printed control characters:\n%q", out.String())
+	for _, all := range []bool{false, true} {
+		f := inspectFlags{all: all}
+		r := f.inspection("a.dmp", scanner.Inspection{Member: "x/" + evil, Layout: l, Size: 16})
+		var out bytes.Buffer
+		writeInspection(&out, &r, l)
+		if strings.ContainsAny(out.String(), "\x1b\x07") {
+			t.Errorf("writeInspection(all %v) printed control characters:\n%q", all, out.String())
+		}
+		if got := strings.Count(out.String(), `lib\x1b]0;owned\x07.so`); got != 3 {
+			t.Errorf("escaped name appears %d times, want 3 (member, region, warning):\n%s", got, out.String())
+		}
 	}
-	if got := strings.Count(out.String(), `lib\x1b]0;owned\x07.so`); got != 3 {
-		t.Errorf("escaped name appears %d times, want 3 (member, region, warning):\n%s", got, out.String())
+}
+
+// inspected is inspect's JSON as a reader decodes it.
+type inspected struct {
+	RegionCount int    `json:"region_count"`
+	Listed      string `json:"regions_listed"`
+	Regions     []struct {
+		Addr                  *uint64
+		Size                  uint64
+		Bytes, Offset         int64
+		Kind, Protect, Module string
+		Thread                uint32
+		Count                 int `json:"regions"`
+	}
+}
+
+// inspectJSON runs inspect --format json with args and decodes its output.
+func inspectJSON(t *testing.T, args ...string) (inspected, int) {
+	t.Helper()
+	code, out, stderr := inspectRun(t, append([]string{"inspect", "--format", "json"}, args...)...)
+	var got inspected
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("inspect --format json %v: %v\n%s\n%s", args, err, out, stderr)
+	}
+	return got, code
+}
+
+// TestInspectMerges checks the default region list on the Wine MiniDumpNormal
+// dump, whose data segments are 4188 pieces of a few bytes each, against
+// --all.
+func TestInspectMerges(t *testing.T) {
+	dump := testpath.Path("dumps", "windows", "keyholder-normal.dmp")
+	merged, code := inspectJSON(t, dump)
+	all, code2 := inspectJSON(t, "--all", dump)
+	if code != ExitClean || code2 != ExitClean {
+		t.Fatalf("exit %d and %d, want 0", code, code2)
+	}
+	if merged.Listed != "merged" || all.Listed != "all" || merged.RegionCount != 4188 || all.RegionCount != 4188 {
+		t.Fatalf("regions_listed %q/%q, region_count %d/%d; want merged/all, 4188", merged.Listed, all.Listed, merged.RegionCount, all.RegionCount)
+	}
+	if len(all.Regions) != 4188 || len(merged.Regions) > 40 {
+		t.Errorf("%d lines with --all, %d merged; want 4188 and a few dozen at most", len(all.Regions), len(merged.Regions))
+	}
+	// The merged lines are the --all lines, in order, grouped.
+	i := 0
+	for _, m := range merged.Regions {
+		var bytes int64
+		for k := 0; k < m.Count; k++ {
+			a := all.Regions[i+k]
+			if a.Count != 1 || a.Size != uint64(a.Bytes) || a.Kind != m.Kind || a.Module != m.Module || a.Thread != m.Thread || a.Protect != m.Protect ||
+				*a.Addr < *m.Addr || *a.Addr+a.Size > *m.Addr+m.Size {
+				t.Fatalf("region %d %+v is not part of line %+v", i+k, a, m)
+			}
+			bytes += a.Bytes
+		}
+		if first := all.Regions[i]; first.Offset != m.Offset || *first.Addr != *m.Addr {
+			t.Errorf("line %+v does not start with region %d %+v", m, i, first)
+		}
+		if bytes != m.Bytes {
+			t.Errorf("line %+v holds %d bytes, its regions %d", m, m.Bytes, bytes)
+		}
+		i += m.Count
+	}
+	if i != len(all.Regions) {
+		t.Errorf("merged lines cover %d regions, want %d", i, len(all.Regions))
+	}
+
+	_, text, _ := inspectRun(t, "inspect", dump)
+	_, textAll, _ := inspectRun(t, "inspect", "--all", dump)
+	line := regexp.MustCompile(`(?m)^  0x[0-9a-f]+ +\+0x[0-9a-f]+ +file 0x`)
+	if n := len(line.FindAllString(textAll, -1)); n != 4188 {
+		t.Errorf("inspect --all prints %d region lines, want 4188", n)
+	}
+	if n := len(line.FindAllString(text, -1)); n != len(merged.Regions) {
+		t.Errorf("inspect prints %d region lines, want %d as in JSON", n, len(merged.Regions))
+	}
+	if want := "regions:  4188, in "; !strings.Contains(text, want) || !strings.Contains(text, "kernelbase.dll (715 regions, 0x40bc bytes)") {
+		t.Errorf("inspect text lacks %q or the kernelbase.dll line:\n%s", want, text)
 	}
 }
