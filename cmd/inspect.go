@@ -16,9 +16,10 @@ import (
 )
 
 type inspectFlags struct {
-	format string
-	all    bool
-	limits limitFlags
+	format       string
+	all          bool
+	allowPartial bool
+	limits       limitFlags
 }
 
 func newInspectCmd(s stdio) *cobra.Command {
@@ -38,7 +39,12 @@ are shown as one line: its size spans them all, gaps included, and it ends in
 "(N regions, B bytes)", the bytes the dump holds. --all lists every region.
 The JSON form says which in "regions_listed" ("merged" or "all").
 
-Exit status: 0 when the file parses, 2 when it cannot be read or parsed.`,
+A truncated dump (memory or streams its headers place past the end of the
+file) is reported as scan reports it: "N bytes of memory missing from the dump
+(truncated?)", and is an error unless --allow-partial.
+
+Exit status: 0 when the file parses, 2 when it cannot be read or parsed, or
+when it is truncated and --allow-partial is not given.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			return f.run(c.Context(), s, args[0])
@@ -47,6 +53,7 @@ Exit status: 0 when the file parses, 2 when it cannot be read or parsed.`,
 	fl := c.Flags()
 	fl.StringVarP(&f.format, "format", "f", "text", "output format: text or json")
 	fl.BoolVar(&f.all, "all", false, "list every region: do not show close alike regions as one line")
+	fl.BoolVar(&f.allowPartial, "allow-partial", false, "a truncated dump is not an error: show what it holds, report what is missing")
 	f.limits.register(c)
 	return c
 }
@@ -54,17 +61,19 @@ Exit status: 0 when the file parses, 2 when it cannot be read or parsed.`,
 // inspection is the JSON form of `inspect`: one object for a dump, an array
 // of them for the members of an archive.
 type inspection struct {
-	Path        string          `json:"path"`
-	Member      string          `json:"member,omitempty"`
-	Format      string          `json:"format"`
-	Size        int64           `json:"size"`
-	Layers      []string        `json:"compression,omitempty"`
-	Errors      []string        `json:"errors"`
-	Warnings    []string        `json:"warnings"`
-	RegionCount int             `json:"region_count"`   // regions, however they are listed
-	Listed      string          `json:"regions_listed"` // "merged" (runs of alike regions) or "all"
-	Regions     []inspectRegion `json:"regions"`
-	Detail      any             `json:"detail,omitempty"` // the reader's own account, less the regions
+	Path         string          `json:"path"`
+	Member       string          `json:"member,omitempty"`
+	Format       string          `json:"format"`
+	Size         int64           `json:"size"`
+	Layers       []string        `json:"compression,omitempty"`
+	MissingBytes int64           `json:"missing_bytes,omitempty"` // memory the dump promises but does not hold
+	Partial      bool            `json:"partial,omitempty"`       // truncated: an error unless --allow-partial
+	Errors       []string        `json:"errors"`
+	Warnings     []string        `json:"warnings"`
+	RegionCount  int             `json:"region_count"`   // regions, however they are listed
+	Listed       string          `json:"regions_listed"` // "merged" (runs of alike regions) or "all"
+	Regions      []inspectRegion `json:"regions"`
+	Detail       any             `json:"detail,omitempty"` // the reader's own account, less the regions
 }
 
 // inspectRegion is one line of the region list: a region, or with Count > 1
@@ -95,10 +104,20 @@ func (f *inspectFlags) run(ctx context.Context, s stdio, name string) error {
 	}
 	var reps []inspection
 	var errs []string
+	partial := false
 	for _, in := range ins {
 		rep := f.inspection(name, in)
 		if in.Layout.ParseError != nil {
 			errs = append(errs, in.Layout.ParseError.Error())
+		}
+		if rep.Partial && !f.allowPartial { // in scan's words: see scanFlags.run
+			partial = true
+			display := name
+			if rep.Member != "" {
+				display = rep.Member
+			}
+			fmt.Fprintf(s.err, "dumpguard: %s: %d bytes of memory missing from the dump (truncated?); use --allow-partial to accept\n",
+				dumpio.Printable(display), rep.MissingBytes)
 		}
 		reps = append(reps, rep)
 		if f.format == "text" {
@@ -126,6 +145,9 @@ func (f *inspectFlags) run(ctx context.Context, s stdio, name string) error {
 	if len(errs) > 0 {
 		return fmt.Errorf("%s: %s", name, strings.Join(errs, "; "))
 	}
+	if partial {
+		return errIncomplete // said above
+	}
 	return nil
 }
 
@@ -133,7 +155,7 @@ func (f *inspectFlags) run(ctx context.Context, s stdio, name string) error {
 func (f *inspectFlags) inspection(name string, in scanner.Inspection) inspection {
 	l := in.Layout
 	rep := inspection{Path: name, Member: in.Member,
-		Format: l.Format, Size: in.Size, Layers: in.Layers,
+		Format: l.Format, Size: in.Size, Layers: in.Layers, MissingBytes: l.Missing, Partial: l.Missing > 0,
 		Errors: []string{}, Warnings: append([]string{}, l.Warnings...), RegionCount: len(l.Regions),
 		Listed: "merged", Regions: []inspectRegion{}}
 	if l.Detail != nil {
@@ -174,6 +196,9 @@ func writeInspection(w io.Writer, r *inspection, l *scanner.Layout) {
 	if d := l.Detail; d != nil { // the format's own lines: arch, threads, modules...
 		d.WriteText(w)
 		coverage = d.FileCoverage()
+	}
+	if r.Partial {
+		fmt.Fprintf(w, "partial:  %d bytes of memory missing from the dump (truncated?)\n", r.MissingBytes)
 	}
 	if len(r.Regions) < r.RegionCount {
 		fmt.Fprintf(w, "regions:  %d, in %d lines (close alike regions merged; --all lists each)\n", r.RegionCount, len(r.Regions))

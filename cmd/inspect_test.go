@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -39,11 +41,25 @@ func TestWriteInspectionEscapes(t *testing.T) {
 	}
 }
 
+// writeHead writes the first n bytes of src to name: a truncated dump.
+func writeHead(t *testing.T, name, src string, n int) {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(name, b[:n], 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // inspected is inspect's JSON as a reader decodes it.
 type inspected struct {
-	RegionCount int    `json:"region_count"`
-	Listed      string `json:"regions_listed"`
-	Regions     []struct {
+	MissingBytes int64 `json:"missing_bytes"`
+	Partial      bool
+	RegionCount  int    `json:"region_count"`
+	Listed       string `json:"regions_listed"`
+	Regions      []struct {
 		Addr                  *uint64
 		Size                  uint64
 		Bytes, Offset         int64
@@ -115,5 +131,51 @@ func TestInspectMerges(t *testing.T) {
 	}
 	if want := "regions:  4188, in "; !strings.Contains(text, want) || !strings.Contains(text, "kernelbase.dll (715 regions, 0x40bc bytes)") {
 		t.Errorf("inspect text lacks %q or the kernelbase.dll line:\n%s", want, text)
+	}
+}
+
+// TestInspectTruncated checks that inspect reports a truncated dump in the
+// words of scan, and exits as scan does, with and without --allow-partial.
+func TestInspectTruncated(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct{ name, src string }{
+		{"cut.core", "lldb__linux-x86_64.core"},   // memory past EOF
+		{"cut.dmp", "breakpad__minidump2.dmp"},    // a memory list past EOF
+		{"whole.core", "lldb__linux-x86_64.core"}, // not cut: not partial
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			name := filepath.Join(dir, tt.name)
+			src := testpath.Path("realdumps", tt.src)
+			n := 20000
+			if strings.HasSuffix(tt.name, ".dmp") {
+				n = 5000
+			}
+			if tt.name == "whole.core" {
+				st, err := os.Stat(src)
+				if err != nil {
+					t.Fatal(err)
+				}
+				n = int(st.Size())
+			}
+			writeHead(t, name, src, n)
+			for _, extra := range [][]string{nil, {"--allow-partial"}} {
+				scanCode, _, scanErr := inspectRun(t, append([]string{"scan", "-q"}, append(extra, name)...)...)
+				code, out, stderr := inspectRun(t, append([]string{"inspect"}, append(extra, name)...)...)
+				if code != scanCode || stderr != scanErr {
+					t.Errorf("inspect %v: exit %d, stderr %q; scan: exit %d, stderr %q", extra, code, stderr, scanCode, scanErr)
+				}
+				truncated := tt.name != "whole.core"
+				if want := truncated && extra == nil; (code == ExitError) != want || strings.Contains(stderr, "missing from the dump (truncated?)") != want {
+					t.Errorf("inspect %v: exit %d, stderr %q; want an error: %v", extra, code, stderr, want)
+				}
+				if got := strings.Contains(out, "bytes of memory missing from the dump (truncated?)\n"); got != truncated {
+					t.Errorf("inspect %v: text says partial: %v, want %v:\n%s", extra, got, truncated, out)
+				}
+				js, jcode := inspectJSON(t, append(extra, name)...)
+				if jcode != code || js.Partial != truncated || (js.MissingBytes > 0) != truncated {
+					t.Errorf("inspect --format json %v: exit %d, partial %v, missing_bytes %d; want exit %d, partial %v", extra, jcode, js.Partial, js.MissingBytes, code, truncated)
+				}
+			}
+		})
 	}
 }
