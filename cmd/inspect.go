@@ -15,6 +15,11 @@ import (
 	"dumpguard/scanner"
 )
 
+// toolVersion is the dumpguard version that inspect's JSON names in "tool".
+// It is to be set from dumpguard/internal/version when that package lands
+// (this one line); until then every build says "dev".
+var toolVersion = "dev"
+
 type inspectFlags struct {
 	format       string
 	all          bool
@@ -61,6 +66,8 @@ when it is truncated and --allow-partial is not given.`,
 // inspection is the JSON form of `inspect`: one object for a dump, an array
 // of them for the members of an archive.
 type inspection struct {
+	Version      int             `json:"version"` // scanner.InspectVersion: the schema of this object
+	Tool         string          `json:"tool"`    // the dumpguard that wrote it
 	Path         string          `json:"path"`
 	Member       string          `json:"member,omitempty"`
 	Format       string          `json:"format"`
@@ -154,7 +161,7 @@ func (f *inspectFlags) run(ctx context.Context, s stdio, name string) error {
 // inspection describes one inspected file or member.
 func (f *inspectFlags) inspection(name string, in scanner.Inspection) inspection {
 	l := in.Layout
-	rep := inspection{Path: name, Member: in.Member,
+	rep := inspection{Version: scanner.InspectVersion, Tool: toolVersion, Path: name, Member: in.Member,
 		Format: l.Format, Size: in.Size, Layers: in.Layers, MissingBytes: l.Missing, Partial: l.Missing > 0,
 		Errors: []string{}, Warnings: append([]string{}, l.Warnings...), RegionCount: len(l.Regions),
 		Listed: "merged", Regions: []inspectRegion{}}

@@ -55,6 +55,8 @@ func writeHead(t *testing.T, name, src string, n int) {
 
 // inspected is inspect's JSON as a reader decodes it.
 type inspected struct {
+	Version      int
+	Tool         string
 	MissingBytes int64 `json:"missing_bytes"`
 	Partial      bool
 	RegionCount  int    `json:"region_count"`
@@ -177,5 +179,12 @@ func TestInspectTruncated(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestInspectVersion(t *testing.T) {
+	got, _ := inspectJSON(t, testpath.Path("realdumps", "lldb__linux-x86_64.dmp"))
+	if got.Version != scanner.InspectVersion || got.Tool == "" || got.Tool != toolVersion {
+		t.Errorf("version %d, tool %q; want %d, %q", got.Version, got.Tool, scanner.InspectVersion, toolVersion)
 	}
 }

@@ -40,6 +40,10 @@ func Inspect(ctx context.Context, name string, stdin io.Reader, lim container.Li
 	return []Inspection{{Layout: LayoutOf(m, size), Size: size}}, nil
 }
 
+// InspectVersion is the version of the JSON schema of `inspect --format json`,
+// as [ReportVersion] is that of the scan report's.
+const InspectVersion = 1
+
 // A Run is one or more regions that follow each other in a [Layout] and in
 // the process's address space, close together and alike: same kind, module,
 // thread and protection. Inspect lists runs by default, so that a module the
