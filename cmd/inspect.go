@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -107,7 +108,7 @@ func (f *inspectFlags) run(ctx context.Context, s stdio, name string) error {
 	}
 	ins, walkErr := scanner.Inspect(ctx, name, s.in, lim)
 	if walkErr != nil && len(ins) == 0 {
-		return walkErr
+		return printableError(walkErr)
 	}
 	var reps []inspection
 	var errs []string
@@ -150,7 +151,7 @@ func (f *inspectFlags) run(ctx context.Context, s stdio, name string) error {
 		errs = append(errs, walkErr.Error())
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("%s: %s", name, strings.Join(errs, "; "))
+		return printableError(fmt.Errorf("%s: %s", name, strings.Join(errs, "; ")))
 	}
 	if partial {
 		return errIncomplete // said above
@@ -190,15 +191,21 @@ func (f *inspectFlags) inspection(name string, in scanner.Inspection) inspection
 	return rep
 }
 
+// printableError is err with its message escaped for the terminal: it names
+// files given on the command line and members of archives.
+func printableError(err error) error {
+	return errors.New(dumpio.Printable(err.Error()))
+}
+
 func writeInspection(w io.Writer, r *inspection, l *scanner.Layout) {
 	fmt.Fprintf(w, "file:     %s (%s)\n", dumpio.Printable(r.Path), humanBytes(r.Size))
 	if r.Member != "" {
 		fmt.Fprintf(w, "member:   %s\n", dumpio.Printable(r.Member))
 	}
 	if len(r.Layers) > 0 {
-		fmt.Fprintf(w, "packed:   %s\n", strings.Join(r.Layers, " > "))
+		fmt.Fprintf(w, "packed:   %s\n", dumpio.Printable(strings.Join(r.Layers, " > ")))
 	}
-	fmt.Fprintf(w, "format:   %s\n", r.Format)
+	fmt.Fprintf(w, "format:   %s\n", dumpio.Printable(r.Format))
 	var coverage map[string]int64
 	if d := l.Detail; d != nil { // the format's own lines: arch, threads, modules...
 		d.WriteText(w)
@@ -238,7 +245,7 @@ func writeInspection(w io.Writer, r *inspection, l *scanner.Layout) {
 			return coverage[keys[i]] > coverage[keys[j]] || coverage[keys[i]] == coverage[keys[j]] && keys[i] < keys[j]
 		})
 		for _, k := range keys {
-			fmt.Fprintf(w, "  %-24s %12d bytes  %5.1f%%\n", k, coverage[k], 100*float64(coverage[k])/float64(max(r.Size, 1)))
+			fmt.Fprintf(w, "  %-24s %12d bytes  %5.1f%%\n", dumpio.Printable(k), coverage[k], 100*float64(coverage[k])/float64(max(r.Size, 1)))
 		}
 	}
 	for _, e := range r.Warnings {

@@ -29,7 +29,7 @@ func TestWriteInspectionEscapes(t *testing.T) {
 		Regions: []scanner.Region{{Off: 0, Size: 16, Addr: 0x1000, HasAddr: true, Kind: dumpio.Image, Module: evil}}}
 	for _, all := range []bool{false, true} {
 		f := inspectFlags{all: all}
-		r := f.inspection("a.dmp", scanner.Inspection{Member: "x/" + evil, Layout: l, Size: 16})
+		r := f.inspection("a\x1b[2J.dmp", scanner.Inspection{Member: "x/" + evil, Layout: l, Size: 16})
 		var out bytes.Buffer
 		writeInspection(&out, &r, l)
 		if strings.ContainsAny(out.String(), "\x1b\x07") {
@@ -37,6 +37,28 @@ func TestWriteInspectionEscapes(t *testing.T) {
 		}
 		if got := strings.Count(out.String(), `lib\x1b]0;owned\x07.so`); got != 3 {
 			t.Errorf("escaped name appears %d times, want 3 (member, region, warning):\n%s", got, out.String())
+		}
+		if !strings.Contains(out.String(), `a\x1b[2J.dmp`) {
+			t.Errorf("file name not shown escaped:\n%s", out.String())
+		}
+	}
+}
+
+// TestInspectErrorsEscaped checks the lines inspect writes to standard error:
+// the file name given on the command line comes back escaped, in the error
+// and in the truncation warning.
+func TestInspectErrorsEscaped(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad\x1b]0;x\x07.dmp")
+	if err := os.WriteFile(bad, []byte("MDMP too short to be a minidump"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(dir, "cut\x1b[2J.core")
+	writeHead(t, cut, testpath.Path("realdumps", "lldb__linux-x86_64.core"), 20000)
+	for _, name := range []string{bad, filepath.Join(dir, "none\x1b[2J"), cut} {
+		code, _, stderr := inspectRun(t, "inspect", name)
+		if code != ExitError || stderr == "" || strings.ContainsAny(stderr, "\x1b\x07") {
+			t.Errorf("inspect %q: exit %d, stderr %q; want 2 and an escaped message", name, code, stderr)
 		}
 	}
 }
