@@ -108,7 +108,7 @@ func (f *File) Summary() Summary {
 // through [dumpio.Printable].
 func (s Summary) WriteText(w io.Writer) error {
 	fmt.Fprintf(w, "machine:  %s (ELF%d, %s-endian)\nos:       %s\nprocess:  %s [%s] pid %d, signal %d\nexecutable: %s\n",
-		s.Machine, s.Class, s.ByteOrder, s.OS, dumpio.Printable(s.Process), dumpio.Printable(s.Args), s.PID, s.Signal,
+		dumpio.Printable(s.Machine), s.Class, s.ByteOrder, dumpio.Printable(s.OS), dumpio.Printable(s.Process), dumpio.Printable(s.Args), s.PID, s.Signal,
 		dumpio.Printable(s.Executable))
 	fmt.Fprintf(w, "threads:  %d\n", len(s.Threads))
 	for _, t := range s.Threads {

@@ -20,7 +20,7 @@ type Summary struct {
 	Streams     []Stream         `json:"streams"`
 	Threads     []Thread         `json:"threads"`
 	Modules     []Module         `json:"modules"`
-	Regions     []Region         `json:"regions"`
+	Regions     []Region         `json:"regions,omitempty"` // inspect lists its own, merged or not
 	Missing     []Gap            `json:"missing"`
 	Warnings    []string         `json:"warnings"`
 	Coverage    map[string]int64 `json:"coverage"` // file bytes by what they hold; see [File.Coverage]

@@ -40,7 +40,9 @@ func minidumpLayout(r io.ReaderAt, size int64) (*Layout, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Layout{Format: "minidump", Warnings: f.Warnings, Detail: f.Summary()}
+	s := f.Summary()
+	s.Regions = nil // inspect lists the Layout's regions, as it does an ELF core's
+	l := &Layout{Format: "minidump", Warnings: f.Warnings, Detail: s}
 	for _, g := range f.Regions {
 		l.Regions = append(l.Regions, Region{Off: g.Off, Size: g.Size, Addr: g.Addr, HasAddr: true,
 			Kind: g.Kind, Module: g.Module, Thread: g.Thread, Protect: g.Protect})
