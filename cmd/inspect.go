@@ -17,9 +17,7 @@ import (
 )
 
 // toolVersion is the dumpguard version that inspect's JSON names in "tool".
-// It is to be set from dumpguard/internal/version when that package lands
-// (this one line); until then every build says "dev".
-var toolVersion = "dev"
+var toolVersion = version()
 
 type inspectFlags struct {
 	format       string
@@ -154,7 +152,7 @@ func (f *inspectFlags) run(ctx context.Context, s stdio, name string) error {
 		return printableError(fmt.Errorf("%s: %s", name, strings.Join(errs, "; ")))
 	}
 	if partial {
-		return errIncomplete // said above
+		return exitError{ExitError} // said above
 	}
 	return nil
 }
