@@ -92,7 +92,8 @@ type Dump struct {
 	Sum  [32]byte // SHA-256 of the copy
 
 	g    *Gate
-	tmp  *os.File // the copy, open for reading; nil once dropped
+	tmp  *os.File // the copy, open for reading; nil once closed
+	name string   // the copy's temporary name; "" once dropped
 	info fs.FileInfo
 }
 
@@ -139,7 +140,7 @@ func (g *Gate) Stage(path string) (*Dump, error) {
 	if _, err := out.Seek(0, io.SeekStart); err != nil {
 		return fail(err)
 	}
-	d := &Dump{Path: path, Size: n, g: g, tmp: out, info: info}
+	d := &Dump{Path: path, Size: n, g: g, tmp: out, name: out.Name(), info: info}
 	h.Sum(d.Sum[:0])
 	at("staged")
 	return d, nil
@@ -150,9 +151,17 @@ func (d *Dump) ReadAt(p []byte, off int64) (int, error) { return d.tmp.ReadAt(p,
 
 // Drop removes the copy. It is safe to call more than once.
 func (d *Dump) Drop() {
+	d.close()
+	if d.name != "" {
+		os.Remove(d.name)
+		d.name = ""
+	}
+}
+
+// close closes the copy, keeping its name.
+func (d *Dump) close() {
 	if d.tmp != nil {
 		d.tmp.Close()
-		os.Remove(d.tmp.Name())
 		d.tmp = nil
 	}
 }
@@ -170,7 +179,7 @@ func (d *Dump) Release() (dest string, removed bool, err error) {
 	}
 	if !done {
 		// Read the copy back: what lands is byte for byte what was scanned.
-		sum, err := hashFile(d.tmp.Name(), false)
+		sum, err := hashFile(d.name, false)
 		if err != nil {
 			return dest, false, err
 		}
@@ -180,9 +189,12 @@ func (d *Dump) Release() (dest string, removed bool, err error) {
 		if err := d.tmp.Chmod(d.info.Mode().Perm()); err != nil {
 			return dest, false, err
 		}
-		os.Chtimes(d.tmp.Name(), time.Time{}, d.info.ModTime())
+		os.Chtimes(d.name, time.Time{}, d.info.ModTime())
+		// Windows renames no file that is open (Go opens files without
+		// FILE_SHARE_DELETE): close the copy first, keeping its name.
+		d.close()
 		at("before-rename")
-		if err := place(d.tmp.Name(), dest, g.Overwrite); err != nil {
+		if err := place(d.name, dest, g.Overwrite); err != nil {
 			return dest, false, err
 		}
 		SyncDir(g.To)
