@@ -55,10 +55,10 @@ func (f *scanFlags) setup(s stdio) (*scanSetup, error) {
 			lf.maxDepth = *l.MaxDepth
 		}
 		if l.MaxExpand != nil && !changed("max-expand") {
-			lf.maxExpand = *l.MaxExpand
+			lf.maxExpand = ratioFlag(*l.MaxExpand)
 		}
 		if l.MaxTotal != nil && !changed("max-total") {
-			lf.maxTotal = *l.MaxTotal
+			lf.maxTotal = sizeFlag(*l.MaxTotal)
 		}
 	}
 	if st.limits, err = lf.limits(); err != nil {

@@ -17,6 +17,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"time"
 
@@ -38,7 +39,7 @@ const EnvName = "DUMPGUARD_CONFIG"
 //	  "allowlist": [{"spki_sha256": "6e78…", "reason": "staging CA, public", "expires": "2027-01-31"}],
 //	  "protected_keys": ["/etc/ssl/prod.pub"],
 //	  "test_keys": [{"spki_sha256": "…", "source": "vendor SDK sample key"}],
-//	  "limits": {"max_depth": 3, "max_expand": 500, "max_total": 1099511627776}
+//	  "limits": {"max_depth": 3, "max_expand": 500, "max_total": "1T"}
 //	}
 //
 // Unknown fields are errors, so a misspelt key never silently loosens the gate.
@@ -60,10 +61,11 @@ type AllowEntry struct {
 }
 
 // Limits bound unpacking, as --max-depth, --max-expand and --max-total.
+// max_total is a [Size]: bytes as a number, or a string such as "1T".
 type Limits struct {
 	MaxDepth  *int     `json:"max_depth"`
 	MaxExpand *float64 `json:"max_expand"`
-	MaxTotal  *int64   `json:"max_total"`
+	MaxTotal  *Size    `json:"max_total"`
 }
 
 // A Policy is a checked policy file, ready to annotate findings.
@@ -181,6 +183,13 @@ func decodePolicy(name string, b []byte) (File, error) {
 	switch {
 	case errors.As(err, &syn):
 		return pf, fmt.Errorf("%s:%s: policy: %v", name, lineCol(b, syn.Offset), err)
+	case errors.As(err, &typ) && typ.Type == reflect.TypeFor[Size]():
+		// The decoder gives no offset for a value it did not parse itself.
+		off := typ.Offset
+		if key := typ.Field[strings.LastIndexByte(typ.Field, '.')+1:]; off == 0 && key != "" {
+			off = int64(max(bytes.Index(b, []byte(`"`+key+`"`)), 0))
+		}
+		return pf, fmt.Errorf("%s:%s: policy: %s %s", name, lineCol(b, off), typ.Field, typ.Value)
 	case errors.As(err, &typ):
 		return pf, fmt.Errorf("%s:%s: policy: field %q: %v is not a %v", name, lineCol(b, typ.Offset), typ.Field, typ.Value, typ.Type)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
