@@ -1,6 +1,8 @@
 package cmd
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -56,5 +58,75 @@ func TestSizeFlags(t *testing.T) {
 	_, out, _ := run(t, "", "scan", "--help")
 	if !strings.Contains(out, "--max-total SIZE") || !strings.Contains(out, "powers of 1024") || !strings.Contains(out, "(default 1TiB)") {
 		t.Errorf("scan --help does not document --max-total's units:\n%s", out)
+	}
+}
+
+// TestErrorMessages: an error names what the user gave (the flag, the
+// policy key, the path as typed) and what is wrong, not the internals
+// (temporary names, strconv, "no such device"), and exits 2.
+func TestErrorMessages(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	badFailOn := write("fail-on.json", `{"fail_on": "high"}`)
+	notDir := write("file", "x")
+	nodir := filepath.Join(dir, "nonexist", "dir")
+	hostile := filepath.Join(dir, "no\x1b[2J", "out.json")
+	tests := []struct {
+		name       string
+		args       []string
+		wantStderr string
+		notStderr  string // must not appear: the internals
+	}{
+		{"fail-on", []string{"scan", "--fail-on", "high", clean}, `dumpguard: --fail-on "high": want validated, unverified, encrypted or fragment` + "\n", "unknown status"},
+		{"fail-on, gate", []string{"gate", "--to", dir, "--fail-on", "high", clean}, `--fail-on "high": want validated, unverified, encrypted or fragment`, "detectors"},
+		{"fail_on in the policy", []string{"scan", "--config", badFailOn, clean}, badFailOn + `: fail_on "high": want validated, unverified, encrypted or fragment`, "unknown status"},
+		{"format", []string{"scan", "--format", "xml", clean}, `--format "xml": want text, json, jsonl or sarif`, ""},
+		{"gate format", []string{"gate", "--to", dir, "--format", "jsonl", clean}, `--format "jsonl": want text, json or sarif`, ""},
+		{"output directory missing", []string{"scan", "-o", filepath.Join(nodir, "out.json"), clean}, "dumpguard: --output " + filepath.Join(nodir, "out.json") + ": directory does not exist\n", ".tmp-"},
+		{"output directory missing, gate", []string{"gate", "--to", dir, "-o", filepath.Join(nodir, "out.json"), clean}, "--output " + filepath.Join(nodir, "out.json") + ": directory does not exist", ".tmp-"},
+		{"output directory missing, redact", []string{"redact", planted, "-o", filepath.Join(nodir, "out.bin")}, "--output " + filepath.Join(nodir, "out.bin") + ": directory does not exist", ".tmp-"},
+		{"output under a file", []string{"scan", "-o", filepath.Join(notDir, "out.json"), clean}, "--output " + filepath.Join(notDir, "out.json") + ": " + notDir + " is not a directory", ".tmp-"},
+		{"output is a directory", []string{"scan", "-o", dir, clean}, "--output " + dir + ": is a directory", ".tmp-"},
+		{"output named with escapes", []string{"scan", "-o", hostile, clean}, `no\x1b[2J` + string(filepath.Separator) + "out.json: directory does not exist", "\x1b"},
+		{"input missing", []string{"scan", "-q", filepath.Join(dir, "nope")}, "dumpguard: " + filepath.Join(dir, "nope") + ": no such file or directory\n", "stat "},
+		{"input a directory, redact", []string{"redact", dir, "-o", filepath.Join(dir, "out")}, "dumpguard: " + dir + ": is a directory: redact writes a copy of one dump file", ""},
+		{"input missing, redact", []string{"redact", filepath.Join(dir, "nope"), "-o", filepath.Join(dir, "out")}, filepath.Join(dir, "nope") + ": no such file or directory", "stat "},
+		{"input a directory, inspect", []string{"inspect", dir}, "dumpguard: " + dir + ": is a directory\n", "no such device"},
+		{"gate --to missing", []string{"gate", "--to", nodir, clean}, "dumpguard: --to " + nodir + ": directory does not exist", "stat "},
+		{"gate --to a file", []string{"gate", "--to", notDir, clean}, "--to " + notDir + ": not a directory", ""},
+		{"gate --quarantine missing", []string{"gate", "--to", dir, "--quarantine", nodir, clean}, "--quarantine " + nodir + ": directory does not exist", "stat "},
+		{"--config missing", []string{"scan", "--config", filepath.Join(dir, "nope.json"), clean}, "--config " + filepath.Join(dir, "nope.json") + ": no such file or directory", "open "},
+		{"--config a directory", []string{"scan", "--config", dir, clean}, "--config " + dir + ": is a directory", ""},
+	}
+	if _, err := os.Stat("/dev/null"); err == nil {
+		tests = append(tests, struct {
+			name       string
+			args       []string
+			wantStderr string
+			notStderr  string
+		}{"input a device", []string{"scan", "-q", "/dev/null"}, "dumpguard: /dev/null: not a regular file (to scan a pipe, redirect it to standard input and name -)\n", "/dev/null: /dev/null"})
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := run(t, "", tt.args...)
+			if code != ExitError {
+				t.Errorf("exit status = %d, want %d; stderr:\n%s", code, ExitError, stderr)
+			}
+			if !strings.Contains(stderr, tt.wantStderr) {
+				t.Errorf("stderr %q lacks %q", stderr, tt.wantStderr)
+			}
+			if tt.notStderr != "" && strings.Contains(stderr, tt.notStderr) {
+				t.Errorf("stderr %q shows %q", stderr, tt.notStderr)
+			}
+		})
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out")); err == nil {
+		t.Errorf("a failed redact left its output")
 	}
 }

@@ -119,7 +119,7 @@ func (f *gateFlags) run(ctx context.Context, s stdio, args []string) error {
 	}
 	out, commit, abort, err := release.Output(s.out, f.output)
 	if err != nil {
-		return err
+		return fmt.Errorf("--output %v", err)
 	}
 	defer abort()
 

@@ -113,7 +113,7 @@ func (f *scanFlags) run(ctx context.Context, s stdio, args []string) error {
 
 	out, commit, abort, err := release.Output(s.out, f.output)
 	if err != nil {
-		return err
+		return fmt.Errorf("--output %v", err)
 	}
 	defer abort()
 	stream := f.format == "jsonl"

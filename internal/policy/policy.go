@@ -117,7 +117,14 @@ func Load(src Source, now time.Time, warn func(string)) (*Policy, error) {
 	}
 	b, err := readPolicy(name, !explicit)
 	if err != nil {
-		return nil, fmt.Errorf("policy: %w", err)
+		// Say where the name came from: the user may not know it was read.
+		switch {
+		case explicit:
+			return nil, fmt.Errorf("--config %s: %w", name, err)
+		case src.Env != "":
+			return nil, fmt.Errorf("policy file %s (from $%s): %w", name, EnvName, err)
+		}
+		return nil, fmt.Errorf("policy file %s: %w", name, err)
 	}
 	pf, err := decodePolicy(name, b)
 	if err != nil {
@@ -138,25 +145,36 @@ func Load(src Source, now time.Time, warn func(string)) (*Policy, error) {
 func readPolicy(name string, check bool) ([]byte, error) {
 	f, err := os.Open(name)
 	if err != nil {
-		return nil, err
+		return nil, pathCause(err)
 	}
 	defer f.Close()
 	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", name)
+	switch {
+	case err != nil:
+		return nil, pathCause(err)
+	case st.IsDir():
+		return nil, errors.New("is a directory")
+	case !st.Mode().IsRegular():
+		return nil, errors.New("not a regular file")
 	}
 	if check {
 		if st.Mode().Perm()&0o022 != 0 {
-			return nil, fmt.Errorf("%s: writable by group or others (mode %#o); refusing it: chmod go-w it, or name it with --config", name, st.Mode().Perm())
+			return nil, fmt.Errorf("writable by group or others (mode %#o); refusing it: chmod go-w it, or name it with --config", st.Mode().Perm())
 		}
 		if err := checkOwner(st); err != nil {
-			return nil, fmt.Errorf("%s: %v; refusing it: name it with --config if you trust it", name, err)
+			return nil, fmt.Errorf("%v; refusing it: name it with --config if you trust it", err)
 		}
 	}
 	return io.ReadAll(io.LimitReader(f, maxPolicy+1))
+}
+
+// pathCause is the errno of a *fs.PathError, whose path the caller names.
+func pathCause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // maxPolicy bounds a policy file: real ones are a few kilobytes.
@@ -231,6 +249,11 @@ func newPolicy(path string, pf File, now time.Time, warn func(string)) (*Policy,
 		}
 		p.test[fp] = k.Source
 	}
+	if pf.FailOn != "" {
+		if _, err := ParseFailOn(pf.FailOn); err != nil {
+			return nil, fmt.Errorf("fail_on %v", err)
+		}
+	}
 	today := now.UTC().Format(time.DateOnly)
 	for i, e := range pf.Allowlist {
 		fp, err := normalFingerprint(e.SPKI)
@@ -283,6 +306,28 @@ func normalFingerprint(s string) (string, error) {
 		return "", fmt.Errorf("spki_sha256 %q: want 64 hex digits", s)
 	}
 	return fp, nil
+}
+
+// Statuses are the names of the statuses a finding may have, the most
+// certain first: the values of --fail-on and fail_on.
+func Statuses() []string {
+	var names []string
+	for st := keys.Validated; st >= keys.Fragment; st-- {
+		names = append(names, st.String())
+	}
+	return names
+}
+
+// ParseFailOn parses the lowest status that blocks. Its error names the
+// value and the valid ones: `"high": want validated, unverified, encrypted
+// or fragment`; the caller says whose value it was.
+func ParseFailOn(s string) (keys.Status, error) {
+	st, err := keys.ParseStatus(s)
+	if err != nil {
+		names := Statuses()
+		return 0, fmt.Errorf("%q: want %s or %s", s, strings.Join(names[:len(names)-1], ", "), names[len(names)-1])
+	}
+	return st, nil
 }
 
 // An Annotation is what the policy says of a key.

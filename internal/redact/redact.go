@@ -107,10 +107,12 @@ func ParseFill(s string) ([]byte, string, error) {
 func Redact(ctx context.Context, opt Options, warn func(string)) (*Report, error) {
 	in := opt.In
 	inInfo, err := os.Stat(in)
-	if err != nil {
-		return nil, err
-	}
-	if !inInfo.Mode().IsRegular() {
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("%s: %w", in, release.Cause(err))
+	case inInfo.IsDir():
+		return nil, fmt.Errorf("%s: is a directory: redact writes a copy of one dump file (scan and gate take directories)", in)
+	case !inInfo.Mode().IsRegular():
 		return nil, fmt.Errorf("%s: not a regular file", in)
 	}
 	if outInfo, err := os.Stat(opt.Out); err == nil && os.SameFile(inInfo, outInfo) {

@@ -55,16 +55,18 @@ func New(g Gate, warn func(string)) (*Gate, error) {
 	if g.Keep && g.Quarantine == "" {
 		return nil, errors.New("--keep needs --quarantine")
 	}
-	for _, d := range []string{g.To, g.Quarantine} {
-		if d == "" {
+	for _, d := range []struct{ flag, dir string }{{"--to", g.To}, {"--quarantine", g.Quarantine}} {
+		if d.dir == "" {
 			continue
 		}
-		st, err := os.Stat(d)
-		if err != nil {
-			return nil, err
-		}
-		if !st.IsDir() {
-			return nil, fmt.Errorf("%s: not a directory", d)
+		st, err := os.Stat(d.dir)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, fmt.Errorf("%s %s: directory does not exist (create it first)", d.flag, d.dir)
+		case err != nil:
+			return nil, fmt.Errorf("%s %s: %v", d.flag, d.dir, Cause(err))
+		case !st.IsDir():
+			return nil, fmt.Errorf("%s %s: not a directory", d.flag, d.dir)
 		}
 	}
 	if g.Quarantine != "" {
