@@ -130,6 +130,7 @@ func (f *gateFlags) run(ctx context.Context, s stdio, args []string) error {
 	var files []scanner.FileReport
 	var actions []gateAction
 	failed := false
+	var streamErr error // text is written as each input is gated
 	for _, in := range inputs {
 		frs, act := f.gateOne(ctx, pool, g, in, opt, st)
 		bar.fileDone()
@@ -147,6 +148,16 @@ func (f *gateFlags) run(ctx context.Context, s stdio, args []string) error {
 		}
 		files = append(files, frs...)
 		actions = append(actions, act)
+		if f.format == "text" && streamErr == nil {
+			for _, fr := range frs {
+				if streamErr == nil {
+					streamErr = report.TextFile(out, report.File(fr, st.rules))
+				}
+			}
+			if streamErr == nil {
+				_, streamErr = fmt.Fprintf(out, "%s\n", act.line())
+			}
+		}
 		if ctx.Err() != nil {
 			break
 		}
@@ -167,9 +178,9 @@ func (f *gateFlags) run(ctx context.Context, s stdio, args []string) error {
 	case "sarif":
 		err = report.SARIF(out, rep.Report, st.renderOptions())
 	default:
-		err = report.Text(out, rep.Report, st.renderOptions())
-		for _, a := range actions {
-			fmt.Fprintf(out, "%s\n", a.line())
+		err = streamErr
+		if err == nil {
+			err = report.TextSummary(out, rep.Report, st.renderOptions())
 		}
 	}
 	if err != nil {

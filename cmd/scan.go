@@ -69,8 +69,9 @@ func newScanCmd(s stdio) *cobra.Command {
 		Use:   "scan [flags] PATH...",
 		Short: "Scan dumps, archives and directories for private keys",
 		Long: `Scan files and directories (recursively) for private keys. PATH "-" reads a
-dump from standard input. Findings go to standard output; progress, warnings
-and errors to standard error.
+dump from standard input. Findings go to standard output, in text and JSON
+Lines as each file is done (in the order files finish), then a summary;
+progress, warnings and errors go to standard error.
 
 Exit status: 0 nothing blocks, 1 blocking keys found, 2 usage error or an input
 that could not be scanned completely (a truncated dump counts, unless
@@ -116,8 +117,10 @@ func (f *scanFlags) run(ctx context.Context, s stdio, args []string) error {
 		return fmt.Errorf("--output %v", err)
 	}
 	defer abort()
-	stream := f.format == "jsonl"
-	var mu sync.Mutex // guards results and the stream
+	// Text and JSON Lines write each input's part as soon as it is done, in
+	// the order inputs finish (input order with --workers 1).
+	var mu sync.Mutex // guards results, the stream and its error
+	var streamErr error
 	results := make([][]scanner.FileReport, len(inputs))
 	done := func(i int, frs []scanner.FileReport) {
 		mu.Lock()
@@ -130,8 +133,8 @@ func (f *scanFlags) run(ctx context.Context, s stdio, args []string) error {
 			if fr.Partial && !f.allowPartial {
 				warn(fmt.Sprintf("%s: %d bytes of memory missing from the dump (truncated?); use --allow-partial to accept", fr.Name(), fr.MissingBytes))
 			}
-			if stream {
-				report.JSONLFile(out, report.File(fr, st.rules))
+			if render.File != nil && streamErr == nil {
+				streamErr = render.File(out, report.File(fr, st.rules))
 			}
 		}
 		bar.fileDone()
@@ -162,7 +165,10 @@ func (f *scanFlags) run(ctx context.Context, s stdio, args []string) error {
 	rep := report.New(files, st.rules, f.allowPartial)
 	rep.Summary.ProtectedKeys = protectedSummary(st.protected, files)
 	rep.Summary.InputBytes = total
-	if err := render(out, rep, st.renderOptions()); err != nil {
+	if streamErr != nil {
+		return streamErr
+	}
+	if err := render.End(out, rep, st.renderOptions()); err != nil {
 		return err
 	}
 	if err := commit(); err != nil {
