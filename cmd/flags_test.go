@@ -1,10 +1,14 @@
 package cmd
 
 import (
+	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/spf13/pflag"
 )
 
 // TestSizeFlags: every size flag takes plain bytes or a binary unit, and a
@@ -128,5 +132,63 @@ func TestErrorMessages(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "out")); err == nil {
 		t.Errorf("a failed redact left its output")
+	}
+}
+
+// TestCompletion: shell completion offers the values of --format and
+// --fail-on, and no file names for them.
+func TestCompletion(t *testing.T) {
+	tests := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"__complete", "scan", "--format", ""}, []string{"text", "json", "jsonl", "sarif"}},
+		{[]string{"__complete", "scan", "-f", "j"}, []string{"json", "jsonl"}},
+		{[]string{"__complete", "scan", "--fail-on", ""}, []string{"validated", "unverified", "encrypted", "fragment"}},
+		{[]string{"__complete", "gate", "--format", ""}, []string{"text", "json", "sarif"}},
+		{[]string{"__complete", "gate", "--fail-on", "enc"}, []string{"encrypted"}},
+		{[]string{"__complete", "redact", "--fail-on", ""}, []string{"validated", "unverified", "encrypted", "fragment"}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args[1:], " "), func(t *testing.T) {
+			code, out, stderr := run(t, "", tt.args...)
+			if code != ExitClean {
+				t.Fatalf("exit status %d; stderr %q", code, stderr)
+			}
+			lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+			// The last line is the directive: ":4" is ShellCompDirectiveNoFileComp.
+			if n := len(lines); n == 0 || lines[n-1] != ":4" {
+				t.Fatalf("completion %q does not end with :4 (no file names)", out)
+			}
+			got := lines[:len(lines)-1]
+			if strings.Join(got, " ") != strings.Join(tt.want, " ") {
+				t.Errorf("completions %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestFlagHelpHasNoMarkup: flag help is plain text. pflag makes the first
+// back-quoted word of a usage string the value's name (`FILE`); a second
+// one, or markdown, would be printed as it is.
+func TestFlagHelpHasNoMarkup(t *testing.T) {
+	valueName := regexp.MustCompile(`^[A-Z][A-Z0-9/_-]*$`)
+	root := newRoot(stdio{strings.NewReader(""), io.Discard, io.Discard})
+	for _, c := range append(root.Commands(), root) {
+		c.Flags().VisitAll(func(f *pflag.Flag) {
+			name, usage := pflag.UnquoteUsage(f)
+			if strings.Contains(f.Usage, "`") && !valueName.MatchString(name) {
+				t.Errorf("%s --%s: back-quoted %q in usage %q becomes the value's name; want a placeholder such as FILE", c.Name(), f.Name, name, f.Usage)
+			}
+			for _, mark := range []string{"`", "**", "](", "__", "<br"} {
+				if strings.Contains(usage, mark) {
+					t.Errorf("%s --%s: usage %q holds markup %q", c.Name(), f.Name, usage, mark)
+				}
+			}
+		})
+	}
+	_, out, _ := run(t, "", "scan", "--help")
+	if !strings.Contains(out, "--output FILE") || !strings.Contains(out, "--fail-on STATUS") || strings.Contains(out, "`") {
+		t.Errorf("scan --help:\n%s", out)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 
 	"github.com/spf13/cobra"
@@ -43,6 +44,7 @@ func (f *scanFlags) register(c *cobra.Command) {
 	fl.StringVarP(&f.output, "output", "o", "", "write the report to `FILE` (atomically) instead of standard output")
 	fl.BoolVar(&f.follow, "follow-symlinks", false, "follow symbolic links met inside directories")
 	fl.StringVar(&f.shard, "shard", "", "scan only the `I/N`-th stable subset of the inputs (0 <= I < N), for sweeps spread over N machines")
+	c.RegisterFlagCompletionFunc("format", completeFrom(report.Formats()))
 	f.registerDetect(c)
 }
 
@@ -51,6 +53,7 @@ func (f *scanFlags) register(c *cobra.Command) {
 func (f *scanFlags) registerDetect(c *cobra.Command) {
 	fl := c.Flags()
 	fl.StringVar(&f.failOn, "fail-on", "fragment", "lowest `STATUS` that blocks: validated, unverified, encrypted or fragment")
+	c.RegisterFlagCompletionFunc("fail-on", completeFrom(policy.Statuses()))
 	fl.IntVarP(&f.workers, "workers", "j", runtime.GOMAXPROCS(0), "scanning workers shared by all files")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar")
 	fl.BoolVar(&f.allowPartial, "allow-partial", false, "a truncated dump is not an error: scan what it holds, report what is missing")
@@ -61,6 +64,20 @@ func (f *scanFlags) registerDetect(c *cobra.Command) {
 	fl.StringVar(&f.config, "config", "", "policy `FILE` (JSON: allowlist, fail_on, protected_keys, test_keys, limits); default $"+policy.EnvName+", else ./"+policy.Name+" if present and safe")
 	fl.BoolVar(&f.noConfig, "no-config", false, "apply no policy file")
 	fl.BoolVar(&f.strict, "strict", false, "known test keys (published with programs, such as openssl's) block too")
+}
+
+// completeFrom completes a flag's value from values: those that start with
+// what was typed, and never file names.
+func completeFrom(values []string) cobra.CompletionFunc {
+	return func(_ *cobra.Command, _ []string, typed string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		var out []cobra.Completion
+		for _, v := range values {
+			if strings.HasPrefix(v, typed) {
+				out = append(out, v)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
 }
 
 func newScanCmd(s stdio) *cobra.Command {
