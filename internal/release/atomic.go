@@ -131,12 +131,3 @@ func Output(stdout io.Writer, path string) (w io.Writer, commit func() error, ab
 	}
 	return a, a.Commit, a.Abort, nil
 }
-
-// SyncDir makes a rename durable; where directories cannot be synced
-// (Windows), the rename is already as durable as the platform makes it.
-func SyncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-}
