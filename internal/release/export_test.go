@@ -18,3 +18,6 @@ func SetInUseErrnos(errs ...syscall.Errno) (restore func()) {
 	inUseErrnos = errs
 	return func() { inUseErrnos = old }
 }
+
+// InUse is inUse, for tests.
+var InUse = inUse

@@ -476,3 +476,27 @@ func TestNoSharingViolationByDefault(t *testing.T) {
 		t.Errorf("Stage of an unreadable file: %v, want a permission error", err)
 	}
 }
+
+// TestInUseMapping: the errors of a file in use, and only those, become
+// ErrInUse, naming the cause; on Windows, a sharing violation is one.
+func TestInUseMapping(t *testing.T) {
+	open := func(errno syscall.Errno) error {
+		return &fs.PathError{Op: "open", Path: `C:\dumps\app.dmp`, Err: errno}
+	}
+	if runtime.GOOS == "windows" {
+		if err := release.InUse(open(32)); !errors.Is(err, release.ErrInUse) {
+			t.Errorf("InUse(ERROR_SHARING_VIOLATION) = %v, want ErrInUse", err)
+		}
+	}
+	if err := release.InUse(open(syscall.EACCES)); errors.Is(err, release.ErrInUse) || !errors.Is(err, syscall.EACCES) {
+		t.Errorf("InUse(EACCES) = %v, want it unchanged", err)
+	}
+	defer release.SetInUseErrnos(syscall.EBUSY)()
+	err := release.InUse(open(syscall.EBUSY))
+	if !errors.Is(err, release.ErrInUse) || !strings.Contains(err.Error(), "left where it is for the next run") || strings.Contains(err.Error(), `C:\dumps`) {
+		t.Errorf("InUse(in use) = %v, want ErrInUse, its cause, and no path (the caller names it)", err)
+	}
+	if err := release.InUse(open(syscall.ENOENT)); errors.Is(err, release.ErrInUse) {
+		t.Errorf("InUse(ENOENT) = %v, want it unchanged", err)
+	}
+}
