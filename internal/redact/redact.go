@@ -118,12 +118,16 @@ func Redact(ctx context.Context, opt Options, warn func(string)) (*Report, error
 	if outInfo, err := os.Stat(opt.Out); err == nil && os.SameFile(inInfo, outInfo) {
 		return nil, fmt.Errorf("%s: the output would overwrite the input", opt.Out)
 	}
-	m, err := mmap.Open(in)
+	mf, err := mmap.Open(in)
 	if err != nil {
 		return nil, err
 	}
-	defer m.Close()
-	size := int64(m.Len())
+	defer mf.Close()
+	size := int64(mf.Len())
+	// Every read of the mapping, here and in the scanner and container
+	// readers it is handed to, goes through dumpio: a file that shrinks
+	// under its mapping is an error, not a SIGBUS.
+	m := dumpio.Guard(mf)
 	head := make([]byte, min(size, container.SniffLen))
 	dumpio.ReadAt(m, head, 0)
 	kind := container.Sniff(head)
