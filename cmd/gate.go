@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -63,11 +64,16 @@ quarantined.`,
 	fl.BoolVar(&f.keep, "keep", false, "copy blocked dumps to the quarantine instead of moving them")
 	fl.BoolVar(&f.move, "move", false, "remove a released dump's source once its copy is durable")
 	fl.BoolVar(&f.overwrite, "overwrite", false, "replace a file of the same name and different content in DIR or QDIR")
-	fl.StringVarP(&f.format, "format", "f", "text", "output format: text, json or sarif")
+	fl.StringVarP(&f.format, "format", "f", "text", "output format: "+strings.Join(gateFormats[:len(gateFormats)-1], ", ")+" or "+gateFormats[len(gateFormats)-1])
+	c.RegisterFlagCompletionFunc("format", completeFrom(gateFormats))
 	fl.StringVarP(&f.output, "output", "o", "", "write the report to `FILE` (atomically) instead of standard output")
 	f.registerDetect(c)
 	return c
 }
+
+// gateFormats are the formats gate writes: JSON Lines has no place for the
+// actions.
+var gateFormats = []string{"text", "json", "sarif"}
 
 // A gateAction is what gate did with one input.
 type gateAction struct {
@@ -91,7 +97,7 @@ func (f *gateFlags) run(ctx context.Context, s stdio, args []string) error {
 	if err != nil {
 		return err
 	}
-	if f.format != "text" && f.format != "json" && f.format != "sarif" {
+	if !slices.Contains(gateFormats, f.format) {
 		return fmt.Errorf("--format %q: want text, json or sarif", f.format)
 	}
 	g, err := release.New(release.Gate{To: f.to, Quarantine: f.quarantine, Keep: f.keep, Move: f.move, Overwrite: f.overwrite}, st.warn)
@@ -119,7 +125,7 @@ func (f *gateFlags) run(ctx context.Context, s stdio, args []string) error {
 	}
 	out, commit, abort, err := release.Output(s.out, f.output)
 	if err != nil {
-		return err
+		return fmt.Errorf("--output %v", err)
 	}
 	defer abort()
 
@@ -130,6 +136,7 @@ func (f *gateFlags) run(ctx context.Context, s stdio, args []string) error {
 	var files []scanner.FileReport
 	var actions []gateAction
 	failed := false
+	var streamErr error // text is written as each input is gated
 	for _, in := range inputs {
 		frs, act := f.gateOne(ctx, pool, g, in, opt, st)
 		bar.fileDone()
@@ -147,6 +154,16 @@ func (f *gateFlags) run(ctx context.Context, s stdio, args []string) error {
 		}
 		files = append(files, frs...)
 		actions = append(actions, act)
+		if f.format == "text" && streamErr == nil {
+			for _, fr := range frs {
+				if streamErr == nil {
+					streamErr = report.TextFile(out, report.File(fr, st.rules))
+				}
+			}
+			if streamErr == nil {
+				_, streamErr = fmt.Fprintf(out, "%s\n", act.line())
+			}
+		}
 		if ctx.Err() != nil {
 			break
 		}
@@ -167,9 +184,9 @@ func (f *gateFlags) run(ctx context.Context, s stdio, args []string) error {
 	case "sarif":
 		err = report.SARIF(out, rep.Report, st.renderOptions())
 	default:
-		err = report.Text(out, rep.Report, st.renderOptions())
-		for _, a := range actions {
-			fmt.Fprintf(out, "%s\n", a.line())
+		err = streamErr
+		if err == nil {
+			err = report.TextSummary(out, rep.Report, st.renderOptions())
 		}
 	}
 	if err != nil {

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"dumpguard/internal/testpath"
 )
 
 func copyFile(t *testing.T, from, to string) {
@@ -82,8 +84,11 @@ const (
 	clean      = "testdata/clean.bin"
 	planted    = "testdata/planted.bin"
 	testKeyBin = "testdata/testkey.bin"
-	pemHeap    = "../testdata/dumps/linux/pem-heap.core.zst"
-	cleanCore  = "../testdata/dumps/linux/clean-cert-only.core.zst"
+)
+
+var (
+	pemHeap   = testpath.Path("dumps", "linux", "pem-heap.core.zst")
+	cleanCore = testpath.Path("dumps", "linux", "clean-cert-only.core.zst")
 )
 
 func TestGate(t *testing.T) {

@@ -3,12 +3,15 @@ package cmd
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"dumpguard/internal/release"
 )
 
 // An input is one file to scan, or "-" for standard input.
@@ -29,9 +32,13 @@ func listInputs(args []string, follow bool, warn func(string)) []input {
 		st, err := os.Stat(p)
 		switch {
 		case err != nil:
-			out = append(out, input{path: p, err: err})
+			out = append(out, input{path: p, err: release.Cause(err)})
 		case st.IsDir():
 			walk(p)
+		case !st.Mode().IsRegular():
+			// A pipe or device (/dev/stdin, <(zcat core.gz)) cannot be
+			// mapped; standard input is read as a stream.
+			out = append(out, input{path: p, err: errors.New("not a regular file (to scan a pipe, redirect it to standard input and name -)")})
 		default:
 			out = append(out, input{path: p, size: st.Size()})
 		}
@@ -45,7 +52,7 @@ func listInputs(args []string, follow bool, warn func(string)) []input {
 		}
 		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
-				out = append(out, input{path: p, err: err})
+				out = append(out, input{path: p, err: release.Cause(err)})
 				if d != nil && d.IsDir() {
 					return fs.SkipDir
 				}
@@ -63,7 +70,7 @@ func listInputs(args []string, follow bool, warn func(string)) []input {
 			case t.IsRegular():
 				info, err := d.Info()
 				if err != nil {
-					out = append(out, input{path: p, err: err})
+					out = append(out, input{path: p, err: release.Cause(err)})
 					return nil
 				}
 				out = append(out, input{path: p, size: info.Size()})
@@ -73,7 +80,7 @@ func listInputs(args []string, follow bool, warn func(string)) []input {
 			return nil
 		})
 		if err != nil {
-			out = append(out, input{path: dir, err: err})
+			out = append(out, input{path: dir, err: release.Cause(err)})
 		}
 	}
 	for _, a := range args {

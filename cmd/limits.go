@@ -1,30 +1,71 @@
 package cmd
 
 import (
+	"errors"
 	"fmt"
+	"math"
+	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"dumpguard/container"
+	"dumpguard/internal/policy"
 )
 
 // limitFlags bound the unpacking of compressed files and archives.
 type limitFlags struct {
 	maxDepth  int
-	maxExpand float64
-	maxTotal  int64
+	maxExpand ratioFlag
+	maxTotal  sizeFlag
 }
 
 func (f *limitFlags) register(c *cobra.Command) {
 	fl := c.Flags()
+	f.maxExpand = container.DefaultMaxExpand
+	f.maxTotal = container.DefaultMaxTotal
 	fl.IntVar(&f.maxDepth, "max-depth", container.DefaultMaxDepth, "most container layers to unpack (a tar.gz holding a .zst is 3)")
-	fl.Float64Var(&f.maxExpand, "max-expand", container.DefaultMaxExpand, "largest decompressed-to-compressed ratio a stream may reach (decompression bombs)")
-	fl.Int64Var(&f.maxTotal, "max-total", container.DefaultMaxTotal, "most decompressed `BYTES` per input")
+	fl.Var(&f.maxExpand, "max-expand", "largest decompressed-to-compressed `RATIO` a stream may reach, such as 1000 (decompression bombs)")
+	fl.Var(&f.maxTotal, "max-total", "most decompressed `SIZE` per input: "+policy.SizeSyntax)
 }
 
 func (f *limitFlags) limits() (container.Limits, error) {
-	if f.maxDepth < 1 || f.maxExpand < 1 || f.maxTotal < 1 {
-		return container.Limits{}, fmt.Errorf("--max-depth, --max-expand and --max-total must be at least 1")
+	switch {
+	case f.maxDepth < 1:
+		return container.Limits{}, fmt.Errorf("--max-depth %d: want at least 1", f.maxDepth)
+	case f.maxExpand < 1:
+		return container.Limits{}, fmt.Errorf("--max-expand %v: want at least 1", f.maxExpand)
+	case f.maxTotal < 1:
+		return container.Limits{}, fmt.Errorf("--max-total %v: want at least 1 byte", f.maxTotal)
 	}
-	return container.Limits{MaxDepth: f.maxDepth, MaxExpand: f.maxExpand, MaxTotal: f.maxTotal}, nil
+	return container.Limits{MaxDepth: f.maxDepth, MaxExpand: float64(f.maxExpand), MaxTotal: int64(f.maxTotal)}, nil
+}
+
+// A sizeFlag is a flag whose value is a number of bytes, with or without a
+// unit, as [policy.ParseSize] reads it. Every flag that takes a size is one.
+type sizeFlag policy.Size
+
+func (s *sizeFlag) String() string { return policy.Size(*s).String() }
+func (s *sizeFlag) Type() string   { return "size" }
+func (s *sizeFlag) Set(v string) error {
+	n, err := policy.ParseSize(v)
+	if err != nil {
+		return err
+	}
+	*s = sizeFlag(n)
+	return nil
+}
+
+// A ratioFlag is a flag whose value is a ratio, such as 1000 or 1000x.
+type ratioFlag float64
+
+func (r *ratioFlag) String() string { return strconv.FormatFloat(float64(*r), 'g', -1, 64) }
+func (r *ratioFlag) Type() string   { return "ratio" }
+func (r *ratioFlag) Set(v string) error {
+	x, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), "x"), 64)
+	if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+		return errors.New("want a ratio such as 1000 (decompressed bytes per compressed byte)")
+	}
+	*r = ratioFlag(x)
+	return nil
 }

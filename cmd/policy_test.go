@@ -23,6 +23,8 @@ func TestPolicyFile(t *testing.T) {
 		return p
 	}
 	small := write("small.json", `{"limits": {"max_total": 1024}}`)
+	smallUnit := write("small-unit.json", `{"limits": {"max_total": "1K"}}`)
+	badUnit := write("bad-unit.json", `{"limits": {"max_total": "1Q"}}`)
 	strict := write("strict.json", `{"strict": true}`)
 	tests := []struct {
 		name       string
@@ -39,6 +41,9 @@ func TestPolicyFile(t *testing.T) {
 		{"fail_on from the file", []string{"--config", "testdata/policy/full.json", planted}, ExitFindings, ""},
 		{"limits from the file", []string{"--config", small, cleanCore}, ExitError, "decompression limit exceeded"},
 		{"limits flag wins", []string{"--config", small, "--max-total", "1099511627776", cleanCore}, ExitClean, ""},
+		{"limits with a unit", []string{"--config", smallUnit, cleanCore}, ExitError, "decompression limit exceeded"},
+		{"limits flag with a unit wins", []string{"--config", smallUnit, "--max-total", "1T", cleanCore}, ExitClean, ""},
+		{"limits with a bad unit", []string{"--config", badUnit, cleanCore}, ExitError, `bad-unit.json:1:13: policy: limits.max_total "1Q": unknown unit "Q"; want bytes`},
 		{"built-in test key", []string{testKeyBin}, ExitClean, ""},
 		{"built-in test key, --strict", []string{"--strict", testKeyBin}, ExitFindings, ""},
 		{"built-in test key, strict policy", []string{"--config", strict, testKeyBin}, ExitFindings, ""},

@@ -9,6 +9,7 @@ import (
 
 	"dumpguard/internal/policy"
 	"dumpguard/internal/redact"
+	"dumpguard/internal/release"
 	"dumpguard/internal/report"
 	"dumpguard/scanner"
 )
@@ -58,6 +59,9 @@ func (f *redactFlags) run(ctx context.Context, s stdio, in string) error {
 	}
 	if f.output == "" {
 		return errors.New("-o OUT is required")
+	}
+	if err := release.CheckDest(f.output); err != nil {
+		return fmt.Errorf("--output %v", err)
 	}
 	fill, fillName, err := redact.ParseFill(f.fill)
 	if err != nil {

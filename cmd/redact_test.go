@@ -73,7 +73,7 @@ func TestRedact(t *testing.T) {
 	// The Windows dump with a key is redacted decompressed: scanning its
 	// 38 MiB as a zstd stream, three times, would take most of the budget.
 	keyholder := filepath.Join(dir, "keyholder-full.dmp")
-	if b, _ := contents(t, "../testdata/dumps/windows/keyholder-full.dmp.zst"); len(b) > 0 {
+	if b, _ := contents(t, testpath.Join(t, "dumps", "windows", "keyholder-full.dmp.zst")); len(b) > 0 {
 		os.WriteFile(keyholder, b, 0o644)
 	}
 	tests := []struct {
@@ -87,9 +87,9 @@ func TestRedact(t *testing.T) {
 		{"raw, hex fill", planted, "hex:cc", 3},
 		{"gzip", plantedGz, "", 3},
 		{"elf core, zstd", pemHeap, "", 2},
-		{"key held as numbers, in pieces", "../testdata/dumps/linux/libssl-wiped.core.zst", "", 1},
+		{"key held as numbers, in pieces", testpath.Join(t, "dumps", "linux", "libssl-wiped.core.zst"), "", 1},
 		{"minidump", keyholder, "", 4},
-		{"minidump, key on a stack", "../testdata/dumps/windows/keyholder-normal.dmp", "", 1},
+		{"minidump, key on a stack", testpath.Join(t, "dumps", "windows", "keyholder-normal.dmp"), "", 1},
 		{"real elf core, no key", testpath.Path("realdumps", "lldb__gcore_linux-x86_64.core"), "", 0},
 		{"known test key", testKeyBin, "", 1},
 	}
@@ -197,7 +197,10 @@ func TestRedactSidecarHoldsNoKey(t *testing.T) {
 	}
 	side, _ := os.ReadFile(out + ".redaction.json")
 	dump, _ := os.ReadFile(planted)
-	keys, _ := filepath.Glob("../detectors/testdata/keys/*.pem")
+	keys, _ := filepath.Glob(filepath.Join(testpath.Root(t), "detectors", "testdata", "keys", "*.pem"))
+	if len(keys) == 0 {
+		t.Fatal("no keys in detectors/testdata/keys")
+	}
 	for _, k := range keys {
 		b, _ := os.ReadFile(k)
 		for _, ln := range strings.Split(string(b), "\n") {
@@ -231,7 +234,7 @@ func TestRedactRefuses(t *testing.T) {
 	truncated := filepath.Join(dir, "truncated.core")
 	os.WriteFile(truncated, core[:len(core)/2], 0o644)
 	// A fill that is itself a key: the rescan finds it, and nothing is kept.
-	keyFill, _ := os.ReadFile("../detectors/testdata/keys/ssh-ed25519.pem")
+	keyFill, _ := os.ReadFile(filepath.Join(testpath.Root(t), "detectors", "testdata", "keys", "ssh-ed25519.pem"))
 	bz2 := testpath.Path("realdumps", "elfutils__backtrace.x32.core.bz2")
 
 	tests := []struct {

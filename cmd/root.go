@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"dumpguard/internal/policy"
 	"dumpguard/internal/report"
@@ -79,8 +81,31 @@ that could not be scanned completely.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagError(err) })
 	root.AddCommand(newScanCmd(s), newInspectCmd(s), newGateCmd(s), newRedactCmd(s), newVersionCmd(s))
 	return root
+}
+
+// flagError says what is wrong with a flag's value as `--NAME "VALUE": what
+// is wanted`, instead of the parser's internals (strconv.ParseInt: parsing
+// "x": invalid syntax).
+func flagError(err error) error {
+	var iv *pflag.InvalidValueError
+	if !errors.As(err, &iv) {
+		return err
+	}
+	cause := errors.Unwrap(iv)
+	if errors.As(cause, new(*strconv.NumError)) {
+		switch iv.GetFlag().Value.Type() {
+		case "bool":
+			cause = errors.New("want true or false")
+		case "float64":
+			cause = errors.New("want a number")
+		default:
+			cause = errors.New("want a whole number")
+		}
+	}
+	return fmt.Errorf("--%s %q: %v", iv.GetFlag().Name, iv.GetValue(), cause)
 }
 
 // humanBytes is report.HumanBytes, for inspect.

@@ -76,7 +76,11 @@ func TestExitStatus(t *testing.T) {
 // TestNoKeyBytes checks that no output format carries any line of a planted
 // key's PEM body.
 func TestNoKeyBytes(t *testing.T) {
-	keys, _ := filepath.Glob("../detectors/testdata/keys/*.pem")
+	keyDir := filepath.Join(testpath.Root(t), "detectors", "testdata", "keys")
+	keys, _ := filepath.Glob(filepath.Join(keyDir, "*.pem"))
+	if len(keys) == 0 {
+		t.Fatal("no keys in detectors/testdata/keys")
+	}
 	var body []string
 	for _, k := range keys {
 		b, _ := os.ReadFile(k)
@@ -87,7 +91,7 @@ func TestNoKeyBytes(t *testing.T) {
 		}
 	}
 	for _, format := range []string{"text", "json", "jsonl", "sarif"} {
-		_, out, errb := run(t, "", "scan", "--format", format, "testdata/planted.bin", "../detectors/testdata/keys")
+		_, out, errb := run(t, "", "scan", "--format", format, "testdata/planted.bin", keyDir)
 		for _, ln := range body {
 			if strings.Contains(out, ln) || strings.Contains(errb, ln) {
 				t.Errorf("--format %s printed key material %q", format, ln)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 
 	"github.com/spf13/cobra"
@@ -43,6 +44,7 @@ func (f *scanFlags) register(c *cobra.Command) {
 	fl.StringVarP(&f.output, "output", "o", "", "write the report to `FILE` (atomically) instead of standard output")
 	fl.BoolVar(&f.follow, "follow-symlinks", false, "follow symbolic links met inside directories")
 	fl.StringVar(&f.shard, "shard", "", "scan only the `I/N`-th stable subset of the inputs (0 <= I < N), for sweeps spread over N machines")
+	c.RegisterFlagCompletionFunc("format", completeFrom(report.Formats()))
 	f.registerDetect(c)
 }
 
@@ -51,6 +53,7 @@ func (f *scanFlags) register(c *cobra.Command) {
 func (f *scanFlags) registerDetect(c *cobra.Command) {
 	fl := c.Flags()
 	fl.StringVar(&f.failOn, "fail-on", "fragment", "lowest `STATUS` that blocks: validated, unverified, encrypted or fragment")
+	c.RegisterFlagCompletionFunc("fail-on", completeFrom(policy.Statuses()))
 	fl.IntVarP(&f.workers, "workers", "j", runtime.GOMAXPROCS(0), "scanning workers shared by all files")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar")
 	fl.BoolVar(&f.allowPartial, "allow-partial", false, "a truncated dump is not an error: scan what it holds, report what is missing")
@@ -63,14 +66,29 @@ func (f *scanFlags) registerDetect(c *cobra.Command) {
 	fl.BoolVar(&f.strict, "strict", false, "known test keys (published with programs, such as openssl's) block too")
 }
 
+// completeFrom completes a flag's value from values: those that start with
+// what was typed, and never file names.
+func completeFrom(values []string) cobra.CompletionFunc {
+	return func(_ *cobra.Command, _ []string, typed string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		var out []cobra.Completion
+		for _, v := range values {
+			if strings.HasPrefix(v, typed) {
+				out = append(out, v)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
 func newScanCmd(s stdio) *cobra.Command {
 	var f scanFlags
 	c := &cobra.Command{
 		Use:   "scan [flags] PATH...",
 		Short: "Scan dumps, archives and directories for private keys",
 		Long: `Scan files and directories (recursively) for private keys. PATH "-" reads a
-dump from standard input. Findings go to standard output; progress, warnings
-and errors to standard error.
+dump from standard input. Findings go to standard output, in text and JSON
+Lines as each file is done (in the order files finish), then a summary;
+progress, warnings and errors go to standard error.
 
 Exit status: 0 nothing blocks, 1 blocking keys found, 2 usage error or an input
 that could not be scanned completely (a truncated dump counts, unless
@@ -113,11 +131,13 @@ func (f *scanFlags) run(ctx context.Context, s stdio, args []string) error {
 
 	out, commit, abort, err := release.Output(s.out, f.output)
 	if err != nil {
-		return err
+		return fmt.Errorf("--output %v", err)
 	}
 	defer abort()
-	stream := f.format == "jsonl"
-	var mu sync.Mutex // guards results and the stream
+	// Text and JSON Lines write each input's part as soon as it is done, in
+	// the order inputs finish (input order with --workers 1).
+	var mu sync.Mutex // guards results, the stream and its error
+	var streamErr error
 	results := make([][]scanner.FileReport, len(inputs))
 	done := func(i int, frs []scanner.FileReport) {
 		mu.Lock()
@@ -130,8 +150,8 @@ func (f *scanFlags) run(ctx context.Context, s stdio, args []string) error {
 			if fr.Partial && !f.allowPartial {
 				warn(fmt.Sprintf("%s: %d bytes of memory missing from the dump (truncated?); use --allow-partial to accept", fr.Name(), fr.MissingBytes))
 			}
-			if stream {
-				report.JSONLFile(out, report.File(fr, st.rules))
+			if render.File != nil && streamErr == nil {
+				streamErr = render.File(out, report.File(fr, st.rules))
 			}
 		}
 		bar.fileDone()
@@ -162,7 +182,10 @@ func (f *scanFlags) run(ctx context.Context, s stdio, args []string) error {
 	rep := report.New(files, st.rules, f.allowPartial)
 	rep.Summary.ProtectedKeys = protectedSummary(st.protected, files)
 	rep.Summary.InputBytes = total
-	if err := render(out, rep, st.renderOptions()); err != nil {
+	if streamErr != nil {
+		return streamErr
+	}
+	if err := render.End(out, rep, st.renderOptions()); err != nil {
 		return err
 	}
 	if err := commit(); err != nil {

@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"dumpguard/internal/keys"
 	"fmt"
 	"os"
 	"slices"
@@ -45,8 +44,8 @@ func (f *scanFlags) setup(s stdio) (*scanSetup, error) {
 	if rules.File.FailOn != "" && !changed("fail-on") {
 		failOn = rules.File.FailOn
 	}
-	if rules.FailOn, err = keys.ParseStatus(failOn); err != nil {
-		return nil, err
+	if rules.FailOn, err = policy.ParseFailOn(failOn); err != nil { // the file's was checked by Load
+		return nil, fmt.Errorf("--fail-on %v", err)
 	}
 	rules.Strict = f.strict || rules.File.Strict && !changed("strict")
 	lf := f.limits
@@ -55,10 +54,10 @@ func (f *scanFlags) setup(s stdio) (*scanSetup, error) {
 			lf.maxDepth = *l.MaxDepth
 		}
 		if l.MaxExpand != nil && !changed("max-expand") {
-			lf.maxExpand = *l.MaxExpand
+			lf.maxExpand = ratioFlag(*l.MaxExpand)
 		}
 		if l.MaxTotal != nil && !changed("max-total") {
-			lf.maxTotal = *l.MaxTotal
+			lf.maxTotal = sizeFlag(*l.MaxTotal)
 		}
 	}
 	if st.limits, err = lf.limits(); err != nil {

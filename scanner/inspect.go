@@ -2,6 +2,7 @@ package scanner
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"math/bits"
 	"os"
@@ -25,8 +26,13 @@ func Inspect(ctx context.Context, name string, stdin io.Reader, lim container.Li
 	if name == "-" {
 		return inspectStream(ctx, name, stdin, lim)
 	}
-	if _, err := os.Stat(name); err != nil {
+	switch st, err := os.Stat(name); {
+	case err != nil:
 		return nil, err
+	case st.IsDir(): // mmap would say "no such device"
+		return nil, fmt.Errorf("%s: is a directory", name)
+	case !st.Mode().IsRegular():
+		return nil, fmt.Errorf("%s: not a regular file", name)
 	}
 	m, err := mmap.Open(name)
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"time"
 
@@ -38,7 +39,7 @@ const EnvName = "DUMPGUARD_CONFIG"
 //	  "allowlist": [{"spki_sha256": "6e78…", "reason": "staging CA, public", "expires": "2027-01-31"}],
 //	  "protected_keys": ["/etc/ssl/prod.pub"],
 //	  "test_keys": [{"spki_sha256": "…", "source": "vendor SDK sample key"}],
-//	  "limits": {"max_depth": 3, "max_expand": 500, "max_total": 1099511627776}
+//	  "limits": {"max_depth": 3, "max_expand": 500, "max_total": "1T"}
 //	}
 //
 // Unknown fields are errors, so a misspelt key never silently loosens the gate.
@@ -60,10 +61,11 @@ type AllowEntry struct {
 }
 
 // Limits bound unpacking, as --max-depth, --max-expand and --max-total.
+// max_total is a [Size]: bytes as a number, or a string such as "1T".
 type Limits struct {
 	MaxDepth  *int     `json:"max_depth"`
 	MaxExpand *float64 `json:"max_expand"`
-	MaxTotal  *int64   `json:"max_total"`
+	MaxTotal  *Size    `json:"max_total"`
 }
 
 // A Policy is a checked policy file, ready to annotate findings.
@@ -115,7 +117,14 @@ func Load(src Source, now time.Time, warn func(string)) (*Policy, error) {
 	}
 	b, err := readPolicy(name, !explicit)
 	if err != nil {
-		return nil, fmt.Errorf("policy: %w", err)
+		// Say where the name came from: the user may not know it was read.
+		switch {
+		case explicit:
+			return nil, fmt.Errorf("--config %s: %w", name, err)
+		case src.Env != "":
+			return nil, fmt.Errorf("policy file %s (from $%s): %w", name, EnvName, err)
+		}
+		return nil, fmt.Errorf("policy file %s: %w", name, err)
 	}
 	pf, err := decodePolicy(name, b)
 	if err != nil {
@@ -136,25 +145,36 @@ func Load(src Source, now time.Time, warn func(string)) (*Policy, error) {
 func readPolicy(name string, check bool) ([]byte, error) {
 	f, err := os.Open(name)
 	if err != nil {
-		return nil, err
+		return nil, pathCause(err)
 	}
 	defer f.Close()
 	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", name)
+	switch {
+	case err != nil:
+		return nil, pathCause(err)
+	case st.IsDir():
+		return nil, errors.New("is a directory")
+	case !st.Mode().IsRegular():
+		return nil, errors.New("not a regular file")
 	}
 	if check {
 		if st.Mode().Perm()&0o022 != 0 {
-			return nil, fmt.Errorf("%s: writable by group or others (mode %#o); refusing it: chmod go-w it, or name it with --config", name, st.Mode().Perm())
+			return nil, fmt.Errorf("writable by group or others (mode %#o); refusing it: chmod go-w it, or name it with --config", st.Mode().Perm())
 		}
 		if err := checkOwner(st); err != nil {
-			return nil, fmt.Errorf("%s: %v; refusing it: name it with --config if you trust it", name, err)
+			return nil, fmt.Errorf("%v; refusing it: name it with --config if you trust it", err)
 		}
 	}
 	return io.ReadAll(io.LimitReader(f, maxPolicy+1))
+}
+
+// pathCause is the errno of a *fs.PathError, whose path the caller names.
+func pathCause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // maxPolicy bounds a policy file: real ones are a few kilobytes.
@@ -181,6 +201,13 @@ func decodePolicy(name string, b []byte) (File, error) {
 	switch {
 	case errors.As(err, &syn):
 		return pf, fmt.Errorf("%s:%s: policy: %v", name, lineCol(b, syn.Offset), err)
+	case errors.As(err, &typ) && typ.Type == reflect.TypeFor[Size]():
+		// The decoder gives no offset for a value it did not parse itself.
+		off := typ.Offset
+		if key := typ.Field[strings.LastIndexByte(typ.Field, '.')+1:]; off == 0 && key != "" {
+			off = int64(max(bytes.Index(b, []byte(`"`+key+`"`)), 0))
+		}
+		return pf, fmt.Errorf("%s:%s: policy: %s %s", name, lineCol(b, off), typ.Field, typ.Value)
 	case errors.As(err, &typ):
 		return pf, fmt.Errorf("%s:%s: policy: field %q: %v is not a %v", name, lineCol(b, typ.Offset), typ.Field, typ.Value, typ.Type)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
@@ -221,6 +248,11 @@ func newPolicy(path string, pf File, now time.Time, warn func(string)) (*Policy,
 			return nil, fmt.Errorf("test_keys[%d]: source is required", i)
 		}
 		p.test[fp] = k.Source
+	}
+	if pf.FailOn != "" {
+		if _, err := ParseFailOn(pf.FailOn); err != nil {
+			return nil, fmt.Errorf("fail_on %v", err)
+		}
 	}
 	today := now.UTC().Format(time.DateOnly)
 	for i, e := range pf.Allowlist {
@@ -274,6 +306,28 @@ func normalFingerprint(s string) (string, error) {
 		return "", fmt.Errorf("spki_sha256 %q: want 64 hex digits", s)
 	}
 	return fp, nil
+}
+
+// Statuses are the names of the statuses a finding may have, the most
+// certain first: the values of --fail-on and fail_on.
+func Statuses() []string {
+	var names []string
+	for st := keys.Validated; st >= keys.Fragment; st-- {
+		names = append(names, st.String())
+	}
+	return names
+}
+
+// ParseFailOn parses the lowest status that blocks. Its error names the
+// value and the valid ones: `"high": want validated, unverified, encrypted
+// or fragment`; the caller says whose value it was.
+func ParseFailOn(s string) (keys.Status, error) {
+	st, err := keys.ParseStatus(s)
+	if err != nil {
+		names := Statuses()
+		return 0, fmt.Errorf("%q: want %s or %s", s, strings.Join(names[:len(names)-1], ", "), names[len(names)-1])
+	}
+	return st, nil
 }
 
 // An Annotation is what the policy says of a key.

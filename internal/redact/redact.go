@@ -107,21 +107,27 @@ func ParseFill(s string) ([]byte, string, error) {
 func Redact(ctx context.Context, opt Options, warn func(string)) (*Report, error) {
 	in := opt.In
 	inInfo, err := os.Stat(in)
-	if err != nil {
-		return nil, err
-	}
-	if !inInfo.Mode().IsRegular() {
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("%s: %w", in, release.Cause(err))
+	case inInfo.IsDir():
+		return nil, fmt.Errorf("%s: is a directory: redact writes a copy of one dump file (scan and gate take directories)", in)
+	case !inInfo.Mode().IsRegular():
 		return nil, fmt.Errorf("%s: not a regular file", in)
 	}
 	if outInfo, err := os.Stat(opt.Out); err == nil && os.SameFile(inInfo, outInfo) {
 		return nil, fmt.Errorf("%s: the output would overwrite the input", opt.Out)
 	}
-	m, err := mmap.Open(in)
+	mf, err := mmap.Open(in)
 	if err != nil {
 		return nil, err
 	}
-	defer m.Close()
-	size := int64(m.Len())
+	defer mf.Close()
+	size := int64(mf.Len())
+	// Every read of the mapping, here and in the scanner and container
+	// readers it is handed to, goes through dumpio: a file that shrinks
+	// under its mapping is an error, not a SIGBUS.
+	m := dumpio.Guard(mf)
 	head := make([]byte, min(size, container.SniffLen))
 	dumpio.ReadAt(m, head, 0)
 	kind := container.Sniff(head)

@@ -30,6 +30,22 @@ func at(stage string) {
 	}
 }
 
+// ErrInUse is wrapped by the error of a dump that another program still
+// holds open (Windows: a sharing violation): it stays where it is, and the
+// next run gates it.
+var ErrInUse = errors.New("still open by another program (its writer?); left where it is for the next run")
+
+// inUse maps the error of opening, renaming or removing a file another
+// program holds open to one wrapping [ErrInUse].
+func inUse(err error) error {
+	for _, e := range inUseErrnos {
+		if errors.Is(err, e) {
+			return fmt.Errorf("%w (%v)", ErrInUse, Cause(err))
+		}
+	}
+	return err
+}
+
 // ErrSourceKept is wrapped by the error of a Release that put the dump in
 // place but did not remove its source.
 var ErrSourceKept = errors.New("the source was not removed")
@@ -55,16 +71,18 @@ func New(g Gate, warn func(string)) (*Gate, error) {
 	if g.Keep && g.Quarantine == "" {
 		return nil, errors.New("--keep needs --quarantine")
 	}
-	for _, d := range []string{g.To, g.Quarantine} {
-		if d == "" {
+	for _, d := range []struct{ flag, dir string }{{"--to", g.To}, {"--quarantine", g.Quarantine}} {
+		if d.dir == "" {
 			continue
 		}
-		st, err := os.Stat(d)
-		if err != nil {
-			return nil, err
-		}
-		if !st.IsDir() {
-			return nil, fmt.Errorf("%s: not a directory", d)
+		st, err := os.Stat(d.dir)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, fmt.Errorf("%s %s: directory does not exist (create it first)", d.flag, d.dir)
+		case err != nil:
+			return nil, fmt.Errorf("%s %s: %v", d.flag, d.dir, Cause(err))
+		case !st.IsDir():
+			return nil, fmt.Errorf("%s %s: not a directory", d.flag, d.dir)
 		}
 	}
 	if g.Quarantine != "" {
@@ -91,10 +109,10 @@ type Dump struct {
 	Size int64    // bytes copied
 	Sum  [32]byte // SHA-256 of the copy
 
-	g    *Gate
-	tmp  *os.File // the copy, open for reading; nil once closed
-	name string   // the copy's temporary name; "" once dropped
-	info fs.FileInfo
+	g       *Gate
+	tmp     *os.File // the copy, open for reading; nil once closed
+	tmpName string   // the copy's name; "" once removed or placed
+	info    fs.FileInfo
 }
 
 // Stage copies the regular file path into the release directory. Two
@@ -117,7 +135,7 @@ func (g *Gate) Stage(path string) (*Dump, error) {
 	g.names[base] = path
 	in, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, inUse(err)
 	}
 	defer in.Close()
 	out, err := os.CreateTemp(g.To, "."+base+".tmp-*") // mode 0600 until released
@@ -132,7 +150,7 @@ func (g *Gate) Stage(path string) (*Dump, error) {
 	h := sha256.New()
 	n, err := io.Copy(io.MultiWriter(out, h), in)
 	if err != nil {
-		return fail(err)
+		return fail(inUse(err)) // a locked range of the source
 	}
 	if err := out.Sync(); err != nil {
 		return fail(err)
@@ -140,7 +158,7 @@ func (g *Gate) Stage(path string) (*Dump, error) {
 	if _, err := out.Seek(0, io.SeekStart); err != nil {
 		return fail(err)
 	}
-	d := &Dump{Path: path, Size: n, g: g, tmp: out, name: out.Name(), info: info}
+	d := &Dump{Path: path, Size: n, g: g, tmp: out, tmpName: out.Name(), info: info}
 	h.Sum(d.Sum[:0])
 	at("staged")
 	return d, nil
@@ -152,13 +170,14 @@ func (d *Dump) ReadAt(p []byte, off int64) (int, error) { return d.tmp.ReadAt(p,
 // Drop removes the copy. It is safe to call more than once.
 func (d *Dump) Drop() {
 	d.close()
-	if d.name != "" {
-		os.Remove(d.name)
-		d.name = ""
+	if d.tmpName != "" {
+		os.Remove(d.tmpName)
+		d.tmpName = ""
 	}
 }
 
-// close closes the copy, keeping its name.
+// close closes the copy, keeping its name: Windows renames no file that is
+// open (Go opens files without FILE_SHARE_DELETE).
 func (d *Dump) close() {
 	if d.tmp != nil {
 		d.tmp.Close()
@@ -179,7 +198,7 @@ func (d *Dump) Release() (dest string, removed bool, err error) {
 	}
 	if !done {
 		// Read the copy back: what lands is byte for byte what was scanned.
-		sum, err := hashFile(d.name, false)
+		sum, err := hashFile(d.tmpName, false)
 		if err != nil {
 			return dest, false, err
 		}
@@ -189,12 +208,10 @@ func (d *Dump) Release() (dest string, removed bool, err error) {
 		if err := d.tmp.Chmod(d.info.Mode().Perm()); err != nil {
 			return dest, false, err
 		}
-		os.Chtimes(d.name, time.Time{}, d.info.ModTime())
-		// Windows renames no file that is open (Go opens files without
-		// FILE_SHARE_DELETE): close the copy first, keeping its name.
 		d.close()
+		os.Chtimes(d.tmpName, time.Time{}, d.info.ModTime())
 		at("before-rename")
-		if err := place(d.name, dest, g.Overwrite); err != nil {
+		if err := place(d.tmpName, dest, g.Overwrite); err != nil {
 			return dest, false, err
 		}
 		SyncDir(g.To)
@@ -208,7 +225,7 @@ func (d *Dump) Release() (dest string, removed bool, err error) {
 		return dest, false, fmt.Errorf("released, but %w: %v", ErrSourceKept, err)
 	}
 	if err := os.Remove(d.Path); err != nil {
-		return dest, false, fmt.Errorf("released, but %w: %v", ErrSourceKept, err)
+		return dest, false, fmt.Errorf("released, but %w: %v", ErrSourceKept, inUse(err))
 	}
 	SyncDir(filepath.Dir(d.Path))
 	return dest, true, nil
@@ -265,7 +282,7 @@ func (d *Dump) Quarantine(report func(io.Writer) error) (dest string, removed bo
 				moved = true
 			case errors.Is(err, fs.ErrExist):
 				return dest, false, err
-			}
+			} // else copy what was scanned; the source is removed below, or stays if in use
 		}
 		if !moved {
 			if err := d.copyTo(dest); err != nil {
@@ -281,7 +298,7 @@ func (d *Dump) Quarantine(report func(io.Writer) error) (dest string, removed bo
 	}
 	at("quarantine-linked")
 	if err := os.Remove(d.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return dest, false, fmt.Errorf("quarantined, but the source could not be removed: %v", err)
+		return dest, false, fmt.Errorf("quarantined, but the source could not be removed: %v", inUse(err))
 	}
 	SyncDir(filepath.Dir(d.Path))
 	return dest, true, nil

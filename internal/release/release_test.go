@@ -4,13 +4,17 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -405,5 +409,94 @@ func TestAtomic(t *testing.T) {
 	f.Abort() // after Commit: nothing
 	if read(t, dest) != "new" || len(names(t, dir, true)) > 0 {
 		t.Fatalf("commit: %q, hidden %v", read(t, dest), names(t, dir, true))
+	}
+}
+
+// TestInUse: a dump that another program holds open (Windows: a sharing
+// violation on open or remove; here the same path through an errno the
+// test chooses) stays where it is, with an error that says why.
+func TestInUse(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root opens and removes anything")
+	}
+	defer release.SetInUseErrnos(syscall.EACCES)()
+	spool, to := t.TempDir(), t.TempDir()
+	src := filepath.Join(spool, "app.dmp")
+	if err := os.WriteFile(src, []byte("MDMP dump being written"), 0o000); err != nil {
+		t.Fatal(err)
+	}
+	g, err := release.New(release.Gate{To: to, Move: true}, func(string) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = g.Stage(src)
+	if !errors.Is(err, release.ErrInUse) || !strings.Contains(err.Error(), "left where it is for the next run") {
+		t.Errorf("Stage of a file in use: %v, want ErrInUse", err)
+	}
+	if entries, _ := os.ReadDir(to); len(entries) != 0 {
+		t.Errorf("release directory holds %v after a failed stage", entries)
+	}
+	if _, err := os.Stat(src); err != nil {
+		t.Errorf("source gone: %v", err)
+	}
+
+	// Released, but the source cannot be removed: it stays, and says why.
+	os.Chmod(src, 0o644)
+	os.Chmod(spool, 0o555)
+	defer os.Chmod(spool, 0o755)
+	d, err := g.Stage(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dest, removed, err := d.Release()
+	if !errors.Is(err, release.ErrSourceKept) || !strings.Contains(err.Error(), "still open by another program") || removed {
+		t.Errorf("Release with the source in use: removed %v, %v; want ErrSourceKept saying it is in use", removed, err)
+	}
+	if b, rerr := os.ReadFile(dest); rerr != nil || string(b) != "MDMP dump being written" {
+		t.Errorf("released copy: %q, %v", b, rerr)
+	}
+	if _, err := os.Stat(src); err != nil {
+		t.Errorf("source gone: %v", err)
+	}
+}
+
+// TestNoSharingViolationByDefault: elsewhere than Windows no errno means
+// "in use", so a permission error stays a permission error.
+func TestNoSharingViolationByDefault(t *testing.T) {
+	if runtime.GOOS == "windows" || os.Geteuid() == 0 {
+		t.Skip("Windows maps sharing violations; root reads anything")
+	}
+	src := filepath.Join(t.TempDir(), "app.dmp")
+	os.WriteFile(src, []byte("x"), 0o000)
+	g, err := release.New(release.Gate{To: t.TempDir()}, func(string) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.Stage(src); err == nil || errors.Is(err, release.ErrInUse) || !errors.Is(err, fs.ErrPermission) {
+		t.Errorf("Stage of an unreadable file: %v, want a permission error", err)
+	}
+}
+
+// TestInUseMapping: the errors of a file in use, and only those, become
+// ErrInUse, naming the cause; on Windows, a sharing violation is one.
+func TestInUseMapping(t *testing.T) {
+	open := func(errno syscall.Errno) error {
+		return &fs.PathError{Op: "open", Path: `C:\dumps\app.dmp`, Err: errno}
+	}
+	if runtime.GOOS == "windows" {
+		if err := release.InUse(open(32)); !errors.Is(err, release.ErrInUse) {
+			t.Errorf("InUse(ERROR_SHARING_VIOLATION) = %v, want ErrInUse", err)
+		}
+	}
+	if err := release.InUse(open(syscall.EACCES)); errors.Is(err, release.ErrInUse) || !errors.Is(err, syscall.EACCES) {
+		t.Errorf("InUse(EACCES) = %v, want it unchanged", err)
+	}
+	defer release.SetInUseErrnos(syscall.EBUSY)()
+	err := release.InUse(open(syscall.EBUSY))
+	if !errors.Is(err, release.ErrInUse) || !strings.Contains(err.Error(), "left where it is for the next run") || strings.Contains(err.Error(), `C:\dumps`) {
+		t.Errorf("InUse(in use) = %v, want ErrInUse, its cause, and no path (the caller names it)", err)
+	}
+	if err := release.InUse(open(syscall.ENOENT)); errors.Is(err, release.ErrInUse) {
+		t.Errorf("InUse(ENOENT) = %v, want it unchanged", err)
 	}
 }

@@ -21,21 +21,31 @@ type Options struct {
 // A Render writes a whole report.
 type Render func(w io.Writer, r *Report, o Options) error
 
-// For returns the renderer of a format: text, json, jsonl (the summary line
-// that ends a stream of [JSONLFile] lines) or sarif.
-func For(format string) (Render, error) {
+// A Format renders a report. A streaming format (text, JSON Lines) has a
+// File, which writes one file's part as soon as the file is done, and an
+// End that writes the summary; the others write everything in End.
+type Format struct {
+	File func(w io.Writer, fr FileReport) error // nil: nothing before End
+	End  Render
+}
+
+// For returns the format of a name: text, json, jsonl or sarif.
+func For(format string) (Format, error) {
 	switch format {
 	case "text":
-		return Text, nil
+		return Format{TextFile, TextSummary}, nil
 	case "json":
-		return JSON, nil
+		return Format{nil, JSON}, nil
 	case "jsonl":
-		return JSONLSummary, nil
+		return Format{JSONLFile, JSONLSummary}, nil
 	case "sarif":
-		return SARIF, nil
+		return Format{nil, SARIF}, nil
 	}
-	return nil, fmt.Errorf("--format %q: want text, json, jsonl or sarif", format)
+	return Format{}, fmt.Errorf("--format %q: want text, json, jsonl or sarif", format)
 }
+
+// Formats are the names [For] knows.
+func Formats() []string { return []string{"text", "json", "jsonl", "sarif"} }
 
 // JSON writes the report as indented JSON.
 func JSON(w io.Writer, r *Report, _ Options) error { return Indented(w, r) }
@@ -58,20 +68,23 @@ func Name(fr FileReport) string {
 
 // JSONLFile writes one line per finding of a file as soon as it is done,
 // and a line for a file that failed, so a sweep's output can be tailed.
-func JSONLFile(w io.Writer, fr FileReport) {
+func JSONLFile(w io.Writer, fr FileReport) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	for _, f := range fr.Findings {
 		f.Path = fr.Path
-		enc.Encode(f)
+		if err := enc.Encode(f); err != nil {
+			return err
+		}
 	}
 	if len(fr.Errors) > 0 {
-		enc.Encode(struct {
+		return enc.Encode(struct {
 			Path   string   `json:"path"`
 			Member string   `json:"member,omitempty"`
 			Errors []string `json:"errors"`
 		}{fr.Path, fr.Member, fr.Errors})
 	}
+	return nil
 }
 
 // JSONLSummary ends a JSON Lines stream with its summary.
@@ -87,55 +100,74 @@ func JSONLSummary(w io.Writer, r *Report, _ Options) error {
 // Text writes one tab-separated line per finding, then a summary:
 //
 //	pem	0x3e8	SHA256:6df3…	validated	rsa-2048	pem	core.1234	va=0x55d0c2a0 heap
+//	BLOCKED: 1 files, 2.0 MiB scanned, 1 findings (1 validated), 1 blocking, 1 distinct keys, 0 errors
 //
 // Every string from the input (file and member names, module names) is
-// escaped.
-func Text(w io.Writer, r *Report, _ Options) error {
+// escaped. It is [TextFile] for each file, then [TextSummary].
+func Text(w io.Writer, r *Report, o Options) error {
 	for _, fr := range r.Files {
-		for _, f := range fr.Findings {
-			fp := "SHA256:" + f.fingerprint()
-			if f.SPKI == nil {
-				fp = "SHA256:unknown"
-			}
-			key := f.KeyType
-			if f.Curve != "" {
-				key += "-" + f.Curve
-			} else if f.Bits > 0 {
-				key += fmt.Sprintf("-%d", f.Bits)
-			}
-			where := f.Region.Kind
-			if f.Region.Module != "" {
-				where += ":" + f.Region.Module
-			}
-			if f.Region.Thread != 0 {
-				where += fmt.Sprintf(" thread=%d", f.Region.Thread)
-			}
-			if f.VA != nil {
-				where = "va=" + *f.VA + " " + where
-			}
-			var tags []string
-			if f.Protected {
-				tags = append(tags, "protected")
-			}
-			if f.KnownTestKey {
-				tags = append(tags, "known-test-key")
-			}
-			if f.Allowed != "" {
-				tags = append(tags, "allowed")
-			}
-			if f.AllowExpired != "" {
-				tags = append(tags, "allow-expired")
-			}
-			if !f.blocks {
-				tags = append(tags, "not-blocking")
-			}
-			extra := ""
-			if len(tags) > 0 {
-				extra = "\t" + strings.Join(tags, ",")
-			}
-			fmt.Fprintf(w, "%s\t%#x\t%s\t%s\t%s\t%s\t%s\t%s%s\n", Escape(f.Detector), f.Offset, fp, f.Status, Escape(key), Escape(f.Encoding), Escape(Name(fr)), Escape(where), extra)
+		if err := TextFile(w, fr); err != nil {
+			return err
 		}
 	}
+	return TextSummary(w, r, o)
+}
+
+// TextFile writes the lines of one file's findings, as soon as the file is
+// done.
+func TextFile(w io.Writer, fr FileReport) error {
+	var b strings.Builder
+	for _, f := range fr.Findings {
+		fp := "SHA256:" + f.fingerprint()
+		if f.SPKI == nil {
+			fp = "SHA256:unknown"
+		}
+		key := f.KeyType
+		if f.Curve != "" {
+			key += "-" + f.Curve
+		} else if f.Bits > 0 {
+			key += fmt.Sprintf("-%d", f.Bits)
+		}
+		where := f.Region.Kind
+		if f.Region.Module != "" {
+			where += ":" + f.Region.Module
+		}
+		if f.Region.Thread != 0 {
+			where += fmt.Sprintf(" thread=%d", f.Region.Thread)
+		}
+		if f.VA != nil {
+			where = "va=" + *f.VA + " " + where
+		}
+		var tags []string
+		if f.Protected {
+			tags = append(tags, "protected")
+		}
+		if f.KnownTestKey {
+			tags = append(tags, "known-test-key")
+		}
+		if f.Allowed != "" {
+			tags = append(tags, "allowed")
+		}
+		if f.AllowExpired != "" {
+			tags = append(tags, "allow-expired")
+		}
+		if !f.blocks {
+			tags = append(tags, "not-blocking")
+		}
+		extra := ""
+		if len(tags) > 0 {
+			extra = "\t" + strings.Join(tags, ",")
+		}
+		fmt.Fprintf(&b, "%s\t%#x\t%s\t%s\t%s\t%s\t%s\t%s%s\n", Escape(f.Detector), f.Offset, fp, f.Status, Escape(key), Escape(f.Encoding), Escape(Name(fr)), Escape(where), extra)
+	}
+	_, err := io.WriteString(w, b.String()) // one write: a file's lines stay together
+	return err
+}
+
+// TextSummary writes the summary line: the verdict, what was scanned, the
+// findings by status, how many of them block, and why the others do not
+// (known test keys, allowed keys).
+func TextSummary(w io.Writer, r *Report, _ Options) error {
 	s := r.Summary
 	var st []string
 	for _, name := range []string{"validated", "unverified", "encrypted", "fragment"} {
@@ -147,8 +179,26 @@ func Text(w io.Writer, r *Report, _ Options) error {
 	if len(st) > 0 {
 		detail = " (" + strings.Join(st, ", ") + ")"
 	}
-	_, err := fmt.Fprintf(w, "%s: %d files, %s scanned, %d findings%s, %d distinct keys, %d errors\n",
-		strings.ToUpper(s.Verdict), s.Files, HumanBytes(s.Bytes), s.Findings, detail, len(s.Keys), s.Errors)
+	test, allowed := 0, 0
+	for _, fr := range r.Files {
+		for _, f := range fr.Findings {
+			if f.KnownTestKey {
+				test++
+			}
+			if f.Allowed != "" {
+				allowed++
+			}
+		}
+	}
+	why := ""
+	if test > 0 {
+		why += fmt.Sprintf(", %d known test keys", test)
+	}
+	if allowed > 0 {
+		why += fmt.Sprintf(", %d allowed", allowed)
+	}
+	_, err := fmt.Fprintf(w, "%s: %d files, %s scanned, %d findings%s, %d blocking%s, %d distinct keys, %d errors\n",
+		strings.ToUpper(s.Verdict), s.Files, HumanBytes(s.Bytes), s.Findings, detail, s.Blocking, why, len(s.Keys), s.Errors)
 	return err
 }
 

@@ -135,7 +135,17 @@ const InformationURI = "https://github.com/dumpguard/dumpguard"
 // relative path, a file URI for an absolute one (SARIF1004), Windows paths
 // as file:///C:/… and UNC paths as file://server/share/….
 func artifactURI(path string) string {
-	return slashURI(filepath.ToSlash(path))
+	return pathURI(path, filepath.Separator == '\\')
+}
+
+// pathURI is artifactURI for the path syntax of Windows (backslashes are
+// separators, as are slashes) or of everything else (a backslash is part of
+// a name), whatever the platform running it, so both are tested everywhere.
+func pathURI(path string, windows bool) string {
+	if windows {
+		path = strings.ReplaceAll(path, `\`, "/")
+	}
+	return slashURI(path)
 }
 
 func slashURI(p string) string {

@@ -151,3 +151,28 @@ func TestArtifactURI(t *testing.T) {
 		}
 	}
 }
+
+// TestPathURI: Windows paths, drive letters and UNC shares become file URIs
+// whatever platform the test runs on; elsewhere a backslash is part of a name.
+func TestPathURI(t *testing.T) {
+	tests := []struct {
+		in      string
+		windows bool
+		want    string
+	}{
+		{`C:\dumps\a b.dmp`, true, "file:///C:/dumps/a%20b.dmp"},
+		{`c:\CrashDumps\app.exe.1234.dmp`, true, "file:///c:/CrashDumps/app.exe.1234.dmp"},
+		{`C:/dumps/mixed\sep.dmp`, true, "file:///C:/dumps/mixed/sep.dmp"},
+		{`\\server\share\x`, true, "file://server/share/x"},
+		{`\\server\share\dir\a#b%.dmp`, true, "file://server/share/dir/a%23b%25.dmp"},
+		{`dumps\rel.dmp`, true, "dumps/rel.dmp"},
+		{`C:\dumps\a b.dmp`, false, "./C:%5Cdumps%5Ca%20b.dmp"},
+		{`/tmp/odd\name`, false, "file:///tmp/odd%5Cname"},
+		{"/var/crash/a b.dmp", false, "file:///var/crash/a%20b.dmp"},
+	}
+	for _, tt := range tests {
+		if got := pathURI(tt.in, tt.windows); got != tt.want {
+			t.Errorf("pathURI(%q, windows=%v) = %q, want %q", tt.in, tt.windows, got, tt.want)
+		}
+	}
+}
