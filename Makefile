@@ -43,7 +43,7 @@ FUZZ_TARGETS := \
 	container:FuzzSniff container:FuzzWalk \
 	detectors:FuzzPEM detectors:FuzzDER detectors:FuzzPKCS12 detectors:FuzzJWK \
 	detectors:FuzzBlob detectors:FuzzOpenSSHBlob detectors:FuzzPuTTY detectors:FuzzPGP \
-	detectors:FuzzLoadPublicKeys detectors:FuzzHarvest detectors:FuzzHunt \
+	detectors:FuzzLoadPublicKeys internal/hunt:FuzzHarvest internal/hunt:FuzzHunt \
 	elfcore:FuzzNewFile minidump:FuzzNewFile scanner:FuzzWindows \
 	cmd:FuzzDecodePolicy cmd:FuzzRedactWriter
 

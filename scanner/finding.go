@@ -84,11 +84,11 @@ func hexVA(r Region, off int64) *string {
 }
 
 // newFinding places a hit found at file offset base.
-func newFinding(l *Layout, d detectors.Detector, h detectors.Hit, base int64) Finding {
+func newFinding(l *Layout, name string, h detectors.Hit, base int64) Finding {
 	off := base + int64(h.Off)
 	r := l.Locate(off)
 	f := Finding{
-		Detector:   d.Name(),
+		Detector:   name,
 		Encoding:   h.Encoding,
 		KeyType:    h.Key.Type,
 		Bits:       h.Key.Bits,

@@ -1,16 +1,21 @@
 package scanner
 
 import (
-	"context"
 	"fmt"
 	"sync"
 
 	"dumpguard/detectors"
+	"dumpguard/internal/hunt"
 )
 
-// This file runs the raw-number hunt: a second pass, after the detectors and
-// the harvest of public keys, that looks for the private halves of known
-// public keys (prime factors, scalars) in the dump's writable memory.
+// The layout hands the hunt spans aligned as the hunt requires: a build with
+// the two out of step fails here.
+const _ = uint(huntAlign-hunt.Align) + uint(hunt.Align-huntAlign)
+
+// This file connects the raw-number hunt (package internal/hunt) to the
+// pipeline (pipeline.go): the harvest of public keys during the detectors'
+// pass, the plan of what the hunt pass looks for, and the merge of its
+// findings with the detectors'.
 
 // HuntConfig turns the hunt on.
 type HuntConfig struct {
@@ -42,7 +47,7 @@ func newHarvester() *harvester {
 
 // visit is an [Options.Visit] function.
 func (h *harvester) visit(buf []byte, _ int64, _, _ int) {
-	found := detectors.HarvestPublicKeys(nil, buf)
+	found := hunt.Harvest(nil, buf)
 	if len(found) == 0 {
 		return
 	}
@@ -103,13 +108,25 @@ func bundleWarning(n int) []string {
 	return []string{fmt.Sprintf("hunt: %d CA certificates in the dump (a trust bundle) were not hunted; name a CA key to protect with --pubkeys, or use --deep", n)}
 }
 
-// huntOptions are the options of the hunt pass for keys, or nil when there
-// is nothing to hunt for.
-func (c *HuntConfig) huntOptions(keys []detectors.PublicKey, window int) *Options {
+// hunter is the hunt for keys, or nil when there is nothing to hunt for.
+func (c *HuntConfig) hunter(keys []detectors.PublicKey) *hunt.Hunter {
 	if len(keys) == 0 {
 		return nil
 	}
-	return &Options{Hunt: detectors.NewHunt(keys, detectors.HuntOptions{Deep: c.Deep}), Deep: c.Deep, Window: window}
+	if h := hunt.New(keys, hunt.Options{Deep: c.Deep}); !h.Empty() {
+		return h
+	}
+	return nil
+}
+
+// huntFinding places a find of the hunt made in a buffer that starts at
+// file offset base.
+func huntFinding(l *Layout, f hunt.Find, base int64) Finding {
+	h := detectors.Hit{Off: f.Parts[0].Off, Len: f.Parts[0].Len, Encoding: f.Encoding, Status: detectors.Validated, Key: f.Key}
+	for _, p := range f.Parts {
+		h.Parts = append(h.Parts, detectors.Span{Off: p.Off, Len: p.Len, What: p.What})
+	}
+	return newFinding(l, "raw-hunt", h, base)
 }
 
 // huntPlan is what the hunt pass of one dump looks for, and the warnings
@@ -121,18 +138,6 @@ func (c *HuntConfig) huntPlan(h *harvester) ([]detectors.PublicKey, []string) {
 	}
 	keys, cas := c.huntKeys(h)
 	return keys, append(warn, bundleWarning(cas)...)
-}
-
-// firstPass returns the options of the detectors' pass, with a harvester
-// attached when the hunt wants the dump's own public keys.
-func firstPass(opt *FileOptions) (Options, *harvester) {
-	o := opt.Options
-	if opt.Hunt == nil || !opt.Hunt.Harvest {
-		return o, nil
-	}
-	h := newHarvester()
-	o.Visit = h.visit
-	return o, h
 }
 
 // mergeHunt adds the hunt's findings to the detectors', leaving out the
@@ -187,17 +192,4 @@ func markProtected(fs []Finding, c *HuntConfig) {
 			fs[i].PubkeySource = s
 		}
 	}
-}
-
-// huntFile runs the hunt pass over a mapped file.
-func (p *Pool) huntFile(ctx context.Context, r interface {
-	ReadAt([]byte, int64) (int, error)
-}, size int64, l *Layout, opt *FileOptions, h *harvester, fs []Finding) ([]Finding, []string, error) {
-	keys, warn := opt.Hunt.huntPlan(h)
-	ho := opt.Hunt.huntOptions(keys, opt.Window)
-	if ho == nil {
-		return fs, warn, nil
-	}
-	hunted, err := p.Scan(ctx, r, size, l, ho)
-	return mergeHunt(fs, hunted), warn, err
 }

@@ -1,4 +1,38 @@
-package detectors
+// Package hunt finds private keys a process holds as bare numbers: the
+// BIGNUM limbs of OpenSSL, the big.Int words of Go, a scalar in a byte array.
+// Such numbers have no marker, so the hunt needs the public half: for every
+// known RSA modulus it looks for a prime factor, for every known EC or Ed25519
+// public key for the scalar or seed that yields it. The public halves come from
+// the user (--pubkeys) or from the dump itself ([Harvest]).
+//
+// What the default mode tries, at offsets aligned from the start of the memory
+// it is handed (see [Hunter.Hunt]):
+//   - around an anchor, only the key the anchor belongs to: for RSA every
+//     8-aligned offset within huntNearRSA (32 KiB), for EC and Ed25519 every
+//     16-aligned one within huntNearEC (2 KiB). An anchor is the public half of
+//     a known key sitting in memory: the modulus or the X coordinate as
+//     big-endian bytes or little-endian limbs, the Ed25519 public key. A
+//     process that parsed a key allocated its public and private numbers
+//     together. This finds Go's keys (big.Int words beside N or X).
+//   - every offset just after a glibc malloc chunk header whose size fits a
+//     factor or scalar (a 32-byte limb array sits behind a size word of 0x31,
+//     a 1024-bit factor behind 0x91), trying every key; EC scalars there only
+//     as little-endian limbs. This finds OpenSSL's BIGNUMs, including its EC
+//     scalars, whose public point OpenSSL keeps in Montgomery form, so no
+//     anchor is near them.
+//
+// It does not try numbers far from their public half with no malloc header
+// (a Go process that dropped its *PrivateKey but kept a copy of p elsewhere,
+// other allocators: jemalloc, tcmalloc, Windows heaps), nor numbers at offsets
+// not 8-aligned (16 for EC near anchors). Deep mode tries every byte offset
+// for RSA factors and every 8-aligned window that passes the entropy filter
+// for EC scalars and Ed25519 seeds, against every key: minutes per hundred
+// MiB of random-looking bytes.
+//
+// Every find is proved: n mod p = 0 with 1 < p < n for RSA, d·G = Q for EC,
+// the public key derived from the seed for Ed25519. Nothing is reported on a
+// parse or a likeness alone.
+package hunt
 
 import (
 	"bytes"
@@ -11,47 +45,59 @@ import (
 	"sync"
 
 	"github.com/decred/dcrd/dcrec/secp256k1/v4"
+
+	"dumpguard/detectors"
 )
 
-// This file hunts for private keys kept as bare numbers: the BIGNUM limbs of
-// OpenSSL, the big.Int words of Go, a scalar in a byte array. Such numbers have
-// no marker, so the hunt needs the public half: for every known RSA modulus it
-// looks for a prime factor, for every known EC or Ed25519 public key for the
-// scalar or seed that yields it.
-//
-// What the default mode tries, at offsets aligned from the buffer start (the
-// scanner starts windows at region starts, so that is alignment in memory):
-//   - around an anchor, only the key the anchor belongs to: for RSA every
-//     8-aligned offset within huntNearRSA (32 KiB), for EC and Ed25519 every
-//     16-aligned one within huntNearEC (2 KiB). An anchor is the public half of
-//     a known key sitting in memory: the modulus or the X coordinate as
-//     big-endian bytes or little-endian limbs, the Ed25519 public key. A
-//     process that parsed a key allocated its public and private numbers
-//     together. This finds Go's keys (big.Int words beside N or X).
-//   - every offset just after a glibc malloc chunk header whose size fits a
-//     factor or scalar (a 32-byte limb array sits behind a size word of 0x31,
-//     a 1024-bit factor behind 0x91), trying every key; EC scalars there only
-//     as little-endian limbs. This finds OpenSSL's
-//     BIGNUMs, including its EC scalars, whose public point OpenSSL keeps in
-//     Montgomery form, so no anchor is near them.
-//
-// It does not try numbers far from their public half with no malloc header
-// (a Go process that dropped its *PrivateKey but kept a copy of p elsewhere,
-// other allocators: jemalloc, tcmalloc, Windows heaps), nor numbers at offsets
-// not 8-aligned (16 for EC near anchors). Deep mode tries every byte offset
-// for RSA factors and every 8-aligned window that passes the entropy filter
-// for EC scalars and Ed25519 seeds, against every key: minutes per hundred
-// MiB of random-looking bytes.
-
-// HuntOptions tunes the raw hunt.
-type HuntOptions struct {
+// Options tune the hunt.
+type Options struct {
 	// Deep tries every byte offset for RSA factors and every 8-aligned window
-	// for EC scalars and Ed25519 seeds, not only the likely ones.
+	// for EC scalars and Ed25519 seeds, not only the likely ones; the scanner
+	// then also hands the hunt every region, not only writable memory.
 	Deep bool
 
 	// For measurements: all8 tries every 8-aligned offset for RSA;
 	// noAnchors and noHeaders switch off one source of default candidates.
 	all8, noAnchors, noHeaders bool
+}
+
+// Align is the alignment, in the process's address space, of the first byte
+// of every buffer handed to [Hunter.Hunt]. The hunt tries numbers at offsets
+// aligned within its buffer (8 for RSA factors and chunk headers, 16 for EC
+// scalars near an anchor), which are aligned in the process only when the
+// buffer starts at an address that is a multiple of Align.
+const Align = 64
+
+// A Find is one key the hunt proved. Its parts are the byte ranges of the
+// key's components it found (p, q, d, dp, dq, qinv for RSA; d for EC; seed for
+// Ed25519), relative to the buffer handed to [Hunter.Hunt] and sorted by
+// offset. Parts may lie anywhere in that buffer, before or after the number
+// that revealed the key, up to [Hunter.Reach] bytes from it: Parts[0] is
+// where the find starts, and the caller that scans overlapping buffers keeps a
+// find in the buffer that owns Parts[0].
+type Find struct {
+	Key      detectors.KeyInfo // Status is validated by construction
+	Encoding string            // "raw-be", "raw-le": the byte order of the number that revealed the key
+	Parts    []Part            // at least one
+}
+
+// A Part is the byte range of one component of a found key.
+type Part struct {
+	Off, Len int
+	What     string // "p", "q", "d", "dp", "dq", "qinv", "seed"
+}
+
+// A Hunter proves raw numbers against a fixed set of public keys. It is safe
+// for concurrent use and retains no buffer it is handed.
+type Hunter struct {
+	opt     Options
+	keys    []detectors.PublicKey
+	rsa     []*rsaGroup // by factor size
+	ec      []*ecGroup  // by curve
+	anchors anchorIndex
+	chunks  []chunkKind // glibc chunk sizes worth a look, sorted
+	groupOf []int       // index of each key's group in rsa or ec; -1 for unusable keys
+	reach   int
 }
 
 // Reach of the hunt around an anchor or a found component.
@@ -64,17 +110,6 @@ const (
 	ecNearStep = 16
 	maxParts   = 16
 )
-
-type hunt struct {
-	opt     HuntOptions
-	keys    []PublicKey
-	rsa     []*rsaGroup // by factor size
-	ec      []*ecGroup  // by curve
-	anchors anchorIndex
-	chunks  []chunkKind // glibc chunk sizes worth a look, sorted
-	groupOf []int       // index of each key's group in rsa or ec; -1 for unusable keys
-	maxLen  int
-}
 
 // An rsaGroup holds the moduli whose factors have the same byte length.
 type rsaGroup struct {
@@ -101,14 +136,14 @@ type ecGroup struct {
 	keys    []int
 }
 
-// NewHunt returns the raw-hunt detector for keys. Keys it cannot use (no
-// modulus, no point, an unknown curve) are ignored.
-func NewHunt(keys []PublicKey, opt HuntOptions) Detector {
-	h := &hunt{opt: opt, keys: keys, groupOf: make([]int, len(keys))}
+// New returns a Hunter for keys. Keys it cannot use (no modulus, no point,
+// an unknown curve) are ignored.
+func New(keys []detectors.PublicKey, opt Options) *Hunter {
+	h := &Hunter{opt: opt, keys: keys, groupOf: make([]int, len(keys))}
 	for i, k := range keys {
 		h.groupOf[i] = -1
 		switch {
-		case (k.Type == "rsa" || k.Type == "rsa-pss") && k.N != nil && k.N.BitLen() >= 256 && k.N.BitLen() <= maxRSABits:
+		case (k.Type == "rsa" || k.Type == "rsa-pss") && k.N != nil && k.N.BitLen() >= 256 && k.N.BitLen() <= detectors.MaxRSABits:
 			half := (k.N.BitLen() + 1) / 2
 			size := (half + 7) / 8
 			g := h.rsaGroupFor(size, uint((half-1)%8), k.N.BitLen()%2 == 1)
@@ -153,9 +188,9 @@ func NewHunt(keys []PublicKey, opt HuntOptions) Detector {
 	}
 	h.anchors.build()
 	slices.SortFunc(h.chunks, func(a, b chunkKind) int { return a.size - b.size })
-	h.maxLen = huntNear
+	h.reach = huntNear
 	for _, g := range h.rsa {
-		h.maxLen = max(h.maxLen, huntNear+4*g.size)
+		h.reach = max(h.reach, huntNear+4*g.size)
 	}
 	return h
 }
@@ -166,7 +201,7 @@ type chunkKind struct {
 	rsa, ec bool
 }
 
-func (h *hunt) addChunk(n int, rsa bool) {
+func (h *Hunter) addChunk(n int, rsa bool) {
 	c := chunkSize(n)
 	for i := range h.chunks {
 		if h.chunks[i].size == c {
@@ -178,7 +213,7 @@ func (h *hunt) addChunk(n int, rsa bool) {
 	h.chunks = append(h.chunks, chunkKind{c, rsa, !rsa})
 }
 
-func (h *hunt) rsaGroupFor(size int, topBit uint, loose bool) *rsaGroup {
+func (h *Hunter) rsaGroupFor(size int, topBit uint, loose bool) *rsaGroup {
 	for _, g := range h.rsa {
 		if g.size == size {
 			g.loose = g.loose || loose || g.topBit != topBit
@@ -190,7 +225,7 @@ func (h *hunt) rsaGroupFor(size int, topBit uint, loose bool) *rsaGroup {
 	return g
 }
 
-func (h *hunt) ecGroupFor(c *curve, name string, size int) *ecGroup {
+func (h *Hunter) ecGroupFor(c *curve, name string, size int) *ecGroup {
 	for _, g := range h.ec {
 		if g.name == name {
 			return g
@@ -201,11 +236,18 @@ func (h *hunt) ecGroupFor(c *curve, name string, size int) *ecGroup {
 	return g
 }
 
-func (h *hunt) Name() string { return "raw-hunt" }
+// Reach is how far from the number that reveals a key the hunt looks for the
+// key's other components (a factor's cofactor, d and the CRT values), and so
+// how many bytes past the part of a buffer the caller wants hunted the buffer
+// must go on for every key there to be found whole.
+func (h *Hunter) Reach() int { return h.reach }
 
-// MaxLen covers the neighbourhood searched around a factor for its cofactor,
-// d and the CRT values.
-func (h *hunt) MaxLen() int { return h.maxLen }
+// Deep reports whether the hunt was made with [Options.Deep]: its caller then
+// hands it every region of a dump, not only writable memory.
+func (h *Hunter) Deep() bool { return h.opt.Deep }
+
+// Empty reports whether the hunter has no key it can look for.
+func (h *Hunter) Empty() bool { return len(h.rsa) == 0 && len(h.ec) == 0 }
 
 // huntScratch is the per-call working memory, pooled so a miss allocates nothing.
 type huntScratch struct {
@@ -225,7 +267,16 @@ type foundKey struct{ key, hit int }
 
 var huntPool = sync.Pool{New: func() any { return new(huntScratch) }}
 
-func (h *hunt) Detect(dst []Hit, buf []byte) []Hit {
+// Hunt appends to dst the keys whose private numbers it finds in buf and
+// proves. buf is memory of one process, or of adjacent regions, whose first
+// byte lies at an address that is a multiple of [Align]; numbers are tried at
+// offsets aligned from buf's start. Numbers are tried anywhere in buf, and
+// their components looked for up to [Hunter.Reach] bytes from them within buf:
+// a caller that hunts a region in overlapping pieces hands each piece with
+// Reach bytes of what follows, keeps the finds whose Parts[0] lies in the part
+// it owns, and merges the finds of one key that two pieces report. A miss
+// allocates nothing.
+func (h *Hunter) Hunt(dst []Find, buf []byte) []Find {
 	if len(h.rsa) == 0 && len(h.ec) == 0 {
 		return dst
 	}
@@ -302,7 +353,7 @@ func mergeRanges(r []span2) []span2 {
 // public material) add candidate ranges to s; the offsets just after a glibc
 // chunk header whose data size fits a wanted number go to s.headers, with
 // bit 0 set for an RSA size and bit 1 for an EC one (offset<<2 | bits).
-func (h *hunt) scanWords(s *huntScratch, buf []byte) {
+func (h *Hunter) scanWords(s *huntScratch, buf []byte) {
 	s.headers = s.headers[:0]
 	lo, hi := 1, 0
 	if len(h.chunks) > 0 {
@@ -339,7 +390,7 @@ func chunkSize(n int) int { return max(32, (n+8+15)&^15) }
 
 // anchorAt checks the anchor entries for word w at aligned offset i and adds
 // the ranges around every needle that matches in full.
-func (h *hunt) anchorAt(s *huntScratch, buf []byte, i int, w uint64) {
+func (h *Hunter) anchorAt(s *huntScratch, buf []byte, i int, w uint64) {
 	a := &h.anchors
 	j, _ := slices.BinarySearchFunc(a.entries, w, func(e anchorEntry, w uint64) int {
 		switch {
@@ -450,7 +501,7 @@ func (a *anchorIndex) build() {
 
 // tryRSA tests the numbers at buf[i:] in both byte orders as factors of every
 // known modulus of each size.
-func (h *hunt) tryRSA(dst []Hit, s *huntScratch, buf []byte, i, only int) []Hit {
+func (h *Hunter) tryRSA(dst []Find, s *huntScratch, buf []byte, i, only int) []Find {
 	for gi, g := range h.rsa {
 		if i+g.size > len(buf) || (only >= 0 && h.groupOf[only] != gi) {
 			continue
@@ -477,7 +528,7 @@ func (g *rsaGroup) topOK(b byte) bool {
 
 // tryFactor runs the filters on one candidate and divides the survivors into
 // every modulus of the group.
-func (h *hunt) tryFactor(dst []Hit, s *huntScratch, buf []byte, g *rsaGroup, i int, le bool, only int) []Hit {
+func (h *Hunter) tryFactor(dst []Find, s *huntScratch, buf []byte, g *rsaGroup, i int, le bool, only int) []Find {
 	c := buf[i : i+g.size]
 	if !notRepetitive(c) {
 		return dst
@@ -562,7 +613,7 @@ type sieveProduct struct {
 
 type sievePrime struct{ inv, lim uint64 } // x ≡ 0 mod p ⇔ x·inv ≤ lim (mod 2⁶⁴)
 
-const maxSieveLimbs = maxRSABits / 2 / 64
+const maxSieveLimbs = detectors.MaxRSABits / 2 / 64
 
 var sieveProducts = func() []*sieveProduct {
 	var out []*sieveProduct
@@ -626,7 +677,7 @@ func sieve(limbs []big.Word) bool {
 
 // seen returns the index in dst of the hit already made for key in this
 // buffer, after adding the span to its parts; -1 when the key is new.
-func (s *huntScratch) seen(dst []Hit, key int, sp Span) int {
+func (s *huntScratch) seen(dst []Find, key int, sp Part) int {
 	for _, f := range s.found {
 		if f.key != key {
 			continue
@@ -639,8 +690,7 @@ func (s *huntScratch) seen(dst []Hit, key int, sp Span) int {
 		}
 		if len(h.Parts) < maxParts {
 			h.Parts = append(h.Parts, sp)
-			slices.SortFunc(h.Parts, func(a, b Span) int { return a.Off - b.Off })
-			h.Off, h.Len = h.Parts[0].Off, h.Parts[0].Len
+			slices.SortFunc(h.Parts, func(a, b Part) int { return a.Off - b.Off })
 		}
 		return f.hit
 	}
@@ -650,8 +700,8 @@ func (s *huntScratch) seen(dst []Hit, key int, sp Span) int {
 // foundFactor reports the key whose modulus the number at buf[i:i+size]
 // divides, with its cofactor, private exponent and CRT values when they sit
 // within huntNear bytes.
-func (h *hunt) foundFactor(dst []Hit, s *huntScratch, buf []byte, key, i, size int, le bool) []Hit {
-	if s.seen(dst, key, Span{i, size, "p"}) >= 0 {
+func (h *Hunter) foundFactor(dst []Find, s *huntScratch, buf []byte, key, i, size int, le bool) []Find {
+	if s.seen(dst, key, Part{i, size, "p"}) >= 0 {
 		return dst
 	}
 	k := h.keys[key]
@@ -683,7 +733,7 @@ func (h *hunt) foundFactor(dst []Hit, s *huntScratch, buf []byte, key, i, size i
 	if le {
 		enc = "raw-le"
 	}
-	parts := []Span{{i, size, "p"}}
+	parts := []Part{{i, size, "p"}}
 	lo, hi := max(0, i-huntNear), min(len(buf), i+size+huntNear)
 	for _, c := range comps {
 		be := c.v.Bytes()
@@ -692,25 +742,25 @@ func (h *hunt) foundFactor(dst []Hit, s *huntScratch, buf []byte, key, i, size i
 		}
 		for _, nd := range [][]byte{be, reversed(be)} {
 			if j := bytes.Index(buf[lo:hi], nd); j >= 0 && len(parts) < maxParts && !hasPart(parts, lo+j) {
-				parts = append(parts, Span{lo + j, len(nd), c.what})
+				parts = append(parts, Part{lo + j, len(nd), c.what})
 				dProof = dProof || c.what == "d"
 			}
 		}
 	}
-	slices.SortFunc(parts, func(a, b Span) int { return a.Off - b.Off })
+	slices.SortFunc(parts, func(a, b Part) int { return a.Off - b.Off })
 	proof := "n mod p = 0, 1<p<n"
 	if dProof {
 		proof += "; d = e⁻¹ mod λ(n) or φ(n) found beside it"
 	}
-	hit := Hit{
-		Off: parts[0].Off, Len: parts[0].Len, Encoding: enc, Status: Validated, Parts: parts,
-		Key: KeyInfo{Type: k.Type, Bits: k.N.BitLen(), SPKI: k.SPKI, Proof: proof},
+	hit := Find{
+		Encoding: enc, Parts: parts,
+		Key: detectors.KeyInfo{Type: k.Type, Bits: k.N.BitLen(), SPKI: k.SPKI, Proof: proof},
 	}
 	s.found = append(s.found, foundKey{key, len(dst)})
 	return append(dst, hit)
 }
 
-func hasPart(parts []Span, off int) bool {
+func hasPart(parts []Part, off int) bool {
 	for _, p := range parts {
 		if p.Off == off {
 			return true
@@ -724,7 +774,7 @@ func hasPart(parts []Span, off int) bool {
 // After a malloc header (leOnly) it tries little-endian scalars only: BIGNUM
 // limbs. Big-endian scalars in malloc'd buffers are rare, and each try costs
 // a scalar multiplication, 140 µs on P-384.
-func (h *hunt) tryEC(dst []Hit, s *huntScratch, buf []byte, i, only int, leOnly bool) []Hit {
+func (h *Hunter) tryEC(dst []Find, s *huntScratch, buf []byte, i, only int, leOnly bool) []Find {
 	lastSize, random := 0, false // the entropy filter, once per window size
 	for gi, g := range h.ec {
 		if i+g.size > len(buf) || (only >= 0 && h.groupOf[only] != gi) {
@@ -754,7 +804,7 @@ func (h *hunt) tryEC(dst []Hit, s *huntScratch, buf []byte, i, only int, leOnly 
 	return dst
 }
 
-func (h *hunt) matchEC(dst []Hit, s *huntScratch, g *ecGroup, x []byte, i int, enc string) []Hit {
+func (h *Hunter) matchEC(dst []Find, s *huntScratch, g *ecGroup, x []byte, i int, enc string) []Find {
 	if x == nil {
 		return dst
 	}
@@ -767,17 +817,17 @@ func (h *hunt) matchEC(dst []Hit, s *huntScratch, g *ecGroup, x []byte, i int, e
 		if g.curve == nil {
 			what = "seed"
 		}
-		sp := Span{i, g.size, what}
+		sp := Part{i, g.size, what}
 		if s.seen(dst, key, sp) >= 0 {
 			continue
 		}
 		k := h.keys[key]
-		info := KeyInfo{Type: k.Type, Bits: k.Bits, Curve: k.Curve, SPKI: k.SPKI, Proof: "d·G=Q, 0<d<n"}
+		info := detectors.KeyInfo{Type: k.Type, Bits: k.Bits, Curve: k.Curve, SPKI: k.SPKI, Proof: "d·G=Q, 0<d<n"}
 		if g.curve == nil {
 			info.Proof = "public key derived from the seed matches"
 		}
 		s.found = append(s.found, foundKey{key, len(dst)})
-		dst = append(dst, Hit{Off: i, Len: g.size, Encoding: enc, Status: Validated, Key: info, Parts: []Span{sp}})
+		dst = append(dst, Find{Encoding: enc, Key: info, Parts: []Part{sp}})
 	}
 	return dst
 }
@@ -830,4 +880,32 @@ func scalarLooksRandom(w []byte) bool {
 	}
 	n := bits.OnesCount64(seen[0]) + bits.OnesCount64(seen[1]) + bits.OnesCount64(seen[2]) + bits.OnesCount64(seen[3])
 	return 4*n >= 3*len(w)
+}
+
+var bigOne = big.NewInt(1)
+
+// reversed returns a reversed copy of b.
+func reversed(b []byte) []byte {
+	r := make([]byte, len(b))
+	for i, c := range b {
+		r[len(b)-1-i] = c
+	}
+	return r
+}
+
+// A curve is what the hunt needs of a short-Weierstrass curve.
+type curve struct {
+	Name string
+	Size int // bytes of a scalar and of a coordinate
+}
+
+var curves = []*curve{{"P-256", 32}, {"P-384", 48}, {"P-521", 66}, {"secp256k1", 32}}
+
+func curveByName(name string) *curve {
+	for _, c := range curves {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
 }
