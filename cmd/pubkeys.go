@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"dumpguard/detectors"
+	"dumpguard/internal/keys"
 	"dumpguard/scanner"
 )
 
@@ -15,8 +16,8 @@ import (
 // key is an error; a file met in a directory that holds none is skipped with a
 // warning.
 func loadPubkeys(paths []string, warn func(string)) ([]detectors.PublicKey, error) {
-	var keys []detectors.PublicKey
-	seen := map[detectors.Fingerprint]bool{}
+	var pubs []detectors.PublicKey
+	seen := map[keys.Fingerprint]bool{}
 	add := func(name string, named bool) error {
 		b, err := os.ReadFile(name)
 		if err != nil {
@@ -34,7 +35,7 @@ func loadPubkeys(paths []string, warn func(string)) ([]detectors.PublicKey, erro
 			if !seen[k.SPKI] {
 				seen[k.SPKI] = true
 				k.Source, k.Protected = name, true
-				keys = append(keys, k)
+				pubs = append(pubs, k)
 			}
 		}
 		return nil
@@ -63,7 +64,7 @@ func loadPubkeys(paths []string, warn func(string)) ([]detectors.PublicKey, erro
 			return nil, fmt.Errorf("--pubkeys: %w", err)
 		}
 	}
-	return keys, nil
+	return pubs, nil
 }
 
 // protectedSummary says which protected keys were looked for and found.

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 
-	"dumpguard/detectors"
+	"dumpguard/internal/keys"
 	"dumpguard/scanner"
 )
 
@@ -111,7 +111,7 @@ func sarifLevel(f *scanner.Finding, p scanner.Policy) string {
 	switch {
 	case !p.Blocks(f):
 		return "note"
-	case f.Status >= detectors.Unverified:
+	case f.Status >= keys.Unverified:
 		return "error"
 	}
 	return "warning"

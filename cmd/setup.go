@@ -7,6 +7,7 @@ import (
 
 	"dumpguard/container"
 	"dumpguard/detectors"
+	"dumpguard/internal/keys"
 	"dumpguard/scanner"
 )
 
@@ -42,7 +43,7 @@ func (f *scanFlags) setup(s stdio) (*scanSetup, error) {
 	if rules.file.FailOn != "" && !changed("fail-on") {
 		failOn = rules.file.FailOn
 	}
-	if st.policy.FailOn, err = detectors.ParseStatus(failOn); err != nil {
+	if st.policy.FailOn, err = keys.ParseStatus(failOn); err != nil {
 		return nil, err
 	}
 	st.policy.Strict = f.strict || rules.file.Strict && !changed("strict")

@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"math/big"
 	"slices"
+
+	"dumpguard/internal/keys"
 )
 
 // This file finds the key blobs of the Windows crypto APIs. CNG (bcrypt.h) keeps
@@ -34,7 +36,7 @@ type CAPIBlob struct{}
 // a 24-byte header, e, two moduli, three halves and two more.
 const (
 	blobMinBits = 512
-	blobMaxBits = maxRSABits
+	blobMaxBits = keys.MaxRSABits
 	cngMaxLen   = 24 + 8 + 2*blobMaxBits/8 + 5*(blobMaxBits/16+2)
 	capiMaxLen  = 20 + 2*blobMaxBits/8 + 5*blobMaxBits/16
 )
@@ -158,27 +160,29 @@ func parseCNGRSA(b []byte) (Hit, bool) {
 	}
 	h := Hit{Len: min(size, len(b)), Encoding: "cng-blob"}
 	if f.short {
-		h.Key, h.Status, ok = checkRSACutOff(n, e, p, "rsa")
+		h.Key, h.Status, ok = keys.RSACutOff(n, e, p, "rsa")
 		return h, ok
 	}
-	k := rsaParts{N: n, E: e, D: d, P: p, Q: q, Dp: dp, Dq: dq, Qinv: qinv}
+	k := keys.RSA{N: n, E: e, D: d, P: p, Q: q, Dp: dp, Dq: dq, Qinv: qinv}
 	if !rsaPlausible(k) {
 		return Hit{}, false
 	}
 	if d == nil {
-		h.Key, h.Status = checkRSAWithoutD(k, "rsa")
+		h.Key, h.Status = keys.ProveRSAWithoutD(k, "rsa")
 	} else {
-		h.Key, h.Status = checkRSA(k, "rsa")
+		h.Key, h.Status = keys.ProveRSA(k, "rsa")
 	}
 	return rsaDamaged(h, k)
 }
+
+var bigOne = big.NewInt(1)
 
 // rsaPlausible is the cheap test a blob must pass before any primality test:
 // p·q = n, or one of them divides n. Headers followed by junk fail it after a
 // multiplication, where a primality test on a 16384-bit junk number would take
 // a tenth of a second. A key whose n alone is damaged fails it too, and is lost.
-func rsaPlausible(k rsaParts) bool {
-	if !okInt(k.N, maxRSABits) || !okInt(k.P, maxRSABits) || !okInt(k.Q, maxRSABits) ||
+func rsaPlausible(k keys.RSA) bool {
+	if !keys.IntOK(k.N, keys.MaxRSABits) || !keys.IntOK(k.P, keys.MaxRSABits) || !keys.IntOK(k.Q, keys.MaxRSABits) ||
 		k.P.Cmp(bigOne) <= 0 || k.Q.Cmp(bigOne) <= 0 {
 		return false
 	}
@@ -191,12 +195,12 @@ func rsaPlausible(k rsaParts) bool {
 
 // rsaDamaged keeps a Fragment from checkRSA only when one prime still factors
 // n: a header that merely looks right, followed by junk, is not a key.
-func rsaDamaged(h Hit, k rsaParts) (Hit, bool) {
-	if h.Status != Fragment {
+func rsaDamaged(h Hit, k keys.RSA) (Hit, bool) {
+	if h.Status != keys.Fragment {
 		return h, true
 	}
 	for _, p := range []*big.Int{k.P, k.Q} {
-		if info, _, ok := checkRSACutOff(k.N, k.E, p, h.Key.Type); ok {
+		if info, _, ok := keys.RSACutOff(k.N, k.E, p, h.Key.Type); ok {
 			h.Key = info
 			h.Key.Note = "one prime is damaged; the other divides n"
 			return h, true
@@ -207,7 +211,7 @@ func rsaDamaged(h Hit, k rsaParts) (Hit, bool) {
 
 // cngECHeader reads a BCRYPT_ECCKEY_BLOB header: the candidate curves (two for
 // a generic magic of 32 bytes) and whether the blob is private.
-func cngECHeader(b []byte) (cs []*curve, private bool, size int, ok bool) {
+func cngECHeader(b []byte) (cs []keys.Curve, private bool, size int, ok bool) {
 	if len(b) < 8 || string(b[:2]) != "EC" {
 		return nil, false, 0, false
 	}
@@ -217,14 +221,14 @@ func cngECHeader(b []byte) (cs []*curve, private bool, size int, ok bool) {
 			continue
 		}
 		if m.curve != "" {
-			c := curveByName(m.curve)
-			if c.Size != cbKey {
+			c := keys.CurveByName(m.curve)
+			if c.Size() != cbKey {
 				return nil, false, 0, false
 			}
-			cs = []*curve{c}
+			cs = []keys.Curve{c}
 		} else {
-			for _, c := range curves {
-				if c.Size == cbKey {
+			for _, c := range keys.Curves {
+				if c.Size() == cbKey {
 					cs = append(cs, c)
 				}
 			}
@@ -244,7 +248,7 @@ func parseCNGEC(b []byte) (Hit, bool) {
 	if !ok || !private || len(b) < size {
 		return Hit{}, false
 	}
-	sz := cs[0].Size
+	sz := cs[0].Size()
 	point := make([]byte, 0, 1+2*sz)
 	point = append(append(point, 4), b[8:8+2*sz]...)
 	d := b[8+2*sz : size]
@@ -252,11 +256,11 @@ func parseCNGEC(b []byte) (Hit, bool) {
 	for _, c := range cs {
 		// d·G is on the curve, so a stored point off it can prove nothing;
 		// checking first also spares the scalar multiplication on junk.
-		if !c.onCurve(point) {
+		if !c.OnCurve(point) {
 			continue
 		}
-		info, st := checkEC(c, d, point)
-		if st == Validated || (st == Unverified && best.Status == 0) {
+		info, st := keys.ProveEC(c, d, point)
+		if st == keys.Validated || (st == keys.Unverified && best.Status == 0) {
 			best = Hit{Len: size, Encoding: "cng-blob", Status: st, Key: info}
 		}
 	}
@@ -321,12 +325,12 @@ func parseCAPIPrivate(b []byte) (Hit, bool) {
 		f := fields{b: b, at: 16}
 		p, q, g, x := f.le(bits/8), f.le(20), f.le(bits/8), f.le(20)
 		f.skip(24)
-		if f.short || !dsaDomainOK(p, q, g) {
+		if f.short || !keys.DSADomainOK(p, q, g) {
 			return Hit{}, false
 		}
 		h.Len = f.at
-		h.Key, h.Status = checkDSA(dsaParts{P: p, Q: q, G: g, X: x})
-		return h, h.Status >= Unverified
+		h.Key, h.Status = keys.ProveDSA(keys.DSA{P: p, Q: q, G: g, X: x})
+		return h, h.Status >= keys.Unverified
 	}
 	// RSAPUBKEY{magic, bitlen, pubexp}, n, p, q, dp, dq, qinv (halves), d.
 	if len(b) < 20 {
@@ -339,24 +343,24 @@ func parseCAPIPrivate(b []byte) (Hit, bool) {
 	d := f.le(bits / 8)
 	h.Len = min(f.at, len(b))
 	if f.short {
-		h.Key, h.Status, ok = checkRSACutOff(n, e, p, "rsa")
+		h.Key, h.Status, ok = keys.RSACutOff(n, e, p, "rsa")
 		return h, ok
 	}
-	k := rsaParts{N: n, E: e, D: d, P: p, Q: q, Dp: dp, Dq: dq, Qinv: qinv}
+	k := keys.RSA{N: n, E: e, D: d, P: p, Q: q, Dp: dp, Dq: dq, Qinv: qinv}
 	if !rsaPlausible(k) {
 		return Hit{}, false
 	}
-	h.Key, h.Status = checkRSA(k, "rsa")
+	h.Key, h.Status = keys.ProveRSA(k, "rsa")
 	return rsaDamaged(h, k)
 }
 
 // A publicBlob is the public key read from a CNG or CAPI public key blob.
 type publicBlob struct {
-	Key      KeyInfo  // type, size and SPKI fingerprint
-	N, E     *big.Int // RSA modulus and exponent; nil for EC
-	Point    []byte   // EC uncompressed point 04‖X‖Y; nil for RSA
-	Len      int      // bytes of b the blob spans
-	Encoding string   // "cng-blob" or "capi-blob"
+	Key      keys.KeyInfo // type, size and SPKI fingerprint
+	N, E     *big.Int     // RSA modulus and exponent; nil for EC
+	Point    []byte       // EC uncompressed point 04‖X‖Y; nil for RSA
+	Len      int          // bytes of b the blob spans
+	Encoding string       // "cng-blob" or "capi-blob"
 }
 
 // parsePublicBlob reads the public key blob at the start of b: a CNG
@@ -382,13 +386,10 @@ func parsePublicBlob(b []byte) (pb publicBlob, ok bool) {
 		}
 		c := cs[0]
 		pb.Point = append([]byte{4}, b[8:size]...)
-		if !c.onCurve(pb.Point) {
+		if !c.OnCurve(pb.Point) {
 			return publicBlob{}, false
 		}
-		pb.Key = KeyInfo{Type: "ec", Curve: c.Name, Bits: c.Size * 8, SPKI: ecSPKI(c, pb.Point)}
-		if c.Name == "P-521" {
-			pb.Key.Bits = 521
-		}
+		pb.Key = keys.KeyInfo{Type: "ec", Curve: c, Bits: c.Bits(), SPKI: keys.ECSPKI(c, pb.Point)}
 		pb.Len, pb.Encoding = size, "cng-blob"
 		return pb, true
 	default:
@@ -404,10 +405,10 @@ func parsePublicBlob(b []byte) (pb publicBlob, ok bool) {
 		}
 		pb.Len, pb.Encoding = f.at, "capi-blob"
 	}
-	if !okInt(pb.N, maxRSABits) || !okInt(pb.E, 64) || pb.E.Bit(0) == 0 || pb.N.Bit(0) == 0 {
+	if !keys.IntOK(pb.N, keys.MaxRSABits) || !keys.IntOK(pb.E, 64) || pb.E.Bit(0) == 0 || pb.N.Bit(0) == 0 {
 		return publicBlob{}, false
 	}
-	pb.Key = KeyInfo{Type: "rsa", Bits: pb.N.BitLen(), SPKI: rsaSPKI(pb.N, pb.E, "rsa")}
+	pb.Key = keys.KeyInfo{Type: "rsa", Bits: pb.N.BitLen(), SPKI: keys.RSASPKI(pb.N, pb.E, "rsa")}
 	return pb, true
 }
 

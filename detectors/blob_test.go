@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"math/big"
 	"testing"
+
+	"dumpguard/internal/keys"
 )
 
 // The builders below lay keys out as bcrypt.h and wincrypt.h document them:
@@ -46,7 +48,7 @@ func cngRSABlob(k *pkcs1, magic string) []byte {
 
 // cngECBlob builds a BCRYPT_ECCKEY_BLOB: magic, cbKey, X, Y and (private) d.
 func cngECBlob(k rawKey, magic string, private bool) []byte {
-	b := append([]byte(magic), le32(uint32(k.ec.Size))...)
+	b := append([]byte(magic), le32(uint32(k.ec.Size()))...)
 	b = append(b, k.point[1:]...)
 	if private {
 		b = append(b, k.d...)
@@ -92,45 +94,45 @@ type blobCase struct {
 	name    string
 	det     Detector
 	blob    []byte
-	status  Status
+	status  keys.Status
 	spki    string
-	flip    int    // byte to flip; negative counts from the end
-	flipped Status // status after the flip; 0 means no hit
-	short   Status // status one byte short; 0 means no hit
-	half    Status // status cut off halfway; 0 means no hit
+	flip    int         // byte to flip; negative counts from the end
+	flipped keys.Status // status after the flip; 0 means no hit
+	short   keys.Status // status one byte short; 0 means no hit
+	half    keys.Status // status cut off halfway; 0 means no hit
 }
 
 func blobCases(t *testing.T) []blobCase {
-	keys := rawKeys(t)
-	rsa2048, rsa1024 := keys["rsa2048.pkcs1.pem"], keys["rsa1024.pkcs8.pem"]
-	p256, p384, p521, k256 := keys["p256.sec1.pem"], keys["p384.sec1.pem"], keys["p521.sec1.pem"], keys["k256.sec1.pem"]
-	dsa := keys["dsa1024-q160.pem"]
+	tks := rawKeys(t)
+	rsa2048, rsa1024 := tks["rsa2048.pkcs1.pem"], tks["rsa1024.pkcs8.pem"]
+	p256, p384, p521, k256 := tks["p256.sec1.pem"], tks["p384.sec1.pem"], tks["p521.sec1.pem"], tks["k256.sec1.pem"]
+	dsa := tks["dsa1024-q160.pem"]
 	cng, capi := CNGBlob{}, CAPIBlob{}
 	return []blobCase{
 		// RSA2: flipping the low bit of q makes it even; p still factors n.
-		{"rsa2048/RSA2", cng, cngRSABlob(rsa2048.rsa, "RSA2"), Validated, rsa2048.spki, -1, Fragment, Fragment, 0},
-		{"rsa1024/RSA2", cng, cngRSABlob(rsa1024.rsa, "RSA2"), Validated, rsa1024.spki, -1, Fragment, Fragment, 0},
-		{"rsa2048/RSA3", cng, cngRSABlob(rsa2048.rsa, "RSA3"), Validated, rsa2048.spki, -1, Unverified, Fragment, Fragment},
-		{"rsa1024/RSA3", cng, cngRSABlob(rsa1024.rsa, "RSA3"), Validated, rsa1024.spki, -1, Unverified, Fragment, Fragment},
-		{"p256/ECS2", cng, cngECBlob(p256, "ECS2", true), Validated, p256.spki, -1, Unverified, 0, 0},
-		{"p256/ECK2", cng, cngECBlob(p256, "ECK2", true), Validated, p256.spki, -1, Unverified, 0, 0},
-		{"p256/ECDV", cng, cngECBlob(p256, "ECDV", true), Validated, p256.spki, -1, Unverified, 0, 0},
-		{"p384/ECS4", cng, cngECBlob(p384, "ECS4", true), Validated, p384.spki, -1, Unverified, 0, 0},
-		{"p521/ECK6", cng, cngECBlob(p521, "ECK6", true), Validated, p521.spki, -1, Unverified, 0, 0},
-		{"k256/ECKV", cng, cngECBlob(k256, "ECKV", true), Validated, k256.spki, -1, Unverified, 0, 0},
+		{"rsa2048/RSA2", cng, cngRSABlob(rsa2048.rsa, "RSA2"), keys.Validated, rsa2048.spki, -1, keys.Fragment, keys.Fragment, 0},
+		{"rsa1024/RSA2", cng, cngRSABlob(rsa1024.rsa, "RSA2"), keys.Validated, rsa1024.spki, -1, keys.Fragment, keys.Fragment, 0},
+		{"rsa2048/RSA3", cng, cngRSABlob(rsa2048.rsa, "RSA3"), keys.Validated, rsa2048.spki, -1, keys.Unverified, keys.Fragment, keys.Fragment},
+		{"rsa1024/RSA3", cng, cngRSABlob(rsa1024.rsa, "RSA3"), keys.Validated, rsa1024.spki, -1, keys.Unverified, keys.Fragment, keys.Fragment},
+		{"p256/ECS2", cng, cngECBlob(p256, "ECS2", true), keys.Validated, p256.spki, -1, keys.Unverified, 0, 0},
+		{"p256/ECK2", cng, cngECBlob(p256, "ECK2", true), keys.Validated, p256.spki, -1, keys.Unverified, 0, 0},
+		{"p256/ECDV", cng, cngECBlob(p256, "ECDV", true), keys.Validated, p256.spki, -1, keys.Unverified, 0, 0},
+		{"p384/ECS4", cng, cngECBlob(p384, "ECS4", true), keys.Validated, p384.spki, -1, keys.Unverified, 0, 0},
+		{"p521/ECK6", cng, cngECBlob(p521, "ECK6", true), keys.Validated, p521.spki, -1, keys.Unverified, 0, 0},
+		{"k256/ECKV", cng, cngECBlob(k256, "ECKV", true), keys.Validated, k256.spki, -1, keys.Unverified, 0, 0},
 		// Flipping in the point (X) leaves it off the curve: nothing to believe.
-		{"p256/ECS2 point", cng, cngECBlob(p256, "ECS2", true), Validated, p256.spki, 8, 0, 0, 0},
+		{"p256/ECS2 point", cng, cngECBlob(p256, "ECS2", true), keys.Validated, p256.spki, 8, 0, 0, 0},
 		// CAPI RSA: the last byte is the top of d (little-endian).
-		{"rsa2048/capi", capi, capiRSABlob(rsa2048.rsa, false), Validated, rsa2048.spki, -1, Unverified, Fragment, Fragment},
-		{"rsa1024/capi", capi, capiRSABlob(rsa1024.rsa, false), Validated, rsa1024.spki, -1, Unverified, Fragment, Fragment},
+		{"rsa2048/capi", capi, capiRSABlob(rsa2048.rsa, false), keys.Validated, rsa2048.spki, -1, keys.Unverified, keys.Fragment, keys.Fragment},
+		{"rsa1024/capi", capi, capiRSABlob(rsa1024.rsa, false), keys.Validated, rsa1024.spki, -1, keys.Unverified, keys.Fragment, keys.Fragment},
 		// Flipping the low bit of p (little-endian: its first byte) makes it even.
-		{"rsa2048/capi p", capi, capiRSABlob(rsa2048.rsa, false), Validated, rsa2048.spki, 20 + 256, Fragment, Fragment, Fragment},
+		{"rsa2048/capi p", capi, capiRSABlob(rsa2048.rsa, false), keys.Validated, rsa2048.spki, 20 + 256, keys.Fragment, keys.Fragment, keys.Fragment},
 		// A flip in dp (little-endian: its low byte) breaks only the CRT values.
-		{"rsa2048/capi dp", capi, capiRSABlob(rsa2048.rsa, false), Validated, rsa2048.spki, 20 + 256 + 2*128, Unverified, Fragment, Fragment},
+		{"rsa2048/capi dp", capi, capiRSABlob(rsa2048.rsa, false), keys.Validated, rsa2048.spki, 20 + 256 + 2*128, keys.Unverified, keys.Fragment, keys.Fragment},
 		// CNG RSA3: qinv sits before d; its last byte is qinv's low byte.
-		{"rsa2048/RSA3 qinv", cng, cngRSABlob(rsa2048.rsa, "RSA3"), Validated, rsa2048.spki, -257, Unverified, Fragment, Fragment},
+		{"rsa2048/RSA3 qinv", cng, cngRSABlob(rsa2048.rsa, "RSA3"), keys.Validated, rsa2048.spki, -257, keys.Unverified, keys.Fragment, keys.Fragment},
 		// DSS2 stores no y: Unverified at best. A flip in g breaks the domain.
-		{"dsa1024/capi", capi, capiDSSBlob(dsa.dsa), Unverified, dsa.spki, 16 + 128 + 20 + 5, 0, 0, 0},
+		{"dsa1024/capi", capi, capiDSSBlob(dsa.dsa), keys.Unverified, dsa.spki, 16 + 128 + 20 + 5, 0, 0, 0},
 	}
 }
 
@@ -163,7 +165,7 @@ func TestBlobDamaged(t *testing.T) {
 		for _, c := range []struct {
 			name string
 			data []byte
-			want Status
+			want keys.Status
 		}{
 			{"flipped", flipBit(tt.blob, at), tt.flipped},
 			{"one byte short", tt.blob[:len(tt.blob)-1], tt.short},
@@ -184,8 +186,8 @@ func TestBlobDamaged(t *testing.T) {
 }
 
 func TestBlobMarkersAlone(t *testing.T) {
-	keys := rawKeys(t)
-	rsa2048, p256 := keys["rsa2048.pkcs1.pem"], keys["p256.sec1.pem"]
+	tks := rawKeys(t)
+	rsa2048, p256 := tks["rsa2048.pkcs1.pem"], tks["p256.sec1.pem"]
 	tests := []struct {
 		name string
 		data []byte
@@ -216,9 +218,9 @@ func TestBlobMarkersAlone(t *testing.T) {
 }
 
 func TestParsePublicBlob(t *testing.T) {
-	keys := rawKeys(t)
-	rsa2048, rsa1024 := keys["rsa2048.pkcs1.pem"], keys["rsa1024.pkcs8.pem"]
-	p256, p521 := keys["p256.sec1.pem"], keys["p521.sec1.pem"]
+	tks := rawKeys(t)
+	rsa2048, rsa1024 := tks["rsa2048.pkcs1.pem"], tks["rsa1024.pkcs8.pem"]
+	p256, p521 := tks["p256.sec1.pem"], tks["p521.sec1.pem"]
 	tests := []struct {
 		name string
 		blob []byte
@@ -265,8 +267,8 @@ func TestBlobAllocatesNothingOnMiss(t *testing.T) {
 }
 
 func FuzzBlob(f *testing.F) {
-	keys := rawKeys(f)
-	rsa1024, p256, dsa := keys["rsa1024.pkcs8.pem"], keys["p256.sec1.pem"], keys["dsa1024-q160.pem"]
+	tks := rawKeys(f)
+	rsa1024, p256, dsa := tks["rsa1024.pkcs8.pem"], tks["p256.sec1.pem"], tks["dsa1024-q160.pem"]
 	f.Add(cngRSABlob(rsa1024.rsa, "RSA2"))
 	f.Add(cngRSABlob(rsa1024.rsa, "RSA3"))
 	f.Add(cngRSABlob(rsa1024.rsa, "RSA1"))
@@ -281,7 +283,7 @@ func FuzzBlob(f *testing.F) {
 				if h.Off < 0 || h.Len <= 0 || h.Off+h.Len > len(b) {
 					t.Fatalf("%s: hit %d+%d outside the %d-byte input", d.Name(), h.Off, h.Len, len(b))
 				}
-				if h.Status < Fragment || h.Status > Validated {
+				if h.Status < keys.Fragment || h.Status > keys.Validated {
 					t.Fatalf("%s: bad status %v", d.Name(), h.Status)
 				}
 			}

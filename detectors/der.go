@@ -6,6 +6,8 @@ import (
 	"encoding/asn1"
 	"fmt"
 	"math/big"
+
+	"dumpguard/internal/keys"
 )
 
 // DER finds private keys kept in memory as raw DER: PKCS#1 RSAPrivateKey,
@@ -204,7 +206,7 @@ func derAtVersion(buf []byte, v int) (h Hit, skip int, ok bool) {
 		case derPKCS8:
 			d, weak, ok = pkcs8Key(der)
 		case derSEC1:
-			d, weak, ok = sec1Key(der, nil)
+			d, weak, ok = sec1Key(der, keys.NoCurve)
 		}
 		if ok && !weak && d.Len == total {
 			return Hit{Off: s, Len: total, Encoding: d.Encoding, Status: d.Status, Key: d.Key}, 0, true
@@ -285,8 +287,8 @@ func encryptedFragment(b []byte, a, an, total int) (Hit, bool) {
 	if !ok || tag != 0x04 || a+an+hl+n != total || len(b)-(a+an+hl) < derFragmentMin {
 		return Hit{}, false
 	}
-	info := KeyInfo{Scheme: scheme, Note: cutNote(len(b), total)}
-	return Hit{Len: len(b), Encoding: "der-pkcs8-encrypted", Status: Fragment, Key: info}, true
+	info := keys.KeyInfo{Scheme: scheme, Note: cutNote(len(b), total)}
+	return Hit{Len: len(b), Encoding: "der-pkcs8-encrypted", Status: keys.Fragment, Key: info}, true
 }
 
 func cutNote(have, want int) string {
@@ -298,16 +300,16 @@ func cutNote(have, want int) string {
 // Every complete element before the cut must have the expected tag, and at
 // least derFragmentMin bytes of key body must be present. What the complete
 // elements prove (an RSA modulus and exponent, an EC scalar) goes in the
-// KeyInfo, but the status stays Fragment.
+// keys.KeyInfo, but the status stays Fragment.
 func derFragment(kind int, b []byte, hl, total int) (Hit, bool) {
-	var info KeyInfo
+	var info keys.KeyInfo
 	var ok bool
 	body := hl + 3 // after the version
 	switch kind {
 	case derIntegers:
 		info, ok = integersFragment(b, body, "rsa")
 	case derSEC1:
-		info, ok = sec1Fragment(b, body, nil)
+		info, ok = sec1Fragment(b, body, keys.NoCurve)
 	case derPKCS8:
 		info, body, ok = pkcs8Fragment(b, body)
 	}
@@ -325,22 +327,22 @@ func derFragment(kind int, b []byte, hl, total int) (Hit, bool) {
 	case kind == derSEC1:
 		enc = "der-sec1"
 	}
-	return Hit{Len: len(b), Encoding: enc, Status: Fragment, Key: info}, true
+	return Hit{Len: len(b), Encoding: enc, Status: keys.Fragment, Key: info}, true
 }
 
 // integersFragment walks the INTEGERs of a cut PKCS#1 or DSA structure from
 // b[i:]. The first must be a modulus or prime of at least 48 bytes. rsaType is
 // the key type an RSA key is fingerprinted as ("rsa" or "rsa-pss").
-func integersFragment(b []byte, i int, rsaType string) (KeyInfo, bool) {
+func integersFragment(b []byte, i int, rsaType string) (keys.KeyInfo, bool) {
 	var ints [9][]byte
 	count := 0
 	for ; count < len(ints); count++ {
 		tag, hl, n, ok := tlv(b, i)
 		if !ok || tag != 0x02 || n == 0 {
-			return KeyInfo{}, false
+			return keys.KeyInfo{}, false
 		}
 		if count == 0 && n < 48 {
-			return KeyInfo{}, false
+			return keys.KeyInfo{}, false
 		}
 		if i+hl+n > len(b) {
 			break
@@ -349,7 +351,7 @@ func integersFragment(b []byte, i int, rsaType string) (KeyInfo, bool) {
 		i += hl + n
 	}
 	if count == 0 || count == len(ints) {
-		return KeyInfo{}, false // nothing whole, or nothing cut
+		return keys.KeyInfo{}, false // nothing whole, or nothing cut
 	}
 	num := func(k int) *big.Int {
 		if k >= count {
@@ -358,15 +360,15 @@ func integersFragment(b []byte, i int, rsaType string) (KeyInfo, bool) {
 		return new(big.Int).SetBytes(ints[k])
 	}
 	if count >= 2 && len(ints[1]) > 9 { // q of DSA, not an RSA exponent
-		info := KeyInfo{Type: "dsa", Bits: num(0).BitLen()}
+		info := keys.KeyInfo{Type: "dsa", Bits: num(0).BitLen()}
 		if count >= 4 { // y is whole: the public half is known
-			info.SPKI = dsaSPKI(num(0), num(1), num(2), num(3))
+			info.SPKI = keys.DSASPKI(num(0), num(1), num(2), num(3))
 		}
 		return info, true
 	}
-	info := KeyInfo{Type: rsaType, Bits: num(0).BitLen()}
+	info := keys.KeyInfo{Type: rsaType, Bits: num(0).BitLen()}
 	if count >= 2 {
-		info, _ = checkRSA(rsaParts{N: num(0), E: num(1), D: num(2), P: num(3), Q: num(4)}, rsaType)
+		info, _ = keys.ProveRSA(keys.RSA{N: num(0), E: num(1), D: num(2), P: num(3), Q: num(4)}, rsaType)
 	}
 	return info, true
 }
@@ -374,102 +376,102 @@ func integersFragment(b []byte, i int, rsaType string) (KeyInfo, bool) {
 // sec1Fragment walks a cut ECPrivateKey from b[i:] (after its version): the
 // scalar, then optional [0] curve and [1] public point. c is the curve the
 // enclosing PKCS#8 names, if any.
-func sec1Fragment(b []byte, i int, c *curve) (KeyInfo, bool) {
+func sec1Fragment(b []byte, i int, c keys.Curve) (keys.KeyInfo, bool) {
 	tag, hl, n, ok := tlv(b, i)
 	if !ok || tag != 0x04 || n < 20 || n > 66 {
-		return KeyInfo{}, false
+		return keys.KeyInfo{}, false
 	}
 	if i+hl+n > len(b) {
-		return KeyInfo{Type: "ec"}, true // cut inside the scalar
+		return keys.KeyInfo{Type: "ec"}, true // cut inside the scalar
 	}
 	d := b[i+hl : i+hl+n]
-	if !looksRandom(d) {
-		return KeyInfo{}, false
+	if !keys.LooksRandom(d) {
+		return keys.KeyInfo{}, false
 	}
 	i += hl + n
 	if tag, hl, n, ok := tlv(b, i); ok && tag == 0xa0 {
 		if i+hl+n <= len(b) {
 			var oid asn1.ObjectIdentifier
 			if _, err := asn1.Unmarshal(b[i+hl:i+hl+n], &oid); err != nil {
-				return KeyInfo{}, false
+				return keys.KeyInfo{}, false
 			}
-			if cc := curveByOID(oid); cc != nil {
+			if cc := keys.CurveByOID(oid); cc.Known() {
 				c = cc
 			}
 			i += hl + n
 			tag, _, _, ok = tlv(b, i)
 			if ok && tag != 0xa1 {
-				return KeyInfo{}, false
+				return keys.KeyInfo{}, false
 			}
 		}
 	} else if ok && tag != 0xa1 {
-		return KeyInfo{}, false
+		return keys.KeyInfo{}, false
 	}
-	if c == nil {
-		return KeyInfo{Type: "ec"}, true
+	if !c.Known() {
+		return keys.KeyInfo{Type: "ec"}, true
 	}
-	info, _ := checkEC(c, d, nil)
+	info, _ := keys.ProveEC(c, d, nil)
 	return info, true
 }
 
 // pkcs8Fragment walks a cut PrivateKeyInfo from b[i:] (after its version): a
 // whole AlgorithmIdentifier naming a known key type, and the OCTET STRING
 // header of the private key. It returns where the key body starts.
-func pkcs8Fragment(b []byte, i int) (KeyInfo, int, bool) {
+func pkcs8Fragment(b []byte, i int) (keys.KeyInfo, int, bool) {
 	tag, hl, n, ok := tlv(b, i)
 	if !ok || tag != 0x30 || i+hl+n > len(b) {
-		return KeyInfo{}, 0, false
+		return keys.KeyInfo{}, 0, false
 	}
 	var alg pkix.AlgorithmIdentifier
 	if rest, err := asn1.Unmarshal(b[i:i+hl+n], &alg); err != nil || len(rest) != 0 {
-		return KeyInfo{}, 0, false
+		return keys.KeyInfo{}, 0, false
 	}
 	i += hl + n
 	tag, hl, _, ok = tlv(b, i)
 	if !ok || tag != 0x04 {
-		return KeyInfo{}, 0, false
+		return keys.KeyInfo{}, 0, false
 	}
 	i += hl
 	inner := b[i:]
 	switch o := alg.Algorithm; {
-	case o.Equal(oidRSA), o.Equal(oidRSAPSS):
+	case o.Equal(keys.OIDRSA), o.Equal(keys.OIDRSAPSS):
 		typ := "rsa"
-		if o.Equal(oidRSAPSS) {
+		if o.Equal(keys.OIDRSAPSS) {
 			typ = "rsa-pss"
 		}
 		// The PKCS#1 inside: 30 82 HH LL 02 01 00, then INTEGERs.
 		if !bytes.HasPrefix(inner[min(len(inner), 4):], []byte{0x02, 0x01, 0x00}) || len(inner) < 7 || inner[0] != 0x30 {
-			return KeyInfo{}, 0, false
+			return keys.KeyInfo{}, 0, false
 		}
 		_, ihl, _, ok := tlv(inner, 0)
 		if !ok || ihl != 4 {
-			return KeyInfo{}, 0, false
+			return keys.KeyInfo{}, 0, false
 		}
 		info, ok := integersFragment(inner, 7, typ)
 		if !ok || info.Type != typ {
-			return KeyInfo{}, 0, false
+			return keys.KeyInfo{}, 0, false
 		}
 		return info, i, true
-	case o.Equal(oidECPublic):
+	case o.Equal(keys.OIDECPublic):
 		var oid asn1.ObjectIdentifier
 		if _, err := asn1.Unmarshal(alg.Parameters.FullBytes, &oid); err != nil {
-			return KeyInfo{}, 0, false
+			return keys.KeyInfo{}, 0, false
 		}
-		c := curveByOID(oid)
-		if c == nil || len(inner) < 5 || inner[0] != 0x30 {
-			return KeyInfo{}, 0, false
+		c := keys.CurveByOID(oid)
+		if !c.Known() || len(inner) < 5 || inner[0] != 0x30 {
+			return keys.KeyInfo{}, 0, false
 		}
 		_, ihl, _, ok := tlv(inner, 0)
 		if !ok || !bytes.HasPrefix(inner[ihl:], []byte{0x02, 0x01, 0x01}) {
-			return KeyInfo{}, 0, false
+			return keys.KeyInfo{}, 0, false
 		}
 		info, ok := sec1Fragment(inner, ihl+3, c)
-		if info.Curve == "" {
-			info.Curve = c.Name
+		if info.Curve == keys.NoCurve {
+			info.Curve = c
 		}
 		return info, i, ok
 	}
 	// Ed25519, X25519, Ed448 and X448 keys are shorter than a fragment's
 	// minimum body; DSA keeps only x after its parameters.
-	return KeyInfo{}, 0, false
+	return keys.KeyInfo{}, 0, false
 }

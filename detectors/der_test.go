@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"dumpguard/internal/keys"
 )
 
 // derOf returns the DER inside a test key's PEM file.
@@ -31,38 +33,38 @@ func derOf(t testing.TB, k testKey) []byte {
 type derCase struct {
 	file    string
 	enc     string
-	status  Status
+	status  keys.Status
 	typ     string
 	bits    int
-	noSPKI  bool   // the key carries nothing to fingerprint it by
-	short   Status // one byte short: Fragment, or 0 for no hit
-	shortFP bool   // the fragment still names the key
+	noSPKI  bool        // the key carries nothing to fingerprint it by
+	short   keys.Status // one byte short: Fragment, or 0 for no hit
+	shortFP bool        // the fragment still names the key
 }
 
 var derCases = []derCase{
-	{"rsa2048.pkcs1.pem", "der-pkcs1", Validated, "rsa", 2048, false, Fragment, true},
-	{"rsa2048.pkcs8.pem", "der-pkcs8", Validated, "rsa", 2048, false, Fragment, true},
-	{"rsa1024.pkcs8.pem", "der-pkcs8", Validated, "rsa", 1024, false, Fragment, true},
-	{"rsapss1024.pkcs8.pem", "der-pkcs8", Validated, "rsa-pss", 1024, false, Fragment, true},
-	{"p224.pkcs8.pem", "der-pkcs8", Validated, "ec", 224, false, Fragment, true},
-	{"p256.pkcs8.pem", "der-pkcs8", Validated, "ec", 256, false, Fragment, true},
-	{"p256.sec1.pem", "der-sec1", Validated, "ec", 256, false, Fragment, true},
-	{"p384.sec1.pem", "der-sec1", Validated, "ec", 384, false, Fragment, true},
-	{"p521.sec1.pem", "der-sec1", Validated, "ec", 521, false, Fragment, true},
-	{"k256.sec1.pem", "der-sec1", Validated, "ec", 256, false, Fragment, true},
-	{"ed25519.pkcs8.pem", "der-pkcs8", Unverified, "ed25519", 256, false, 0, false},
-	{"x25519.pkcs8.pem", "der-pkcs8", Unverified, "x25519", 256, false, 0, false},
-	{"ed448.pkcs8.pem", "der-pkcs8", Unverified, "ed448", 456, true, 0, false},
-	{"x448.pkcs8.pem", "der-pkcs8", Unverified, "x448", 448, true, 0, false},
-	{"dsa1024.pem", "der-dsa", Validated, "dsa", 1024, false, Fragment, true},
-	{"dsa1024.pkcs8.pem", "der-pkcs8", Unverified, "dsa", 1024, false, 0, false},
-	{"rsa1024.enc-pkcs8.pem", "der-pkcs8-encrypted", Encrypted, "", 0, true, Fragment, false},
+	{"rsa2048.pkcs1.pem", "der-pkcs1", keys.Validated, "rsa", 2048, false, keys.Fragment, true},
+	{"rsa2048.pkcs8.pem", "der-pkcs8", keys.Validated, "rsa", 2048, false, keys.Fragment, true},
+	{"rsa1024.pkcs8.pem", "der-pkcs8", keys.Validated, "rsa", 1024, false, keys.Fragment, true},
+	{"rsapss1024.pkcs8.pem", "der-pkcs8", keys.Validated, "rsa-pss", 1024, false, keys.Fragment, true},
+	{"p224.pkcs8.pem", "der-pkcs8", keys.Validated, "ec", 224, false, keys.Fragment, true},
+	{"p256.pkcs8.pem", "der-pkcs8", keys.Validated, "ec", 256, false, keys.Fragment, true},
+	{"p256.sec1.pem", "der-sec1", keys.Validated, "ec", 256, false, keys.Fragment, true},
+	{"p384.sec1.pem", "der-sec1", keys.Validated, "ec", 384, false, keys.Fragment, true},
+	{"p521.sec1.pem", "der-sec1", keys.Validated, "ec", 521, false, keys.Fragment, true},
+	{"k256.sec1.pem", "der-sec1", keys.Validated, "ec", 256, false, keys.Fragment, true},
+	{"ed25519.pkcs8.pem", "der-pkcs8", keys.Unverified, "ed25519", 256, false, 0, false},
+	{"x25519.pkcs8.pem", "der-pkcs8", keys.Unverified, "x25519", 256, false, 0, false},
+	{"ed448.pkcs8.pem", "der-pkcs8", keys.Unverified, "ed448", 456, true, 0, false},
+	{"x448.pkcs8.pem", "der-pkcs8", keys.Unverified, "x448", 448, true, 0, false},
+	{"dsa1024.pem", "der-dsa", keys.Validated, "dsa", 1024, false, keys.Fragment, true},
+	{"dsa1024.pkcs8.pem", "der-pkcs8", keys.Unverified, "dsa", 1024, false, 0, false},
+	{"rsa1024.enc-pkcs8.pem", "der-pkcs8-encrypted", keys.Encrypted, "", 0, true, keys.Fragment, false},
 }
 
 func TestDERKeys(t *testing.T) {
-	keys := loadKeys(t)
+	tks := loadKeys(t)
 	for _, tt := range derCases {
-		k := keys[tt.file]
+		k := tks[tt.file]
 		der := derOf(t, k)
 		want := k.spki
 		if tt.noSPKI {
@@ -130,7 +132,7 @@ func TestDERKeys(t *testing.T) {
 // it as well, so it sees the PKCS#8 prefix (26 to 36 bytes) and reports the
 // key once.
 func TestDERStartCutOff(t *testing.T) {
-	keys := loadKeys(t)
+	tks := loadKeys(t)
 	nested := map[string]string{
 		"rsa2048.pkcs8.pem":    "der-pkcs1",
 		"rsa1024.pkcs8.pem":    "der-pkcs1",
@@ -140,7 +142,7 @@ func TestDERStartCutOff(t *testing.T) {
 	}
 	for _, tt := range derCases {
 		t.Run(tt.file, func(t *testing.T) {
-			der := derOf(t, keys[tt.file])
+			der := derOf(t, tks[tt.file])
 			buf := append(bytes.Clone(der[2:]), junk(4, 64)...)
 			hits := DER{}.Detect(nil, buf)
 			want := nested[tt.file]
@@ -157,22 +159,22 @@ func TestDERStartCutOff(t *testing.T) {
 // TestDERCutAnywhere cuts each key at every length (every seventh for long
 // ones): what DER reports of a cut key is a Fragment, or nothing.
 func TestDERCutAnywhere(t *testing.T) {
-	keys := loadKeys(t)
+	tks := loadKeys(t)
 	for _, tt := range derCases {
 		t.Run(tt.file, func(t *testing.T) {
-			der := derOf(t, keys[tt.file])
+			der := derOf(t, tks[tt.file])
 			step := 1 + len(der)/150
 			fragments := 0
 			for n := 1; n < len(der); n += step {
 				buf := append(junk(8, 40), der[:n]...)
 				for _, h := range (DER{}).Detect(nil, buf) {
-					if h.Status != Fragment || h.Off != 40 || h.Len != n {
+					if h.Status != keys.Fragment || h.Off != 40 || h.Len != n {
 						t.Fatalf("cut at %d: %d+%d %s %v, want a fragment at 40+%d", n, h.Off, h.Len, h.Encoding, h.Status, n)
 					}
 					fragments++
 				}
 			}
-			if tt.short == Fragment && fragments == 0 {
+			if tt.short == keys.Fragment && fragments == 0 {
 				t.Errorf("no cut made a fragment")
 			}
 		})
@@ -185,13 +187,13 @@ func TestDERCutAnywhere(t *testing.T) {
 // some damaged headers leniently, and a header is not key material, so
 // headers, OIDs and versions are left alone.)
 func TestDERFlippedBit(t *testing.T) {
-	keys := loadKeys(t)
+	tks := loadKeys(t)
 	for _, tt := range derCases {
-		if tt.status != Validated {
+		if tt.status != keys.Validated {
 			continue
 		}
 		t.Run(tt.file, func(t *testing.T) {
-			der := derOf(t, keys[tt.file])
+			der := derOf(t, tks[tt.file])
 			step := 1
 			if len(der) > 400 {
 				step = len(der) / 50 // RSA: a sample of the bytes
@@ -205,7 +207,7 @@ func TestDERFlippedBit(t *testing.T) {
 				b[64+i] ^= 1 << (i % 8)
 				flips++
 				for _, h := range (DER{}).Detect(nil, b) {
-					if h.Status == Validated {
+					if h.Status == keys.Validated {
 						t.Fatalf("bit %d of byte %d flipped: still validated (%s %s)", i%8, i, h.Encoding, h.Key.Proof)
 					}
 				}
@@ -259,9 +261,9 @@ func keyMaterial(der []byte) []int {
 // TestDERNested checks that a key is reported once however it is wrapped,
 // and that the inner key is still found when the wrapper is broken.
 func TestDERNested(t *testing.T) {
-	keys := loadKeys(t)
-	p256 := derOf(t, keys["p256.pkcs8.pem"])
-	rsa := derOf(t, keys["rsa1024.pkcs8.pem"])
+	tks := loadKeys(t)
+	p256 := derOf(t, tks["p256.pkcs8.pem"])
+	rsa := derOf(t, tks["rsa1024.pkcs8.pem"])
 	broken := func(der []byte, oid string) []byte {
 		i := bytes.Index(der, []byte(oid))
 		b := bytes.Clone(der)
@@ -286,7 +288,7 @@ func TestDERNested(t *testing.T) {
 			if len(hits) != 1 {
 				t.Fatalf("Detect = %d hits %v, want 1", len(hits), hits)
 			}
-			if h := hits[0]; h.Off != 100+tt.off || h.Encoding != tt.enc || h.Status != Validated {
+			if h := hits[0]; h.Off != 100+tt.off || h.Encoding != tt.enc || h.Status != keys.Validated {
 				t.Errorf("Detect = %d %s %v, want %d %s validated", h.Off, h.Encoding, h.Status, 100+tt.off, tt.enc)
 			}
 		})
@@ -407,7 +409,7 @@ func TestDERGoKeys(t *testing.T) {
 		} {
 			t.Run(c.Params().Name+"/"+form.name, func(t *testing.T) {
 				hits := DER{}.Detect(nil, plant(form.der, 33, 33+len(form.der)+33))
-				if len(hits) != 1 || hits[0].Status != Validated || hits[0].Encoding != form.enc || hits[0].Key.SPKI != want {
+				if len(hits) != 1 || hits[0].Status != keys.Validated || hits[0].Encoding != form.enc || hits[0].Key.SPKI != want {
 					t.Errorf("Detect = %v, want one validated %s with SPKI %s", hits, form.enc, want)
 				}
 			})
@@ -440,14 +442,14 @@ func TestDEROneAsymmetricKey(t *testing.T) {
 	tests := []struct {
 		name   string
 		der    []byte
-		status Status
+		status keys.Status
 		spki   []byte
 	}{
-		{"ed25519 v2", v2(0x70, edPriv.Seed(), edPub), Validated, edSPKI},
-		{"ed25519 v2 wrong public key", v2(0x70, edPriv.Seed(), wrongPub), Unverified, edSPKI},
-		{"ed25519 v1", edV1, Unverified, edSPKI},
-		{"x25519 v2", v2(0x6e, xPriv.Bytes(), xPriv.PublicKey().Bytes()), Validated, xSPKI},
-		{"x25519 v1", xV1, Unverified, xSPKI},
+		{"ed25519 v2", v2(0x70, edPriv.Seed(), edPub), keys.Validated, edSPKI},
+		{"ed25519 v2 wrong public key", v2(0x70, edPriv.Seed(), wrongPub), keys.Unverified, edSPKI},
+		{"ed25519 v1", edV1, keys.Unverified, edSPKI},
+		{"x25519 v2", v2(0x6e, xPriv.Bytes(), xPriv.PublicKey().Bytes()), keys.Validated, xSPKI},
+		{"x25519 v1", xV1, keys.Unverified, xSPKI},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -488,7 +490,7 @@ func checkHits(t *testing.T, hits []Hit, b []byte, disjoint bool) {
 		if h.Off < 0 || h.Len <= 0 || h.Off+h.Len > len(b) {
 			t.Fatalf("hit %d+%d outside the %d-byte input", h.Off, h.Len, len(b))
 		}
-		if h.Status < Fragment || h.Status > Validated {
+		if h.Status < keys.Fragment || h.Status > keys.Validated {
 			t.Fatalf("bad status %v", h.Status)
 		}
 		if disjoint && h.Off < end {
@@ -512,4 +514,4 @@ func FuzzDER(f *testing.F) {
 	})
 }
 
-func fingerprintOf(spki []byte) Fingerprint { return sha256.Sum256(spki) }
+func fingerprintOf(spki []byte) keys.Fingerprint { return sha256.Sum256(spki) }

@@ -24,7 +24,7 @@ func loadKeys(t testing.TB) map[string]testKey {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	keys := map[string]testKey{}
+	tks := map[string]testKey{}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		name, fp, _ := strings.Cut(sc.Text(), " ")
@@ -32,9 +32,9 @@ func loadKeys(t testing.TB) map[string]testKey {
 		if err != nil {
 			t.Fatal(err)
 		}
-		keys[name] = testKey{name, b, fp}
+		tks[name] = testKey{name, b, fp}
 	}
-	return keys
+	return tks
 }
 
 // junk returns n deterministic random bytes.

@@ -2,8 +2,6 @@ package detectors
 
 import (
 	"bytes"
-	"crypto/ecdh"
-	"crypto/elliptic"
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/base64"
@@ -13,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+
+	"dumpguard/internal/keys"
 )
 
 // This file decodes the public keys the raw hunt (package internal/hunt)
@@ -23,10 +23,10 @@ import (
 
 // A PublicKey is a public key the hunt can match private numbers against.
 type PublicKey struct {
-	SPKI  Fingerprint // SHA-256 of the DER SubjectPublicKeyInfo
-	Type  string      // "rsa", "ec", "ed25519"
+	SPKI  keys.Fingerprint // SHA-256 of the DER SubjectPublicKeyInfo
+	Type  string           // "rsa", "ec", "ed25519"
 	Bits  int
-	Curve string // "P-256", "P-384", "P-521", "secp256k1"; "" otherwise
+	Curve keys.Curve // P256, P384, P521, Secp256k1; NoCurve otherwise
 
 	N *big.Int // RSA modulus
 	E int      // RSA public exponent
@@ -50,11 +50,10 @@ const (
 	maxCertDER        = 16 << 10
 )
 
-// Bounds on the public-key encodings a harvest decodes, and on RSA moduli.
+// Bounds on the public-key encodings a harvest decodes.
 const (
 	MaxCertDER = maxCertDER // longest DER certificate decoded
 	MaxJWKText = maxJWKText // longest JWK text decoded
-	MaxRSABits = maxRSABits // longest RSA modulus, in bits
 )
 
 // The decoders of single public-key encodings, for a harvest of public keys
@@ -83,12 +82,9 @@ func PublicKeyFromJWK(text []byte) (PublicKey, bool) {
 	return keyFromJWK(j)
 }
 
-// ECPublicKey checks an uncompressed (04‖X‖Y) or compressed point on the
-// named curve ("P-256", "P-384", "P-521", "secp256k1") and returns it as a
-// public key; false when the point is not on the curve.
-func ECPublicKey(curveName string, point []byte) (PublicKey, bool) {
-	return ecPublicKey(curveByName(curveName), point)
-}
+// ECPublicKey checks an uncompressed (04‖X‖Y) or compressed point on c
+// and returns it as a public key; false when the point is not on the curve.
+func ECPublicKey(c keys.Curve, point []byte) (PublicKey, bool) { return ecPublicKey(c, point) }
 
 // RSAPublicKey checks an RSA public key as far as the hunt needs it.
 func RSAPublicKey(n, e *big.Int) (PublicKey, bool) { return rsaPublicKey(n, e) }
@@ -220,26 +216,26 @@ func keyFromCert(der []byte) (PublicKey, bool) {
 }
 
 func keyFromSPKI(der []byte) (PublicKey, bool) {
-	var s spki
+	var s keys.SPKI
 	if _, err := asn1.Unmarshal(der, &s); err != nil {
 		return PublicKey{}, false
 	}
 	key := s.Key.RightAlign()
 	switch oid := s.Algorithm.OID; {
-	case oid.Equal(oidRSA), oid.Equal(oidRSAPSS):
+	case oid.Equal(keys.OIDRSA), oid.Equal(keys.OIDRSAPSS):
 		k, ok := keyFromPKCS1Public(key)
-		if ok && oid.Equal(oidRSAPSS) {
+		if ok && oid.Equal(keys.OIDRSAPSS) {
 			k.Type = "rsa-pss"
-			k.SPKI = rsaSPKI(k.N, big.NewInt(int64(k.E)), "rsa-pss")
+			k.SPKI = keys.RSASPKI(k.N, big.NewInt(int64(k.E)), "rsa-pss")
 		}
 		return k, ok
-	case oid.Equal(oidECPublic):
+	case oid.Equal(keys.OIDECPublic):
 		var curveOID asn1.ObjectIdentifier
 		if _, err := asn1.Unmarshal(s.Algorithm.Params.FullBytes, &curveOID); err != nil {
 			return PublicKey{}, false
 		}
-		return ecPublicKey(curveByOID(curveOID), key)
-	case oid.Equal(oidEd25519):
+		return ecPublicKey(keys.CurveByOID(curveOID), key)
+	case oid.Equal(keys.OIDEd25519):
 		return ed25519PublicKey(key)
 	}
 	return PublicKey{}, false
@@ -256,64 +252,29 @@ func keyFromPKCS1Public(der []byte) (PublicKey, bool) {
 // rsaPublicKey checks an RSA public key as far as the hunt needs: an odd
 // modulus of a sane size and an odd exponent that fits an int.
 func rsaPublicKey(n, e *big.Int) (PublicKey, bool) {
-	if !okInt(n, maxRSABits) || n.BitLen() < 256 || n.Bit(0) == 0 || !okInt(e, 31) || e.Bit(0) == 0 || e.Cmp(bigOne) == 0 {
+	if !keys.IntOK(n, keys.MaxRSABits) || n.BitLen() < 256 || n.Bit(0) == 0 || !keys.IntOK(e, 31) || e.Bit(0) == 0 || e.Cmp(bigOne) == 0 {
 		return PublicKey{}, false
 	}
-	return PublicKey{SPKI: rsaSPKI(n, e, "rsa"), Type: "rsa", Bits: n.BitLen(), N: n, E: int(e.Int64())}, true
+	return PublicKey{SPKI: keys.RSASPKI(n, e, "rsa"), Type: "rsa", Bits: n.BitLen(), N: n, E: int(e.Int64())}, true
 }
 
-// ecPublicKey checks a point on c; a compressed point is decompressed on the
-// curves the standard library knows.
-func ecPublicKey(c *curve, point []byte) (PublicKey, bool) {
-	if c == nil || c.Name == "P-224" || len(point) == 0 {
+// ecPublicKey checks a point on c, compressed or not.
+func ecPublicKey(c keys.Curve, point []byte) (PublicKey, bool) {
+	if !c.Known() || c == keys.P224 {
 		return PublicKey{}, false
 	}
-	if (point[0] == 2 || point[0] == 3) && len(point) == 1+c.Size && c.std != nil {
-		x, y := elliptic.UnmarshalCompressed(c.std, point)
-		if x == nil {
-			return PublicKey{}, false
-		}
-		point = elliptic.Marshal(c.std, x, y) //nolint:staticcheck // only to re-encode a checked point
-	}
-	if len(point) != 1+2*c.Size || point[0] != 4 || !onCurve(c, point) {
+	point, ok := c.Uncompressed(point)
+	if !ok {
 		return PublicKey{}, false
 	}
-	k := PublicKey{SPKI: ecSPKI(c, point), Type: "ec", Bits: c.Size * 8, Curve: c.Name, Point: bytes.Clone(point)}
-	if c.Name == "P-521" {
-		k.Bits = 521
-	}
-	return k, true
-}
-
-func onCurve(c *curve, point []byte) bool {
-	switch c.Name {
-	case "P-256":
-		_, err := ecdh.P256().NewPublicKey(point)
-		return err == nil
-	case "P-384":
-		_, err := ecdh.P384().NewPublicKey(point)
-		return err == nil
-	case "P-521":
-		_, err := ecdh.P521().NewPublicKey(point)
-		return err == nil
-	case "secp256k1":
-		x, y := new(big.Int).SetBytes(point[1:33]), new(big.Int).SetBytes(point[33:])
-		if x.Cmp(k1.P) >= 0 || y.Cmp(k1.P) >= 0 {
-			return false
-		}
-		lhs := new(big.Int).Mul(y, y)
-		rhs := new(big.Int).Mul(x, x)
-		rhs.Mul(rhs, x).Add(rhs, big.NewInt(7))
-		return lhs.Sub(lhs, rhs).Mod(lhs, k1.P).Sign() == 0
-	}
-	return false
+	return PublicKey{SPKI: keys.ECSPKI(c, point), Type: "ec", Bits: c.Bits(), Curve: c, Point: bytes.Clone(point)}, true
 }
 
 func ed25519PublicKey(pub []byte) (PublicKey, bool) {
 	if len(pub) != 32 {
 		return PublicKey{}, false
 	}
-	return PublicKey{SPKI: okpSPKI(oidEd25519, pub), Type: "ed25519", Bits: 256, Point: bytes.Clone(pub)}, true
+	return PublicKey{SPKI: keys.OKPSPKI(keys.OIDEd25519, pub), Type: "ed25519", Bits: 256, Point: bytes.Clone(pub)}, true
 }
 
 // keyFromSSHBlob decodes an SSH wire-format public key blob.
@@ -334,7 +295,7 @@ func keyFromSSHBlob(blob []byte) (PublicKey, bool) {
 		}
 		return ed25519PublicKey(pub)
 	case len(typ) > 11 && typ[:11] == "ecdsa-sha2-":
-		c := curveByName(sshCurves[string(r.bytes())])
+		c := keys.CurveByName(sshCurves[string(r.bytes())])
 		q := r.bytes()
 		if r.bad {
 			return PublicKey{}, false
@@ -406,9 +367,9 @@ func keyFromJWK(j jwk) (PublicKey, bool) {
 		}
 		return rsaPublicKey(new(big.Int).SetBytes(n), new(big.Int).SetBytes(e))
 	case "EC":
-		c := curveByName(jwkCurves[j.Crv])
+		c := keys.CurveByName(jwkCurves[j.Crv])
 		x, y := b64(j.X), b64(j.Y)
-		if c == nil || len(x) != c.Size || len(y) != c.Size {
+		if !c.Known() || len(x) != c.Size() || len(y) != c.Size() {
 			return PublicKey{}, false
 		}
 		return ecPublicKey(c, append(append([]byte{4}, x...), y...))
@@ -439,21 +400,21 @@ func keyFromBlob(b []byte) (PublicKey, bool) {
 	case len(b) >= 24 && le.Uint32(b) == magicRSA1:
 		// BCRYPT_RSAKEY_BLOB: magic, bit length, cbPublicExp, cbModulus, cbPrime1, cbPrime2; exponent, modulus big-endian.
 		cbE, cbN := uint64(le.Uint32(b[8:])), uint64(le.Uint32(b[12:]))
-		if cbE == 0 || cbE > 8 || cbN == 0 || cbN > maxRSABits/8 || 24+cbE+cbN > uint64(len(b)) {
+		if cbE == 0 || cbE > 8 || cbN == 0 || cbN > keys.MaxRSABits/8 || 24+cbE+cbN > uint64(len(b)) {
 			return PublicKey{}, false
 		}
 		e := new(big.Int).SetBytes(b[24 : 24+cbE])
 		return rsaPublicKey(new(big.Int).SetBytes(b[24+cbE:24+cbE+cbN]), e)
 	case len(b) >= 8 && cngECMagics[le.Uint32(b)] != "":
-		c := curveByName(cngECMagics[le.Uint32(b)])
-		if uint64(le.Uint32(b[4:])) != uint64(c.Size) || len(b) < 8+2*c.Size {
+		c := keys.CurveByName(cngECMagics[le.Uint32(b)])
+		if uint64(le.Uint32(b[4:])) != uint64(c.Size()) || len(b) < 8+2*c.Size() {
 			return PublicKey{}, false
 		}
-		return ecPublicKey(c, append([]byte{4}, b[8:8+2*c.Size]...))
+		return ecPublicKey(c, append([]byte{4}, b[8:8+2*c.Size()]...))
 	case len(b) >= 20 && b[0] == capiPublicBlob && b[1] == 2 && le.Uint32(b[8:]) == magicRSA1:
 		// BLOBHEADER (type, version, reserved, alg id), RSAPUBKEY (magic, bitlen, pubexp), modulus little-endian.
 		bits, e := uint64(le.Uint32(b[12:])), le.Uint32(b[16:])
-		if bits == 0 || bits > maxRSABits || bits%8 != 0 || 20+bits/8 > uint64(len(b)) {
+		if bits == 0 || bits > keys.MaxRSABits || bits%8 != 0 || 20+bits/8 > uint64(len(b)) {
 			return PublicKey{}, false
 		}
 		return rsaPublicKey(new(big.Int).SetBytes(reversed(b[20:20+bits/8])), big.NewInt(int64(e)))

@@ -14,15 +14,17 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"dumpguard/internal/keys"
 )
 
 // testPublic returns the public halves of the RSA, EC and Ed25519 test keys.
 func testPublic(t testing.TB) map[string]PublicKey {
 	t.Helper()
-	keys := loadKeys(t)
+	tks := loadKeys(t)
 	out := map[string]PublicKey{}
 	for _, name := range []string{"rsa2048.pkcs8.pem", "p256.sec1.pem", "p384.sec1.pem", "p521.sec1.pem", "k256.sec1.pem", "ed25519.pkcs8.pem"} {
-		blk, _ := pem.Decode(keys[name].pem)
+		blk, _ := pem.Decode(tks[name].pem)
 		var pub PublicKey
 		var ok bool
 		switch blk.Type {
@@ -31,7 +33,7 @@ func testPublic(t testing.TB) map[string]PublicKey {
 			if _, err := asn1.Unmarshal(blk.Bytes, &k); err != nil {
 				t.Fatal(err)
 			}
-			pub, ok = ecPublicKey(curveByOID(k.Curve), k.Pub.RightAlign())
+			pub, ok = ecPublicKey(keys.CurveByOID(k.Curve), k.Pub.RightAlign())
 		default:
 			k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
 			if err != nil {
@@ -44,8 +46,8 @@ func testPublic(t testing.TB) map[string]PublicKey {
 				pub, ok = ed25519PublicKey(k.Public().(ed25519.PublicKey))
 			}
 		}
-		if !ok || pub.SPKI.String() != keys[name].spki {
-			t.Fatalf("%s: public key %v, SPKI %s, want %s", name, ok, pub.SPKI, keys[name].spki)
+		if !ok || pub.SPKI.String() != tks[name].spki {
+			t.Fatalf("%s: public key %v, SPKI %s, want %s", name, ok, pub.SPKI, tks[name].spki)
 		}
 		out[name] = pub
 	}
@@ -87,12 +89,12 @@ func pubCAPIRSABlob(k PublicKey) []byte {
 }
 
 func TestLoadPublicKeys(t *testing.T) {
-	keys := loadKeys(t)
+	tks := loadKeys(t)
 	secrets := testPublic(t)
 	fp := func(names ...string) []string {
 		var out []string
 		for _, n := range names {
-			out = append(out, keys[n].spki)
+			out = append(out, tks[n].spki)
 		}
 		return out
 	}
@@ -110,7 +112,7 @@ func TestLoadPublicKeys(t *testing.T) {
 		{"rsa-pub.pem", pubkeyFile(t, "rsa-pub.pem"), fp("rsa2048.pkcs8.pem")},
 		{"jwks.json", pubkeyFile(t, "jwks.json"), fp("rsa2048.pkcs8.pem", "p256.sec1.pem", "p384.sec1.pem", "ed25519.pkcs8.pem")},
 		{"authorized_keys", pubkeyFile(t, "authorized_keys"), fp("ssh-rsa.pem", "ssh-ed25519.pem", "ssh-ecdsa.pem")},
-		{"ssh-rsa.pub", keys["ssh-rsa.pem"].pem[:0:0], nil}, // replaced below
+		{"ssh-rsa.pub", tks["ssh-rsa.pem"].pem[:0:0], nil}, // replaced below
 		{"cng-rsa.blob", pubCNGRSABlob(secrets["rsa2048.pkcs8.pem"]), fp("rsa2048.pkcs8.pem")},
 		{"cng-ecs1.blob", pubCNGECBlob(secrets["p256.sec1.pem"], 0x31534345), fp("p256.sec1.pem")},
 		{"cng-eck3.blob", pubCNGECBlob(secrets["p384.sec1.pem"], 0x334B4345), fp("p384.sec1.pem")},

@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"math/big"
+
+	"dumpguard/internal/keys"
 )
 
 // JWK finds JSON Web Keys holding private or secret material (RFC 7517, 7518,
@@ -476,7 +478,7 @@ func parseJWK(b []byte) (n int, d decoded, ok bool) {
 		th.Sum(d.Key.Thumbprint[:0])
 		d.Key.Type, d.Key.Bits = "symmetric", 8*len(k)
 		d.Key.Note = "symmetric key: nothing to check it against"
-		d.Status = Unverified
+		d.Status = keys.Unverified
 		return n, d, true
 	case len(o.d.raw) == 0:
 		return n, decoded{}, false // a public key, or no key
@@ -485,70 +487,70 @@ func parseJWK(b []byte) (n int, d decoded, ok bool) {
 	}
 	switch kty {
 	case "RSA":
-		k := rsaParts{N: o.n.int(), E: o.e.int(), D: o.d.int(), P: o.p.int(), Q: o.q.int(),
+		k := keys.RSA{N: o.n.int(), E: o.e.int(), D: o.d.int(), P: o.p.int(), Q: o.q.int(),
 			Dp: o.dp.int(), Dq: o.dq.int(), Qinv: o.qi.int()}
 		switch {
 		case k.P == nil && k.Q == nil:
-			d.Key, d.Status = checkRSANoPrimes(k.N, k.E, k.D, "rsa")
+			d.Key, d.Status = keys.ProveRSANoPrimes(k.N, k.E, k.D, "rsa")
 		case !rsaPlausible(k):
 			// Neither p·q = n nor a prime dividing n: spare the primality tests.
 			return jwkFragment(o, n, "p and q do not factor n")
 		default:
-			d.Key, d.Status = checkRSA(k, "rsa")
+			d.Key, d.Status = keys.ProveRSA(k, "rsa")
 		}
-		if d.Status == Fragment {
+		if d.Status == keys.Fragment {
 			return jwkFragment(o, n, d.Key.Note)
 		}
 	case "EC":
-		c := curveByName(string(o.crv.raw))
-		if c == nil {
+		c := keys.CurveByName(string(o.crv.raw))
+		if !c.Known() {
 			return jwkFragment(o, n, "unknown curve")
 		}
-		priv := o.d.fixedBytes(c.Size)
+		priv := o.d.fixedBytes(c.Size())
 		if priv == nil {
 			return jwkFragment(o, n, "d is not a scalar of the curve")
 		}
 		var point []byte
-		if x, y := o.x.fixedBytes(c.Size), o.y.fixedBytes(c.Size); x != nil && y != nil {
+		if x, y := o.x.fixedBytes(c.Size()), o.y.fixedBytes(c.Size()); x != nil && y != nil {
 			point = append(append([]byte{4}, x...), y...)
 		}
-		d.Key, d.Status = checkEC(c, priv, point)
-		if d.Status == Fragment {
+		d.Key, d.Status = keys.ProveEC(c, priv, point)
+		if d.Status == keys.Fragment {
 			return jwkFragment(o, n, d.Key.Note)
 		}
 	case "OKP":
 		priv, pub := o.d.b64(), o.x.b64()
 		switch string(o.crv.raw) {
 		case "Ed25519":
-			d.Key, d.Status = checkEd25519(priv, pub)
+			d.Key, d.Status = keys.ProveEd25519(priv, pub)
 		case "X25519":
-			d.Key, d.Status = checkX25519(priv, pub)
+			d.Key, d.Status = keys.ProveX25519(priv, pub)
 		case "Ed448", "X448":
-			typ, size, oid := "ed448", 57, oidEd448
+			typ, size, oid := "ed448", 57, keys.OIDEd448
 			if string(o.crv.raw) == "X448" {
-				typ, size, oid = "x448", 56, oidX448
+				typ, size, oid = "x448", 56, keys.OIDX448
 			}
 			if len(priv) != size {
 				return jwkFragment(o, n, "private key has the wrong size")
 			}
-			d.Key = KeyInfo{Type: typ, Bits: 8 * size, Note: "no " + string(o.crv.raw) + " arithmetic to check the key with"}
+			d.Key = keys.KeyInfo{Type: typ, Bits: 8 * size, Note: "no " + string(o.crv.raw) + " arithmetic to check the key with"}
 			if typ == "ed448" {
 				d.Key.Bits = 456
 			}
 			if len(pub) == size {
-				d.Key.SPKI = okpSPKI(oid, pub)
+				d.Key.SPKI = keys.OKPSPKI(oid, pub)
 			}
-			d.Status = Unverified
+			d.Status = keys.Unverified
 		default:
 			return jwkFragment(o, n, "unknown curve")
 		}
-		if d.Status == Fragment {
+		if d.Status == keys.Fragment {
 			return jwkFragment(o, n, d.Key.Note)
 		}
 	default:
 		return n, decoded{}, false
 	}
-	if !complete && d.Status == Validated {
+	if !complete && d.Status == keys.Validated {
 		d.Key.Note = "object cut off after the key members"
 	}
 	return n, d, true
@@ -560,22 +562,22 @@ func jwkFragment(o jwkObject, n int, note string) (int, decoded, bool) {
 	if len(o.d.b64()) < jwkMinSecret {
 		return n, decoded{}, false
 	}
-	info := KeyInfo{Note: note}
+	info := keys.KeyInfo{Note: note}
 	switch string(o.kty.raw) {
 	case "RSA":
 		info.Type = "rsa"
-		if nn, e := o.n.int(), o.e.int(); okInt(nn, maxRSABits) && okInt(e, 64) {
-			info.Bits, info.SPKI = nn.BitLen(), rsaSPKI(nn, e, "rsa")
+		if nn, e := o.n.int(), o.e.int(); keys.IntOK(nn, keys.MaxRSABits) && keys.IntOK(e, 64) {
+			info.Bits, info.SPKI = nn.BitLen(), keys.RSASPKI(nn, e, "rsa")
 		}
 	case "EC":
-		info.Type, info.Curve = "ec", string(o.crv.raw)
+		info.Type, info.Curve = "ec", keys.CurveByName(string(o.crv.raw))
 	case "OKP":
 		switch string(o.crv.raw) {
 		case "Ed25519", "Ed448", "X25519", "X448":
 			info.Type = string(bytes.ToLower(o.crv.raw))
 		}
 	}
-	return n, decoded{Encoding: "jwk", Key: info, Status: Fragment}, true
+	return n, decoded{Encoding: "jwk", Key: info, Status: keys.Fragment}, true
 }
 
 // jwkScan is the state of one anchor's scan: the previous anchor, a floor for

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"dumpguard/internal/keys"
 )
 
 func b64u(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
@@ -23,10 +25,10 @@ func jwkMembers(k rawKey) [][2]string {
 		r := k.rsa
 		return [][2]string{{"d", b64i(r.D)}, {"dp", b64i(r.Dp)}, {"dq", b64i(r.Dq)}, {"e", b64i(r.E)},
 			{"kty", "RSA"}, {"n", b64i(r.N)}, {"p", b64i(r.P)}, {"q", b64i(r.Q)}, {"qi", b64i(r.Qinv)}}
-	case k.ec != nil:
-		crv := k.ec.Name
+	case k.ec != keys.NoCurve:
+		crv := k.ec.String()
 		return [][2]string{{"crv", crv}, {"d", b64u(k.d)}, {"kty", "EC"},
-			{"x", b64u(k.point[1 : 1+k.ec.Size])}, {"y", b64u(k.point[1+k.ec.Size:])}}
+			{"x", b64u(k.point[1 : 1+k.ec.Size()])}, {"y", b64u(k.point[1+k.ec.Size():])}}
 	case k.okp != "":
 		crv := map[string]string{"ed25519": "Ed25519", "x25519": "X25519"}[k.okp]
 		return [][2]string{{"crv", crv}, {"d", b64u(k.d)}, {"kty", "OKP"}, {"x", b64u(k.point)}}
@@ -82,23 +84,23 @@ func reversedMembers(members [][2]string) [][2]string {
 }
 
 func TestJWKKeys(t *testing.T) {
-	keys := rawKeys(t)
+	tks := rawKeys(t)
 	tests := []struct {
 		file   string
 		typ    string
-		status Status
+		status keys.Status
 	}{
-		{"rsa2048.pkcs1.pem", "rsa", Validated},
-		{"rsa1024.pkcs8.pem", "rsa", Validated},
-		{"p256.sec1.pem", "ec", Validated},
-		{"p384.sec1.pem", "ec", Validated},
-		{"p521.sec1.pem", "ec", Validated},
-		{"k256.sec1.pem", "ec", Validated},
-		{"ed25519.pkcs8.pem", "ed25519", Validated},
-		{"x25519.pkcs8.pem", "x25519", Validated},
+		{"rsa2048.pkcs1.pem", "rsa", keys.Validated},
+		{"rsa1024.pkcs8.pem", "rsa", keys.Validated},
+		{"p256.sec1.pem", "ec", keys.Validated},
+		{"p384.sec1.pem", "ec", keys.Validated},
+		{"p521.sec1.pem", "ec", keys.Validated},
+		{"k256.sec1.pem", "ec", keys.Validated},
+		{"ed25519.pkcs8.pem", "ed25519", keys.Validated},
+		{"x25519.pkcs8.pem", "x25519", keys.Validated},
 	}
 	for _, tt := range tests {
-		k := keys[tt.file]
+		k := tks[tt.file]
 		m := jwkMembers(k)
 		escaped := jwkText(mapValues(m, strings.NewReplacer("-", `\u002d`, "_", `\u005F`)), "")
 		std := jwkText(mapValues(m, strings.NewReplacer("-", "+", "_", `\/`)), "")
@@ -145,9 +147,9 @@ func TestJWKSymmetric(t *testing.T) {
 	secret, _ := hex.DecodeString("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")
 	text := `{"kty":"oct","alg":"HS256","k":"` + b64u(secret) + `"}`
 	hits := JWK{}.Detect(nil, plant([]byte(text), 10, 200))
-	checkBlobHits(t, hits, 200, 1, 10, "jwk", Unverified, "")
+	checkBlobHits(t, hits, 200, 1, 10, "jwk", keys.Unverified, "")
 	want := sha256.Sum256([]byte(`{"k":"` + b64u(secret) + `","kty":"oct"}`))
-	if h := hits[0]; h.Key.Type != "symmetric" || h.Key.Bits != 256 || Fingerprint(want) != h.Key.Thumbprint || !h.Key.SPKI.IsZero() {
+	if h := hits[0]; h.Key.Type != "symmetric" || h.Key.Bits != 256 || keys.Fingerprint(want) != h.Key.Thumbprint || !h.Key.SPKI.IsZero() {
 		t.Errorf("Detect = %s/%d thumbprint %s SPKI %s, want symmetric/256 thumbprint %x and no SPKI",
 			h.Key.Type, h.Key.Bits, h.Key.Thumbprint, h.Key.SPKI, want)
 	}
@@ -195,10 +197,10 @@ func dModLambda(k *pkcs1) string {
 }
 
 func TestJWKDamaged(t *testing.T) {
-	keys := rawKeys(t)
-	rsa := jwkMembers(keys["rsa2048.pkcs1.pem"])
-	ec := jwkMembers(keys["p256.sec1.pem"])
-	ed := jwkMembers(keys["ed25519.pkcs8.pem"])
+	tks := rawKeys(t)
+	rsa := jwkMembers(tks["rsa2048.pkcs1.pem"])
+	ec := jwkMembers(tks["p256.sec1.pem"])
+	ed := jwkMembers(tks["ed25519.pkcs8.pem"])
 	flipD := func(m [][2]string) [][2]string { return flipMember(m, "d") }
 	dLast := func(m [][2]string) [][2]string {
 		for _, v := range m {
@@ -213,27 +215,27 @@ func TestJWKDamaged(t *testing.T) {
 		name   string
 		text   string
 		want   int
-		status Status
+		status keys.Status
 	}{
-		{"rsa flipped d", jwkText(flipD(rsa), ""), 1, Unverified},
-		{"rsa flipped dp", jwkText(flipMember(rsa, "dp"), ""), 1, Unverified},
-		{"rsa flipped qi", jwkText(flipMember(rsa, "qi"), ""), 1, Unverified},
-		{"ec flipped d", jwkText(flipD(ec), ""), 1, Unverified},
-		{"ed25519 flipped d", jwkText(flipD(ed), ""), 1, Unverified},
-		{"rsa no primes", jwkText(without(rsa, "p", "q", "dp", "dq", "qi"), ""), 1, Validated},
-		{"rsa no primes, d mod λ", jwkText(withD(without(rsa, "p", "q", "dp", "dq", "qi"), dModLambda(keys["rsa2048.pkcs1.pem"].rsa)), ""), 1, Validated},
-		{"rsa no primes flipped d", jwkText(without(flipD(rsa), "p", "q", "dp", "dq", "qi"), ""), 1, Unverified},
-		{"ec without public point", jwkText(without(ec, "x", "y"), ""), 1, Unverified},
-		{"rsa two bytes short", rsaText[:len(rsaText)-2], 1, Fragment},                  // cuts the closing quote of d
-		{"rsa missing brace", jwkText(rsa, "")[:len(jwkText(rsa, ""))-1], 1, Validated}, // every member is there
-		{"rsa cut in d", rsaText[:len(rsaText)-100], 1, Fragment},
-		{"ec cut in d", ecText[:len(ecText)-20], 1, Fragment},
+		{"rsa flipped d", jwkText(flipD(rsa), ""), 1, keys.Unverified},
+		{"rsa flipped dp", jwkText(flipMember(rsa, "dp"), ""), 1, keys.Unverified},
+		{"rsa flipped qi", jwkText(flipMember(rsa, "qi"), ""), 1, keys.Unverified},
+		{"ec flipped d", jwkText(flipD(ec), ""), 1, keys.Unverified},
+		{"ed25519 flipped d", jwkText(flipD(ed), ""), 1, keys.Unverified},
+		{"rsa no primes", jwkText(without(rsa, "p", "q", "dp", "dq", "qi"), ""), 1, keys.Validated},
+		{"rsa no primes, d mod λ", jwkText(withD(without(rsa, "p", "q", "dp", "dq", "qi"), dModLambda(tks["rsa2048.pkcs1.pem"].rsa)), ""), 1, keys.Validated},
+		{"rsa no primes flipped d", jwkText(without(flipD(rsa), "p", "q", "dp", "dq", "qi"), ""), 1, keys.Unverified},
+		{"ec without public point", jwkText(without(ec, "x", "y"), ""), 1, keys.Unverified},
+		{"rsa two bytes short", rsaText[:len(rsaText)-2], 1, keys.Fragment},                  // cuts the closing quote of d
+		{"rsa missing brace", jwkText(rsa, "")[:len(jwkText(rsa, ""))-1], 1, keys.Validated}, // every member is there
+		{"rsa cut in d", rsaText[:len(rsaText)-100], 1, keys.Fragment},
+		{"ec cut in d", ecText[:len(ecText)-20], 1, keys.Fragment},
 		{"ec cut early in d", ecText[:len(ecText)-35], 0, 0}, // 8 characters of d: too little
 		{"rsa public", jwkText(without(rsa, "d", "p", "q", "dp", "dq", "qi"), ""), 0, 0},
 		{"ec public", jwkText(without(ec, "d"), ""), 0, 0},
 		{"kty alone", `"kty"`, 0, 0},
 		{"kty value", `{"crit":["kty"],"d":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}`, 0, 0},
-		{"kty rsa with d junk", `{"kty":"RSA","n":"AQAB","e":"AQAB","d":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}`, 1, Fragment},
+		{"kty rsa with d junk", `{"kty":"RSA","n":"AQAB","e":"AQAB","d":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}`, 1, keys.Fragment},
 		{"short oct", `{"kty":"oct","k":"c2VjcmV0"}`, 0, 0},
 		{"unknown kty", `{"kty":"XYZ","d":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}`, 0, 0},
 	}
@@ -248,8 +250,8 @@ func TestJWKDamaged(t *testing.T) {
 // A key whose opening brace lies before the buffer belongs to the previous
 // window; one that runs past the end is judged on what is there.
 func TestJWKWindowEdges(t *testing.T) {
-	keys := rawKeys(t)
-	text := jwkText(jwkMembers(keys["rsa2048.pkcs1.pem"]), "")
+	tks := rawKeys(t)
+	text := jwkText(jwkMembers(tks["rsa2048.pkcs1.pem"]), "")
 	kty := strings.Index(text, `"kty"`)
 	if hits := (JWK{}).Detect(nil, []byte(text[1:])); len(hits) != 0 {
 		t.Errorf("Detect(brace before the buffer) = %d hits, want 0", len(hits))
@@ -258,10 +260,10 @@ func TestJWKWindowEdges(t *testing.T) {
 		t.Errorf("Detect(anchor near the start) = %d hits, want 0", len(hits))
 	}
 	cut := []byte(text[:kty+20])
-	checkBlobHits(t, JWK{}.Detect(nil, cut), len(cut), 1, 0, "jwk", Fragment, "")
+	checkBlobHits(t, JWK{}.Detect(nil, cut), len(cut), 1, 0, "jwk", keys.Fragment, "")
 	u := utf16le(text)
 	cu := u[:len(u)/2]
-	checkBlobHits(t, JWK{}.Detect(nil, cu), len(cu), 1, 0, "jwk-utf16le", Fragment, "")
+	checkBlobHits(t, JWK{}.Detect(nil, cu), len(cu), 1, 0, "jwk-utf16le", keys.Fragment, "")
 }
 
 func TestJWKAllocatesNothingOnMiss(t *testing.T) {
@@ -271,7 +273,7 @@ func TestJWKAllocatesNothingOnMiss(t *testing.T) {
 	}
 	pub := bytes.Repeat([]byte(`{"kty":"RSA","e":"AQAB","n":"`+strings.Repeat("A", 342)+`"} `), 100)
 	if hits := (JWK{}).Detect(nil, pub); len(hits) != 0 {
-		t.Errorf("Detect(public keys) = %d hits, want 0", len(hits))
+		t.Errorf("Detect(public tks) = %d hits, want 0", len(hits))
 	}
 }
 
@@ -289,7 +291,7 @@ func FuzzJWK(f *testing.F) {
 			if h.Off < 0 || h.Len <= 0 || h.Off+h.Len > len(b) {
 				t.Fatalf("hit %d+%d outside the %d-byte input", h.Off, h.Len, len(b))
 			}
-			if h.Status < Fragment || h.Status > Validated {
+			if h.Status < keys.Fragment || h.Status > keys.Validated {
 				t.Fatalf("bad status %v", h.Status)
 			}
 		}
@@ -304,7 +306,7 @@ func TestJWKBracesInStrings(t *testing.T) {
 		text := `{"kid":"` + kid + `",` + jwkText(m, "")[1:]
 		buf := append(junk(3, 200), text...)
 		hits := JWK{}.Detect(nil, buf)
-		if len(hits) != 1 || hits[0].Off != 200 || hits[0].Status != Validated {
+		if len(hits) != 1 || hits[0].Off != 200 || hits[0].Status != keys.Validated {
 			t.Errorf("kid %q: hits %+v, want one validated at 200", kid, hits)
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"math/big"
+
+	"dumpguard/internal/keys"
 )
 
 // This file decodes the DER structures a private key is kept in: PKCS#1
@@ -16,8 +18,8 @@ import (
 // what validation made of it.
 type decoded struct {
 	Encoding string
-	Key      KeyInfo
-	Status   Status
+	Key      keys.KeyInfo
+	Status   keys.Status
 	Len      int // bytes of DER consumed
 }
 
@@ -103,13 +105,13 @@ func decodePKCS1(der []byte) (decoded, bool) {
 	if err != nil || (k.Version != 0 && k.Version != 1) {
 		return decoded{}, false
 	}
-	info, st := checkRSA(rsaParts{N: k.N, E: k.E, D: k.D, P: k.P, Q: k.Q, Dp: k.Dp, Dq: k.Dq, Qinv: k.Qinv}, "rsa")
+	info, st := keys.ProveRSA(keys.RSA{N: k.N, E: k.E, D: k.D, P: k.P, Q: k.Q, Dp: k.Dp, Dq: k.Dq, Qinv: k.Qinv}, "rsa")
 	return decoded{"der-pkcs1", info, st, len(der) - len(rest)}, true
 }
 
 // decodeSEC1 decodes an ECPrivateKey; curve names it when the structure does not.
 // With neither, a stored public point names the curve it proves the key on.
-func decodeSEC1(der []byte, c *curve) (decoded, bool) {
+func decodeSEC1(der []byte, c keys.Curve) (decoded, bool) {
 	d, _, ok := sec1Key(der, c)
 	return d, ok
 }
@@ -118,31 +120,31 @@ func decodeSEC1(der []byte, c *curve) (decoded, bool) {
 // nothing could check (no public half stored) and that does not look random,
 // as a DER template or placeholder in a library's read-only data does not.
 // Detectors without other evidence (a PEM label, say) drop weak keys.
-func sec1Key(der []byte, c *curve) (d decoded, weak, ok bool) {
+func sec1Key(der []byte, c keys.Curve) (d decoded, weak, ok bool) {
 	var k sec1
 	rest, err := asn1.Unmarshal(der, &k)
 	if err != nil || k.Version != 1 || len(k.Key) == 0 {
 		return decoded{}, false, false
 	}
 	if len(k.Curve) > 0 {
-		c = curveByOID(k.Curve)
+		c = keys.CurveByOID(k.Curve)
 	}
 	pub := k.Pub.RightAlign()
-	if c == nil && len(k.Curve) == 0 {
-		for _, cc := range curves {
-			if len(pub) != 1+2*cc.Size && len(pub) != 1+cc.Size {
+	if !c.Known() && len(k.Curve) == 0 {
+		for _, cc := range keys.Curves {
+			if len(pub) != 1+2*cc.Size() && len(pub) != 1+cc.Size() {
 				continue
 			}
-			if info, st := checkEC(cc, k.Key, pub); st == Validated {
+			if info, st := keys.ProveEC(cc, k.Key, pub); st == keys.Validated {
 				return decoded{Encoding: "der-sec1", Key: info, Status: st, Len: len(der) - len(rest)}, false, true
 			}
 		}
 	}
-	if c == nil {
+	if !c.Known() {
 		return decoded{}, false, false
 	}
-	info, st := checkEC(c, k.Key, pub)
-	weak = len(pub) == 0 && !looksRandom(k.Key)
+	info, st := keys.ProveEC(c, k.Key, pub)
+	weak = len(pub) == 0 && !keys.LooksRandom(k.Key)
 	return decoded{Encoding: "der-sec1", Key: info, Status: st, Len: len(der) - len(rest)}, weak, true
 }
 
@@ -163,23 +165,23 @@ func pkcs8Key(der []byte) (d decoded, weak, ok bool) {
 	pub := k.Pub.RightAlign()
 	alg := k.Algo.Algorithm
 	switch {
-	case alg.Equal(oidRSA) || alg.Equal(oidRSAPSS):
+	case alg.Equal(keys.OIDRSA) || alg.Equal(keys.OIDRSAPSS):
 		var r pkcs1
 		if _, err := asn1.Unmarshal(k.Key, &r); err != nil {
 			return decoded{}, false, false
 		}
 		typ := "rsa"
-		if alg.Equal(oidRSAPSS) {
+		if alg.Equal(keys.OIDRSAPSS) {
 			typ = "rsa-pss"
 		}
-		d.Key, d.Status = checkRSA(rsaParts{N: r.N, E: r.E, D: r.D, P: r.P, Q: r.Q, Dp: r.Dp, Dq: r.Dq, Qinv: r.Qinv}, typ)
-	case alg.Equal(oidECPublic):
+		d.Key, d.Status = keys.ProveRSA(keys.RSA{N: r.N, E: r.E, D: r.D, P: r.P, Q: r.Q, Dp: r.Dp, Dq: r.Dq, Qinv: r.Qinv}, typ)
+	case alg.Equal(keys.OIDECPublic):
 		var curveOID asn1.ObjectIdentifier
 		if _, err := asn1.Unmarshal(k.Algo.Parameters.FullBytes, &curveOID); err != nil {
 			return decoded{}, false, false
 		}
-		c := curveByOID(curveOID)
-		if c == nil {
+		c := keys.CurveByOID(curveOID)
+		if !c.Known() {
 			return decoded{}, false, false
 		}
 		s, w, ok := sec1Key(k.Key, c)
@@ -187,34 +189,34 @@ func pkcs8Key(der []byte) (d decoded, weak, ok bool) {
 			return decoded{}, false, false
 		}
 		d.Key, d.Status, weak = s.Key, s.Status, w
-	case alg.Equal(oidEd25519), alg.Equal(oidX25519):
+	case alg.Equal(keys.OIDEd25519), alg.Equal(keys.OIDX25519):
 		var seed []byte
 		if _, err := asn1.Unmarshal(k.Key, &seed); err != nil {
 			return decoded{}, false, false
 		}
-		if alg.Equal(oidEd25519) {
-			d.Key, d.Status = checkEd25519(seed, pub)
+		if alg.Equal(keys.OIDEd25519) {
+			d.Key, d.Status = keys.ProveEd25519(seed, pub)
 		} else {
-			d.Key, d.Status = checkX25519(seed, pub)
+			d.Key, d.Status = keys.ProveX25519(seed, pub)
 		}
-		weak = len(pub) == 0 && !looksRandom(seed)
-	case alg.Equal(oidEd448), alg.Equal(oidX448):
+		weak = len(pub) == 0 && !keys.LooksRandom(seed)
+	case alg.Equal(keys.OIDEd448), alg.Equal(keys.OIDX448):
 		var priv []byte
 		if _, err := asn1.Unmarshal(k.Key, &priv); err != nil || (len(priv) != 57 && len(priv) != 56) {
 			return decoded{}, false, false
 		}
 		// No Ed448/X448 arithmetic in the standard library: the key is well
 		// formed but cannot be checked.
-		d.Key = KeyInfo{Type: "ed448", Bits: 456, Note: "no Ed448 arithmetic to check the key with"}
-		if alg.Equal(oidX448) {
-			d.Key = KeyInfo{Type: "x448", Bits: 448, Note: "no X448 arithmetic to check the key with"}
+		d.Key = keys.KeyInfo{Type: "ed448", Bits: 456, Note: "no Ed448 arithmetic to check the key with"}
+		if alg.Equal(keys.OIDX448) {
+			d.Key = keys.KeyInfo{Type: "x448", Bits: 448, Note: "no X448 arithmetic to check the key with"}
 		}
 		if len(pub) > 0 {
-			d.Key.SPKI = okpSPKI(alg, pub)
+			d.Key.SPKI = keys.OKPSPKI(alg, pub)
 		}
-		d.Status = Unverified
-		weak = len(pub) == 0 && !looksRandom(priv)
-	case alg.Equal(oidDSA):
+		d.Status = keys.Unverified
+		weak = len(pub) == 0 && !keys.LooksRandom(priv)
+	case alg.Equal(keys.OIDDSA):
 		var params struct{ P, Q, G *big.Int }
 		var x *big.Int
 		if _, err := asn1.Unmarshal(k.Algo.Parameters.FullBytes, &params); err != nil {
@@ -223,7 +225,7 @@ func pkcs8Key(der []byte) (d decoded, weak, ok bool) {
 		if _, err := asn1.Unmarshal(k.Key, &x); err != nil {
 			return decoded{}, false, false
 		}
-		d.Key, d.Status = checkDSA(dsaParts{P: params.P, Q: params.Q, G: params.G, X: x})
+		d.Key, d.Status = keys.ProveDSA(keys.DSA{P: params.P, Q: params.Q, G: params.G, X: x})
 	default:
 		return decoded{}, false, false
 	}
@@ -241,8 +243,8 @@ func decodeEncryptedPKCS8(der []byte) (decoded, bool) {
 	if !ok {
 		return decoded{}, false
 	}
-	info := KeyInfo{Scheme: scheme, Note: "encrypted: key type unknown until decrypted"}
-	return decoded{"der-pkcs8-encrypted", info, Encrypted, len(der) - len(rest)}, true
+	info := keys.KeyInfo{Scheme: scheme, Note: "encrypted: key type unknown until decrypted"}
+	return decoded{"der-pkcs8-encrypted", info, keys.Encrypted, len(der) - len(rest)}, true
 }
 
 // encryptionScheme names a PBES1/PBES2/PKCS#12 encryption algorithm.
@@ -278,7 +280,7 @@ func decodeOpenSSLDSA(der []byte) (decoded, bool) {
 	if err != nil || k.Version != 0 {
 		return decoded{}, false
 	}
-	info, st := checkDSA(dsaParts{P: k.P, Q: k.Q, G: k.G, Y: k.Y, X: k.X})
+	info, st := keys.ProveDSA(keys.DSA{P: k.P, Q: k.Q, G: k.G, Y: k.Y, X: k.X})
 	return decoded{"der-dsa", info, st, len(der) - len(rest)}, true
 }
 
@@ -286,7 +288,7 @@ func decodeOpenSSLDSA(der []byte) (decoded, bool) {
 func decodeAnyDER(der []byte) (decoded, bool) {
 	for _, dec := range []func([]byte) (decoded, bool){
 		decodePKCS8, decodePKCS1, decodeEncryptedPKCS8, decodeOpenSSLDSA,
-		func(b []byte) (decoded, bool) { return decodeSEC1(b, nil) },
+		func(b []byte) (decoded, bool) { return decodeSEC1(b, keys.NoCurve) },
 	} {
 		if d, ok := dec(der); ok {
 			return d, true

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math/big"
+
+	"dumpguard/internal/keys"
 )
 
 // This file decodes the openssh-key-v1 format (PROTOCOL.key in OpenSSH): a
@@ -53,41 +55,38 @@ func (r *sshReader) mpint() *big.Int {
 var sshCurves = map[string]string{"nistp256": "P-256", "nistp384": "P-384", "nistp521": "P-521"}
 
 // sshPublicFingerprint fingerprints an SSH public key blob as its SPKI.
-func sshPublicFingerprint(blob []byte) (KeyInfo, bool) {
+func sshPublicFingerprint(blob []byte) (keys.KeyInfo, bool) {
 	r := sshReader{b: blob}
 	typ := string(r.bytes())
 	switch {
 	case typ == "ssh-rsa":
 		e, n := r.mpint(), r.mpint()
-		if r.bad || !okInt(n, maxRSABits) || !okInt(e, 64) {
-			return KeyInfo{}, false
+		if r.bad || !keys.IntOK(n, keys.MaxRSABits) || !keys.IntOK(e, 64) {
+			return keys.KeyInfo{}, false
 		}
-		return KeyInfo{Type: "rsa", Bits: n.BitLen(), SPKI: rsaSPKI(n, e, "rsa")}, true
+		return keys.KeyInfo{Type: "rsa", Bits: n.BitLen(), SPKI: keys.RSASPKI(n, e, "rsa")}, true
 	case typ == "ssh-ed25519":
 		pub := r.bytes()
 		if r.bad || len(pub) != 32 {
-			return KeyInfo{}, false
+			return keys.KeyInfo{}, false
 		}
-		return KeyInfo{Type: "ed25519", Bits: 256, SPKI: okpSPKI(oidEd25519, pub)}, true
+		return keys.KeyInfo{Type: "ed25519", Bits: 256, SPKI: keys.OKPSPKI(keys.OIDEd25519, pub)}, true
 	case len(typ) > 11 && typ[:11] == "ecdsa-sha2-":
-		c := curveByName(sshCurves[string(r.bytes())])
+		c := keys.CurveByName(sshCurves[string(r.bytes())])
 		q := r.bytes()
-		if r.bad || c == nil || len(q) != 1+2*c.Size || q[0] != 4 {
-			return KeyInfo{}, false
+		if r.bad || !c.Known() || len(q) != 1+2*c.Size() || q[0] != 4 {
+			return keys.KeyInfo{}, false
 		}
-		info := KeyInfo{Type: "ec", Curve: c.Name, Bits: c.Size * 8, SPKI: ecSPKI(c, q)}
-		if c.Name == "P-521" {
-			info.Bits = 521
-		}
+		info := keys.KeyInfo{Type: "ec", Curve: c, Bits: c.Bits(), SPKI: keys.ECSPKI(c, q)}
 		return info, true
 	case typ == "ssh-dss":
 		p, q, g, y := r.mpint(), r.mpint(), r.mpint(), r.mpint()
-		if r.bad || !okInt(p, maxRSABits) || !okInt(q, 512) || !okInt(g, maxRSABits) || !okInt(y, maxRSABits) {
-			return KeyInfo{}, false
+		if r.bad || !keys.IntOK(p, keys.MaxRSABits) || !keys.IntOK(q, 512) || !keys.IntOK(g, keys.MaxRSABits) || !keys.IntOK(y, keys.MaxRSABits) {
+			return keys.KeyInfo{}, false
 		}
-		return KeyInfo{Type: "dsa", Bits: p.BitLen(), SPKI: dsaSPKI(p, q, g, y)}, true
+		return keys.KeyInfo{Type: "dsa", Bits: p.BitLen(), SPKI: keys.DSASPKI(p, q, g, y)}, true
 	}
-	return KeyInfo{}, false
+	return keys.KeyInfo{}, false
 }
 
 // decodeOpenSSH decodes an openssh-key-v1 blob. Encrypted keys keep their public
@@ -117,63 +116,63 @@ func decodeOpenSSH(b []byte) (decoded, bool) {
 		info := pubInfo
 		info.Scheme = cipher + "+" + kdf
 		info.Proof, info.Note = "", "encrypted private section"
-		return decoded{"openssh", info, Encrypted, used}, true
+		return decoded{"openssh", info, keys.Encrypted, used}, true
 	}
 	pr := sshReader{b: priv}
 	if c1, c2 := pr.uint32(), pr.uint32(); pr.bad || c1 != c2 {
 		info := pubInfo
 		info.Note = "check integers differ: private section garbled"
-		return decoded{"openssh", info, Fragment, used}, pubOK
+		return decoded{"openssh", info, keys.Fragment, used}, pubOK
 	}
 	info, st, ok := decodeSSHPrivate(&pr, pubInfo)
 	if !ok {
 		info := pubInfo
 		info.Note = "private section cut off or garbled"
-		return decoded{"openssh", info, Fragment, used}, pubOK
+		return decoded{"openssh", info, keys.Fragment, used}, pubOK
 	}
 	return decoded{"openssh", info, st, used}, true
 }
 
 // decodeSSHPrivate decodes one private key in SSH wire format and validates it;
 // pub is the fingerprint of the public blob stored beside it, if any.
-func decodeSSHPrivate(r *sshReader, pub KeyInfo) (KeyInfo, Status, bool) {
+func decodeSSHPrivate(r *sshReader, pub keys.KeyInfo) (keys.KeyInfo, keys.Status, bool) {
 	typ := string(r.bytes())
-	var info KeyInfo
-	var st Status
+	var info keys.KeyInfo
+	var st keys.Status
 	switch {
 	case typ == "ssh-rsa":
 		n, e, d, _, p, q := r.mpint(), r.mpint(), r.mpint(), r.mpint(), r.mpint(), r.mpint()
 		if r.bad {
-			return KeyInfo{}, 0, false
+			return keys.KeyInfo{}, 0, false
 		}
-		info, st = checkRSA(rsaParts{N: n, E: e, D: d, P: p, Q: q}, "rsa")
+		info, st = keys.ProveRSA(keys.RSA{N: n, E: e, D: d, P: p, Q: q}, "rsa")
 	case typ == "ssh-ed25519":
 		pubKey, sk := r.bytes(), r.bytes()
 		if r.bad || len(sk) != 64 {
-			return KeyInfo{}, 0, false
+			return keys.KeyInfo{}, 0, false
 		}
-		info, st = checkEd25519(sk[:32], pubKey)
-		if st == Validated && !bytes.Equal(sk[32:], pubKey) {
-			info.Proof, info.Note, st = "", "second half of the secret key differs from the public key", Unverified
+		info, st = keys.ProveEd25519(sk[:32], pubKey)
+		if st == keys.Validated && !bytes.Equal(sk[32:], pubKey) {
+			info.Proof, info.Note, st = "", "second half of the secret key differs from the public key", keys.Unverified
 		}
 	case len(typ) > 11 && typ[:11] == "ecdsa-sha2-":
-		c := curveByName(sshCurves[string(r.bytes())])
+		c := keys.CurveByName(sshCurves[string(r.bytes())])
 		q, d := r.bytes(), r.mpint()
-		if r.bad || c == nil {
-			return KeyInfo{}, 0, false
+		if r.bad || !c.Known() {
+			return keys.KeyInfo{}, 0, false
 		}
-		info, st = checkEC(c, d.Bytes(), q)
+		info, st = keys.ProveEC(c, d.Bytes(), q)
 	case typ == "ssh-dss":
 		p, q, g, y, x := r.mpint(), r.mpint(), r.mpint(), r.mpint(), r.mpint()
 		if r.bad {
-			return KeyInfo{}, 0, false
+			return keys.KeyInfo{}, 0, false
 		}
-		info, st = checkDSA(dsaParts{P: p, Q: q, G: g, Y: y, X: x})
+		info, st = keys.ProveDSA(keys.DSA{P: p, Q: q, G: g, Y: y, X: x})
 	default:
-		return KeyInfo{}, 0, false
+		return keys.KeyInfo{}, 0, false
 	}
-	if st == Validated && !pub.SPKI.IsZero() && pub.SPKI != info.SPKI {
-		info.Proof, info.Note, st = "", "private key does not match the public key stored beside it", Unverified
+	if st == keys.Validated && !pub.SPKI.IsZero() && pub.SPKI != info.SPKI {
+		info.Proof, info.Note, st = "", "private key does not match the public key stored beside it", keys.Unverified
 	}
 	return info, st, true
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math/big"
+
+	"dumpguard/internal/keys"
 )
 
 // OpenSSHBlob finds OpenSSH private keys outside PEM armour: the binary
@@ -109,14 +111,14 @@ func sshWireKey(buf []byte, at int) (Hit, bool) {
 		r := sshReader{b: b}
 		r.bytes()
 		n, _, _, _, p, q := r.mpint(), r.mpint(), r.mpint(), r.mpint(), r.mpint(), r.mpint()
-		if r.bad || !okInt(n, maxRSABits) || !okInt(p, maxRSABits) || !okInt(q, maxRSABits) ||
+		if r.bad || !keys.IntOK(n, keys.MaxRSABits) || !keys.IntOK(p, keys.MaxRSABits) || !keys.IntOK(q, keys.MaxRSABits) ||
 			new(big.Int).Mul(p, q).Cmp(n) != 0 {
 			return Hit{}, false
 		}
 	}
 	r := sshReader{b: b}
-	info, st, ok := decodeSSHPrivate(&r, KeyInfo{})
-	if !ok || !(st == Validated || st == Unverified && info.Type == "rsa") {
+	info, st, ok := decodeSSHPrivate(&r, keys.KeyInfo{})
+	if !ok || !(st == keys.Validated || st == keys.Unverified && info.Type == "rsa") {
 		return Hit{}, false
 	}
 	return Hit{Off: at - 4, Len: len(b) - len(r.b), Encoding: "ssh-wire", Status: st, Key: info}, true
@@ -139,10 +141,10 @@ func opensshCutOff(b []byte) (decoded, bool) {
 	if r.bad || !ok || uint64(privLen) <= uint64(len(r.b)) || len(r.b) < 64 {
 		return decoded{}, false
 	}
-	d := decoded{Encoding: "openssh", Key: info, Status: Fragment, Len: len(b)}
+	d := decoded{Encoding: "openssh", Key: info, Status: keys.Fragment, Len: len(b)}
 	d.Key.Note = "private section cut off"
 	if cipher != "none" {
-		d.Key.Scheme, d.Status = cipher+"+"+kdf, Encrypted
+		d.Key.Scheme, d.Status = cipher+"+"+kdf, keys.Encrypted
 		return d, true
 	}
 	// The key comes first in the private section, then the comment and

@@ -8,6 +8,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"dumpguard/internal/keys"
 )
 
 // opensshBinary returns the openssh-key-v1 bytes inside a checked-in PEM file.
@@ -40,7 +42,7 @@ func sshWire(t testing.TB, v1 []byte) []byte {
 		t.Fatal("cannot find the private section")
 	}
 	pr := sshReader{b: priv[8:]}
-	if _, _, ok := decodeSSHPrivate(&pr, KeyInfo{}); !ok {
+	if _, _, ok := decodeSSHPrivate(&pr, keys.KeyInfo{}); !ok {
 		t.Fatal("cannot decode the private key")
 	}
 	return priv[8 : len(priv)-len(pr.b)]
@@ -62,16 +64,16 @@ func sshPub(t testing.TB, name string) []byte {
 }
 
 func TestOpenSSHBlobKeys(t *testing.T) {
-	keys := loadKeys(t)
+	tks := loadKeys(t)
 	tests := []struct {
 		file   string
-		status Status
+		status keys.Status
 		typ    string
 	}{
-		{"ssh-rsa.pem", Validated, "rsa"},
-		{"ssh-ed25519.pem", Validated, "ed25519"},
-		{"ssh-ecdsa.pem", Validated, "ec"},
-		{"ssh-ed25519-enc.pem", Encrypted, "ed25519"},
+		{"ssh-rsa.pem", keys.Validated, "rsa"},
+		{"ssh-ed25519.pem", keys.Validated, "ed25519"},
+		{"ssh-ecdsa.pem", keys.Validated, "ec"},
+		{"ssh-ed25519-enc.pem", keys.Encrypted, "ed25519"},
 	}
 	for _, tt := range tests {
 		v1 := opensshBinary(t, tt.file)
@@ -80,7 +82,7 @@ func TestOpenSSHBlobKeys(t *testing.T) {
 			data      []byte
 			off       int
 		}{{"key-v1", "openssh", v1, 0}}
-		if tt.status != Encrypted {
+		if tt.status != keys.Encrypted {
 			w := sshWire(t, v1)
 			agent := binary.BigEndian.AppendUint32(nil, uint32(1+len(w)+4+7))
 			agent = append(append(append(agent, 17), w...), "\x00\x00\x00\x07comment"...)
@@ -100,7 +102,7 @@ func TestOpenSSHBlobKeys(t *testing.T) {
 			t.Run(tt.file+"/"+form.name, func(t *testing.T) {
 				buf := plant(form.data, 1000, 1000+len(form.data)+400)
 				hits := OpenSSHBlob{}.Detect(nil, buf)
-				checkBlobHits(t, hits, len(buf), 1, 1000+form.off, form.enc, tt.status, keys[tt.file].spki)
+				checkBlobHits(t, hits, len(buf), 1, 1000+form.off, form.enc, tt.status, tks[tt.file].spki)
 				if hits[0].Key.Type != tt.typ {
 					t.Errorf("Type = %s, want %s", hits[0].Key.Type, tt.typ)
 				}
@@ -123,16 +125,16 @@ func TestOpenSSHBlobDamaged(t *testing.T) {
 		data   []byte
 		want   int
 		enc    string
-		status Status
+		status keys.Status
 	}{
-		{"check integers differ", flipBit(ed, checkAt), 1, "openssh", Fragment},
-		{"ed25519 seed flipped", flipBit(ed, checkAt+8+4+11+4+32+4+5), 1, "openssh", Unverified},
-		{"one byte short", ed[:len(ed)-1], 1, "openssh", Validated},
-		{"cut off in the key", ed[:checkAt+80], 1, "openssh", Fragment},
+		{"check integers differ", flipBit(ed, checkAt), 1, "openssh", keys.Fragment},
+		{"ed25519 seed flipped", flipBit(ed, checkAt+8+4+11+4+32+4+5), 1, "openssh", keys.Unverified},
+		{"one byte short", ed[:len(ed)-1], 1, "openssh", keys.Validated},
+		{"cut off in the key", ed[:checkAt+80], 1, "openssh", keys.Fragment},
 		{"cut off before the private section", ed[:checkAt-10], 0, "", 0},
-		{"encrypted cut off", enc[:len(enc)-20], 1, "openssh", Encrypted},
+		{"encrypted cut off", enc[:len(enc)-20], 1, "openssh", keys.Encrypted},
 		{"wire ed25519 seed flipped", flipBit(edWire, 4+11+4+32+4+5), 0, "", 0},
-		{"wire rsa d flipped", flipBit(rsaWire, len(rsaWire)-600), 1, "ssh-wire", Unverified},
+		{"wire rsa d flipped", flipBit(rsaWire, len(rsaWire)-600), 1, "ssh-wire", keys.Unverified},
 		{"wire rsa one byte short", rsaWire[:len(rsaWire)-1], 0, "", 0},
 		{"magic alone", []byte(opensshMagic + "\x00\x00\x00\x04none"), 0, "", 0},
 		{"public blobs", append(append(sshPub(t, "ssh-ed25519.pub"), sshPub(t, "ssh-ecdsa.pub")...), sshPub(t, "ssh-rsa.pub")...), 0, "", 0},
@@ -167,7 +169,7 @@ func FuzzOpenSSHBlob(f *testing.F) {
 			if h.Off < 0 || h.Len <= 0 || h.Off+h.Len > len(b) {
 				t.Fatalf("hit %d+%d outside the %d-byte input", h.Off, h.Len, len(b))
 			}
-			if h.Status < Fragment || h.Status > Validated {
+			if h.Status < keys.Fragment || h.Status > keys.Validated {
 				t.Fatalf("bad status %v", h.Status)
 			}
 		}

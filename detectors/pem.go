@@ -3,6 +3,8 @@ package detectors
 import (
 	"bytes"
 	"encoding/base64"
+
+	"dumpguard/internal/keys"
 )
 
 // PEM finds PEM-armoured private keys: PKCS#8 "PRIVATE KEY", "RSA", "EC" and
@@ -229,14 +231,14 @@ func parsePEM(b []byte) (n int, d decoded, ok bool) {
 		if scheme == "" {
 			scheme = "pem-unknown-cipher"
 		}
-		info := KeyInfo{Type: legacyType(kind), Scheme: scheme, Note: "legacy PEM encryption"}
-		return t.pos, decoded{Encoding: "pem", Key: info, Status: Encrypted}, true
+		info := keys.KeyInfo{Type: legacyType(kind), Scheme: scheme, Note: "legacy PEM encryption"}
+		return t.pos, decoded{Encoding: "pem", Key: info, Status: keys.Encrypted}, true
 	case kind == "OPENSSH PRIVATE KEY":
 		d, ok = decodeOpenSSH(der)
 	case kind == "RSA PRIVATE KEY":
 		d, ok = decodePKCS1(der)
 	case kind == "EC PRIVATE KEY":
-		d, ok = decodeSEC1(der, nil)
+		d, ok = decodeSEC1(der, keys.NoCurve)
 	case kind == "DSA PRIVATE KEY":
 		d, ok = decodeOpenSSLDSA(der)
 	case kind == "PRIVATE KEY":
@@ -256,7 +258,7 @@ func parsePEM(b []byte) (n int, d decoded, ok bool) {
 		if complete {
 			note = "body garbled: does not decode as a " + kind
 		}
-		return t.pos, decoded{Encoding: "pem", Key: KeyInfo{Type: legacyType(kind), Note: note}, Status: Fragment}, true
+		return t.pos, decoded{Encoding: "pem", Key: keys.KeyInfo{Type: legacyType(kind), Note: note}, Status: keys.Fragment}, true
 	}
 	return 0, decoded{}, false
 }

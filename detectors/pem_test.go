@@ -6,39 +6,41 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf16"
+
+	"dumpguard/internal/keys"
 )
 
 func TestPEMKeys(t *testing.T) {
-	keys := loadKeys(t)
+	tks := loadKeys(t)
 	tests := []struct {
 		file   string
-		status Status
+		status keys.Status
 		typ    string
 		bits   int
 		noSPKI bool
 	}{
-		{"rsa2048.pkcs8.pem", Validated, "rsa", 2048, false},
-		{"rsa2048.pkcs1.pem", Validated, "rsa", 2048, false},
-		{"rsa1024.pkcs8.pem", Validated, "rsa", 1024, false},
-		{"p256.sec1.pem", Validated, "ec", 256, false},
-		{"p256.pkcs8.pem", Validated, "ec", 256, false},
-		{"p384.sec1.pem", Validated, "ec", 384, false},
-		{"p521.sec1.pem", Validated, "ec", 521, false},
-		{"k256.sec1.pem", Validated, "ec", 256, false},
-		{"ed25519.pkcs8.pem", Unverified, "ed25519", 256, false},
-		{"x25519.pkcs8.pem", Unverified, "x25519", 256, false},
-		{"ed448.pkcs8.pem", Unverified, "ed448", 456, true},
-		{"dsa1024.pem", Validated, "dsa", 1024, false},
-		{"dsa1024.pkcs8.pem", Unverified, "dsa", 1024, false},
-		{"rsa1024.enc-pkcs8.pem", Encrypted, "", 0, true},
-		{"rsa1024.legacy-enc.pem", Encrypted, "rsa", 0, true},
-		{"ssh-ed25519.pem", Validated, "ed25519", 256, false},
-		{"ssh-rsa.pem", Validated, "rsa", 2048, false},
-		{"ssh-ecdsa.pem", Validated, "ec", 256, false},
-		{"ssh-ed25519-enc.pem", Encrypted, "ed25519", 256, false},
+		{"rsa2048.pkcs8.pem", keys.Validated, "rsa", 2048, false},
+		{"rsa2048.pkcs1.pem", keys.Validated, "rsa", 2048, false},
+		{"rsa1024.pkcs8.pem", keys.Validated, "rsa", 1024, false},
+		{"p256.sec1.pem", keys.Validated, "ec", 256, false},
+		{"p256.pkcs8.pem", keys.Validated, "ec", 256, false},
+		{"p384.sec1.pem", keys.Validated, "ec", 384, false},
+		{"p521.sec1.pem", keys.Validated, "ec", 521, false},
+		{"k256.sec1.pem", keys.Validated, "ec", 256, false},
+		{"ed25519.pkcs8.pem", keys.Unverified, "ed25519", 256, false},
+		{"x25519.pkcs8.pem", keys.Unverified, "x25519", 256, false},
+		{"ed448.pkcs8.pem", keys.Unverified, "ed448", 456, true},
+		{"dsa1024.pem", keys.Validated, "dsa", 1024, false},
+		{"dsa1024.pkcs8.pem", keys.Unverified, "dsa", 1024, false},
+		{"rsa1024.enc-pkcs8.pem", keys.Encrypted, "", 0, true},
+		{"rsa1024.legacy-enc.pem", keys.Encrypted, "rsa", 0, true},
+		{"ssh-ed25519.pem", keys.Validated, "ed25519", 256, false},
+		{"ssh-rsa.pem", keys.Validated, "rsa", 2048, false},
+		{"ssh-ecdsa.pem", keys.Validated, "ec", 256, false},
+		{"ssh-ed25519-enc.pem", keys.Encrypted, "ed25519", 256, false},
 	}
 	for _, tt := range tests {
-		k := keys[tt.file]
+		k := tks[tt.file]
 		for _, form := range []struct {
 			name, enc string
 			data      []byte
@@ -94,22 +96,22 @@ func flipInBody(pem []byte, i int) []byte {
 }
 
 func TestPEMDamaged(t *testing.T) {
-	keys := loadKeys(t)
-	rsa := keys["rsa2048.pkcs1.pem"].pem
-	p256 := keys["p256.sec1.pem"].pem
+	tks := loadKeys(t)
+	rsa := tks["rsa2048.pkcs1.pem"].pem
+	p256 := tks["p256.sec1.pem"].pem
 	tests := []struct {
 		name   string
 		data   []byte
 		want   int
-		status Status
+		status keys.Status
 	}{
 		// A flip deep inside d: p, q, n still agree, e·d does not.
-		{"rsa flipped bit in d", flipInBody(rsa, 700), 1, Unverified},
+		{"rsa flipped bit in d", flipInBody(rsa, 700), 1, keys.Unverified},
 		// A flip in n: p and q still prime, so still a leak.
-		{"rsa flipped bit in n", flipInBody(rsa, 100), 1, Unverified},
-		{"rsa cut off", rsa[:900], 1, Fragment},
-		{"rsa one byte short of end marker", rsa[:len(rsa)-2], 1, Validated},
-		{"ec flipped bit in d", flipInBody(p256, 12), 1, Unverified},
+		{"rsa flipped bit in n", flipInBody(rsa, 100), 1, keys.Unverified},
+		{"rsa cut off", rsa[:900], 1, keys.Fragment},
+		{"rsa one byte short of end marker", rsa[:len(rsa)-2], 1, keys.Validated},
+		{"ec flipped bit in d", flipInBody(p256, 12), 1, keys.Unverified},
 		{"marker only", []byte("-----BEGIN RSA PRIVATE KEY-----\n"), 0, 0},
 		{"marker pair", []byte("-----BEGIN OPENSSH PRIVATE KEY-----\n\x00-----END OPENSSH PRIVATE KEY-----\n"), 0, 0},
 		{"printf format", []byte("-----BEGIN %s-----\n\x00-----END %s-----\n"), 0, 0},
@@ -148,7 +150,7 @@ func FuzzPEM(f *testing.F) {
 			if h.Off < 0 || h.Len <= 0 || h.Off+h.Len > len(b) {
 				t.Fatalf("hit %d+%d outside the %d-byte input", h.Off, h.Len, len(b))
 			}
-			if h.Status < Fragment || h.Status > Validated {
+			if h.Status < keys.Fragment || h.Status > keys.Validated {
 				t.Fatalf("bad status %v", h.Status)
 			}
 		}

@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"math/big"
 	"slices"
+
+	"dumpguard/internal/keys"
 )
 
 // PGP finds OpenPGP secret keys in ASCII armour ("-----BEGIN PGP PRIVATE KEY
@@ -193,14 +195,14 @@ var (
 )
 
 // pgpCurve finds the short-Weierstrass curve with the given OID contents.
-func pgpCurve(oid []byte) *curve {
-	for _, c := range curves {
-		der, err := asn1.Marshal(c.OID)
+func pgpCurve(oid []byte) keys.Curve {
+	for _, c := range keys.Curves {
+		der, err := asn1.Marshal(c.OID())
 		if err == nil && len(der) > 2 && bytes.Equal(der[2:], oid) {
 			return c
 		}
 	}
-	return nil
+	return keys.UnknownCurve
 }
 
 // pgpSymmetric names the ciphers a secret key may be protected with.
@@ -220,21 +222,21 @@ func decodePGPSecretKey(b []byte) (decoded, bool) {
 	r.next(4) // creation time
 	algo := r.byte()
 	// Public part.
-	var pub KeyInfo
+	var pub keys.KeyInfo
 	var n, e *big.Int
-	var dsa dsaParts
-	var c *curve
+	var dsa keys.DSA
+	var c keys.Curve
 	var oid, point []byte
 	switch algo {
 	case pgpRSA, pgpRSAEncrypt, pgpRSASign:
 		n, e = r.int(), r.int()
-		if !r.bad && okInt(n, maxRSABits) && okInt(e, 64) {
-			pub = KeyInfo{Type: "rsa", Bits: n.BitLen(), SPKI: rsaSPKI(n, e, "rsa")}
+		if !r.bad && keys.IntOK(n, keys.MaxRSABits) && keys.IntOK(e, 64) {
+			pub = keys.KeyInfo{Type: "rsa", Bits: n.BitLen(), SPKI: keys.RSASPKI(n, e, "rsa")}
 		}
 	case pgpDSA:
 		dsa.P, dsa.Q, dsa.G, dsa.Y = r.int(), r.int(), r.int(), r.int()
-		if !r.bad && okInt(dsa.P, maxRSABits) {
-			pub = KeyInfo{Type: "dsa", Bits: dsa.P.BitLen()}
+		if !r.bad && keys.IntOK(dsa.P, keys.MaxRSABits) {
+			pub = keys.KeyInfo{Type: "dsa", Bits: dsa.P.BitLen()}
 		}
 	case pgpECDSA, pgpECDH, pgpEdDSALegacy:
 		oid = r.next(int(r.byte()))
@@ -245,15 +247,12 @@ func decodePGPSecretKey(b []byte) (decoded, bool) {
 		switch {
 		case r.bad:
 		case bytes.Equal(oid, pgpOIDEd25519) && algo == pgpEdDSALegacy && len(point) == 33 && point[0] == 0x40:
-			pub = KeyInfo{Type: "ed25519", Bits: 256, SPKI: okpSPKI(oidEd25519, point[1:])}
+			pub = keys.KeyInfo{Type: "ed25519", Bits: 256, SPKI: keys.OKPSPKI(keys.OIDEd25519, point[1:])}
 		case bytes.Equal(oid, pgpOIDCurve25519) && algo == pgpECDH && len(point) == 33 && point[0] == 0x40:
-			pub = KeyInfo{Type: "x25519", Bits: 256, SPKI: okpSPKI(oidX25519, point[1:])}
+			pub = keys.KeyInfo{Type: "x25519", Bits: 256, SPKI: keys.OKPSPKI(keys.OIDX25519, point[1:])}
 		default:
-			if c = pgpCurve(oid); c != nil && algo != pgpEdDSALegacy && c.onCurve(point) {
-				pub = KeyInfo{Type: "ec", Curve: c.Name, Bits: c.Size * 8, SPKI: ecSPKI(c, point)}
-				if c.Name == "P-521" {
-					pub.Bits = 521
-				}
+			if c = pgpCurve(oid); c.Known() && algo != pgpEdDSALegacy && c.OnCurve(point) {
+				pub = keys.KeyInfo{Type: "ec", Curve: c, Bits: c.Bits(), SPKI: keys.ECSPKI(c, point)}
 			}
 		}
 	default:
@@ -277,33 +276,33 @@ func decodePGPSecretKey(b []byte) (decoded, bool) {
 		if !known {
 			return decoded{}, false
 		}
-		d.Key.Scheme, d.Key.Note, d.Status = "openpgp-"+name, "passphrase-protected secret key", Encrypted
+		d.Key.Scheme, d.Key.Note, d.Status = "openpgp-"+name, "passphrase-protected secret key", keys.Encrypted
 		if usage == 254 || usage == 255 {
 			d.Key.Scheme += "-s2k"
 		}
 		return d, true
 	}
-	var info KeyInfo
-	var st Status
+	var info keys.KeyInfo
+	var st keys.Status
 	switch pub.Type {
 	case "rsa":
 		dd, p, q := r.int(), r.int(), r.int()
 		if r.bad {
 			break
 		}
-		k := rsaParts{N: n, E: e, D: dd, P: p, Q: q}
+		k := keys.RSA{N: n, E: e, D: dd, P: p, Q: q}
 		if !rsaPlausible(k) {
 			break // junk: spare the primality tests
 		}
-		info, st = checkRSA(k, "rsa")
+		info, st = keys.ProveRSA(k, "rsa")
 	case "dsa":
 		dsa.X = r.int()
 		if !r.bad {
-			info, st = checkDSA(dsa)
+			info, st = keys.ProveDSA(dsa)
 		}
 	case "ec":
 		if dd := r.mpint(); !r.bad {
-			info, st = checkEC(c, dd, point)
+			info, st = keys.ProveEC(c, dd, point)
 		}
 	case "ed25519", "x25519":
 		dd := r.mpint()
@@ -312,19 +311,19 @@ func decodePGPSecretKey(b []byte) (decoded, bool) {
 		}
 		k := append(make([]byte, 32-len(dd), 32), dd...)
 		if pub.Type == "ed25519" {
-			info, st = checkEd25519(k, point[1:])
+			info, st = keys.ProveEd25519(k, point[1:])
 		} else {
 			// OpenPGP stores the Curve25519 secret big-endian; X25519 wants it
 			// little-endian.
 			slices.Reverse(k)
-			info, st = checkX25519(k, point[1:])
+			info, st = keys.ProveX25519(k, point[1:])
 		}
 	}
 	switch {
-	case st != 0 && st != Fragment:
+	case st != 0 && st != keys.Fragment:
 		d.Key, d.Status = info, st
 	case len(r.b) > 0 || !whole:
-		d.Key.Note, d.Status = "secret key material cut off or garbled", Fragment
+		d.Key.Note, d.Status = "secret key material cut off or garbled", keys.Fragment
 	default:
 		return decoded{}, false
 	}

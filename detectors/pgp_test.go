@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"dumpguard/internal/keys"
 )
 
 // The .asc fixtures were exported by gpg 2.2.40 (testdata/keys/README.md).
@@ -13,15 +15,15 @@ import (
 // openssl for RSA and P-256; the Ed25519 SPKI prefix for Ed25519).
 var pgpFiles = []struct {
 	file   string
-	status Status
+	status keys.Status
 	typ    string
 	bits   int
 	spki   string
 }{
-	{"pgp-rsa.asc", Validated, "rsa", 2048, "a26182ea32bbf27f0acec17d027cf01b284a070182ae3023968b9dc3f9d68cf3"},
-	{"pgp-p256.asc", Validated, "ec", 256, "d5fd5a9d2329363ce7857163d4e53bc80c0c98d1b765623b8810e69976d54811"},
-	{"pgp-ed25519.asc", Validated, "ed25519", 256, "978fbdfef90252e649cead40d6792ebdd12ac1d080233354b75fee0d3247b3a7"},
-	{"pgp-ed25519-enc.asc", Encrypted, "ed25519", 256, "2fa1d19dfc87363d3ce2c3871d192a8b49cc719b2d64cdc0bf262ee8b8c588f5"},
+	{"pgp-rsa.asc", keys.Validated, "rsa", 2048, "a26182ea32bbf27f0acec17d027cf01b284a070182ae3023968b9dc3f9d68cf3"},
+	{"pgp-p256.asc", keys.Validated, "ec", 256, "d5fd5a9d2329363ce7857163d4e53bc80c0c98d1b765623b8810e69976d54811"},
+	{"pgp-ed25519.asc", keys.Validated, "ed25519", 256, "978fbdfef90252e649cead40d6792ebdd12ac1d080233354b75fee0d3247b3a7"},
+	{"pgp-ed25519-enc.asc", keys.Encrypted, "ed25519", 256, "2fa1d19dfc87363d3ce2c3871d192a8b49cc719b2d64cdc0bf262ee8b8c588f5"},
 }
 
 func readASC(t testing.TB, name string) []byte {
@@ -72,12 +74,12 @@ func TestPGPDamaged(t *testing.T) {
 		name   string
 		data   []byte
 		want   int
-		status Status
+		status keys.Status
 	}{
-		{"rsa flipped in d", flip(rsa, letterAt(rsa, body+420)), 1, Unverified},
-		{"ed25519 flipped in seed", flip(ed, letterAt(ed, bytes.Index(ed, []byte("\n\n"))+2+66)), 1, Unverified},
-		{"rsa one byte short", rsa[:len(bytes.TrimRight(rsa, "\n"))-1], 1, Validated},
-		{"rsa cut in the secret part", rsa[:body+600], 1, Fragment},
+		{"rsa flipped in d", flip(rsa, letterAt(rsa, body+420)), 1, keys.Unverified},
+		{"ed25519 flipped in seed", flip(ed, letterAt(ed, bytes.Index(ed, []byte("\n\n"))+2+66)), 1, keys.Unverified},
+		{"rsa one byte short", rsa[:len(bytes.TrimRight(rsa, "\n"))-1], 1, keys.Validated},
+		{"rsa cut in the secret part", rsa[:body+600], 1, keys.Fragment},
 		{"rsa cut in the public part", rsa[:body+200], 0, 0},
 		{"marker alone", []byte("-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n=abcd\n-----END PGP PRIVATE KEY BLOCK-----\n"), 0, 0},
 		{"marker and junk", append([]byte("-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQOYBGsCnJcBCAC"), junk(3, 100)...), 0, 0},
@@ -116,7 +118,7 @@ func FuzzPGP(f *testing.F) {
 			if h.Off < 0 || h.Len <= 0 || h.Off+h.Len > len(b) {
 				t.Fatalf("hit %d+%d outside the %d-byte input", h.Off, h.Len, len(b))
 			}
-			if h.Status < Fragment || h.Status > Validated {
+			if h.Status < keys.Fragment || h.Status > keys.Validated {
 				t.Fatalf("bad status %v", h.Status)
 			}
 		}

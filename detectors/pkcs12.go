@@ -4,6 +4,8 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"fmt"
+
+	"dumpguard/internal/keys"
 )
 
 // PKCS12 finds PKCS#12 (PFX, .p12) files in memory and reports the private
@@ -60,8 +62,8 @@ func (PKCS12) Detect(dst []Hit, buf []byte) []Hit {
 				dst = append(dst, Hit{Off: s, Len: total, Encoding: "pkcs12", Status: k.Status, Key: k.Key})
 			}
 			if len(w.keys) == 0 && w.encrypted > 0 {
-				info := KeyInfo{Scheme: w.scheme, Note: fmt.Sprintf("%d encrypted SafeContents may hold a key", w.encrypted)}
-				dst = append(dst, Hit{Off: s, Len: total, Encoding: "pkcs12", Status: Encrypted, Key: info})
+				info := keys.KeyInfo{Scheme: w.scheme, Note: fmt.Sprintf("%d encrypted SafeContents may hold a key", w.encrypted)}
+				dst = append(dst, Hit{Off: s, Len: total, Encoding: "pkcs12", Status: keys.Encrypted, Key: info})
 			}
 			at = s + total
 			break

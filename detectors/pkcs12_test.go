@@ -5,24 +5,26 @@ import (
 	"encoding/asn1"
 	"strings"
 	"testing"
+
+	"dumpguard/internal/keys"
 )
 
 func TestPKCS12Files(t *testing.T) {
-	keys := loadKeys(t)
+	tks := loadKeys(t)
 	tests := []struct {
 		file   string
-		status Status
+		status keys.Status
 		typ    string
 		scheme string
 		noSPKI bool
 		cutDER string // what DER finds in the file cut one byte short
 	}{
-		{"p256.plain.p12", Validated, "ec", "", false, "der-pkcs8"},
-		{"rsa1024.p12", Encrypted, "", "pbes2-pbkdf2-aes256-cbc", true, "der-pkcs8-encrypted"},
-		{"p256.legacy.p12", Encrypted, "", "pkcs12-sha1-3des-cbc", true, "der-pkcs8-encrypted"},
+		{"p256.plain.p12", keys.Validated, "ec", "", false, "der-pkcs8"},
+		{"rsa1024.p12", keys.Encrypted, "", "pbes2-pbkdf2-aes256-cbc", true, "der-pkcs8-encrypted"},
+		{"p256.legacy.p12", keys.Encrypted, "", "pkcs12-sha1-3des-cbc", true, "der-pkcs8-encrypted"},
 	}
 	for _, tt := range tests {
-		k := keys[tt.file]
+		k := tks[tt.file]
 		want := k.spki
 		if tt.noSPKI {
 			want = ""
@@ -114,9 +116,9 @@ func encryptedInfoOf() []byte {
 }
 
 func TestPKCS12Synthetic(t *testing.T) {
-	keys := loadKeys(t)
-	p256 := derOf(t, keys["p256.pkcs8.pem"])
-	enc := derOf(t, keys["rsa1024.enc-pkcs8.pem"])
+	tks := loadKeys(t)
+	p256 := derOf(t, tks["p256.pkcs8.pem"])
+	enc := derOf(t, tks["rsa1024.enc-pkcs8.pem"])
 	keyBag := bagOf(oidKeyBag, p256)
 	nested := keyBag
 	for range pfxMaxDepth + 2 {
@@ -130,14 +132,14 @@ func TestPKCS12Synthetic(t *testing.T) {
 	tests := []struct {
 		name   string
 		pfx    []byte
-		status []Status
+		status []keys.Status
 		der    int // hits DER makes of it: 0 when PKCS12 owns it
 	}{
-		{"key bag", pfxOf(dataInfoOf(keyBag)), []Status{Validated}, 0},
-		{"two key bags", pfxOf(dataInfoOf(keyBag), dataInfoOf(bagOf(oidShroudedKeyBag, enc))), []Status{Validated, Encrypted}, 0},
-		{"key bag in a safe contents bag", pfxOf(dataInfoOf(bagOf(oidSafeContentsBag, tlvOf(0x30, keyBag)))), []Status{Validated}, 0},
-		{"only encrypted data", pfxOf(encryptedInfoOf()), []Status{Encrypted}, 0},
-		{"key bag and encrypted data", pfxOf(encryptedInfoOf(), dataInfoOf(keyBag)), []Status{Validated}, 0},
+		{"key bag", pfxOf(dataInfoOf(keyBag)), []keys.Status{keys.Validated}, 0},
+		{"two key bags", pfxOf(dataInfoOf(keyBag), dataInfoOf(bagOf(oidShroudedKeyBag, enc))), []keys.Status{keys.Validated, keys.Encrypted}, 0},
+		{"key bag in a safe contents bag", pfxOf(dataInfoOf(bagOf(oidSafeContentsBag, tlvOf(0x30, keyBag)))), []keys.Status{keys.Validated}, 0},
+		{"only encrypted data", pfxOf(encryptedInfoOf()), []keys.Status{keys.Encrypted}, 0},
+		{"key bag and encrypted data", pfxOf(encryptedInfoOf(), dataInfoOf(keyBag)), []keys.Status{keys.Validated}, 0},
 		{"no bags", pfxOf(dataInfoOf()), nil, 0},
 		{"weak key bag", pfxOf(dataInfoOf(bagOf(oidKeyBag, weak))), nil, 0},
 		{"nested too deep", pfxOf(dataInfoOf(nested)), nil, 1},
@@ -148,7 +150,7 @@ func TestPKCS12Synthetic(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			buf := plant(tt.pfx, 50, 50+len(tt.pfx)+50)
 			hits := PKCS12{}.Detect(nil, buf)
-			var got []Status
+			var got []keys.Status
 			for _, h := range hits {
 				got = append(got, h.Status)
 				if h.Off != 50 || h.Len != len(tt.pfx) {
@@ -168,7 +170,7 @@ func TestPKCS12Synthetic(t *testing.T) {
 	}
 }
 
-func equalStatus(a, b []Status) bool {
+func equalStatus(a, b []keys.Status) bool {
 	if len(a) != len(b) {
 		return false
 	}

@@ -3,6 +3,8 @@ package detectors
 import (
 	"bytes"
 	"strconv"
+
+	"dumpguard/internal/keys"
 )
 
 // PuTTY finds PuTTY private key files (.ppk), format versions 2 and 3. The file
@@ -95,7 +97,7 @@ func parsePPK(b []byte) (n int, d decoded, ok bool) {
 		if len(encryption) == 0 || len(priv) == 0 {
 			return 0, decoded{}, false
 		}
-		d.Key.Scheme, d.Key.Note, d.Status = string(encryption), "encrypted private blob", Encrypted
+		d.Key.Scheme, d.Key.Note, d.Status = string(encryption), "encrypted private blob", keys.Encrypted
 		if len(kdf) > 0 {
 			d.Key.Scheme += "+" + string(bytes.ToLower(kdf))
 		}
@@ -105,11 +107,11 @@ func parsePPK(b []byte) (n int, d decoded, ok bool) {
 	switch {
 	case ok:
 		d.Key, d.Status = info, st
-		if st == Validated && info.SPKI != pubInfo.SPKI {
-			d.Key.Proof, d.Key.Note, d.Status = "", "private key does not match the public blob", Unverified
+		if st == keys.Validated && info.SPKI != pubInfo.SPKI {
+			d.Key.Proof, d.Key.Note, d.Status = "", "private key does not match the public blob", keys.Unverified
 		}
 	case len(priv) >= 16:
-		d.Key.Note, d.Status = "private blob cut off or garbled", Fragment
+		d.Key.Note, d.Status = "private blob cut off or garbled", keys.Fragment
 		if privComplete {
 			d.Key.Note = "private blob garbled"
 		}
@@ -155,44 +157,44 @@ func ppkLines(t *pemText, count int) (body []byte, whole bool) {
 }
 
 // ppkPrivate decodes a private blob against its public blob and proves it.
-func ppkPrivate(pub, priv []byte) (KeyInfo, Status, bool) {
+func ppkPrivate(pub, priv []byte) (keys.KeyInfo, keys.Status, bool) {
 	r, s := sshReader{b: pub}, sshReader{b: priv}
 	typ := string(r.bytes())
-	var info KeyInfo
-	var st Status
+	var info keys.KeyInfo
+	var st keys.Status
 	switch {
 	case typ == "ssh-rsa":
 		e, n := r.mpint(), r.mpint()
 		d, p, q, iqmp := s.mpint(), s.mpint(), s.mpint(), s.mpint()
-		k := rsaParts{N: n, E: e, D: d, P: p, Q: q, Qinv: iqmp}
+		k := keys.RSA{N: n, E: e, D: d, P: p, Q: q, Qinv: iqmp}
 		if r.bad || s.bad || !rsaPlausible(k) { // junk primes: spare the primality tests
-			return KeyInfo{}, 0, false
+			return keys.KeyInfo{}, 0, false
 		}
-		info, st = checkRSA(k, "rsa")
+		info, st = keys.ProveRSA(k, "rsa")
 	case typ == "ssh-dss":
 		p, q, g, y := r.mpint(), r.mpint(), r.mpint(), r.mpint()
 		x := s.mpint()
 		if r.bad || s.bad {
-			return KeyInfo{}, 0, false
+			return keys.KeyInfo{}, 0, false
 		}
-		info, st = checkDSA(dsaParts{P: p, Q: q, G: g, Y: y, X: x})
+		info, st = keys.ProveDSA(keys.DSA{P: p, Q: q, G: g, Y: y, X: x})
 	case len(typ) > 11 && typ[:11] == "ecdsa-sha2-":
-		c := curveByName(sshCurves[string(r.bytes())])
+		c := keys.CurveByName(sshCurves[string(r.bytes())])
 		q := r.bytes()
 		d := s.mpint()
-		if r.bad || s.bad || c == nil {
-			return KeyInfo{}, 0, false
+		if r.bad || s.bad || !c.Known() {
+			return keys.KeyInfo{}, 0, false
 		}
-		info, st = checkEC(c, d.Bytes(), q)
+		info, st = keys.ProveEC(c, d.Bytes(), q)
 	case typ == "ssh-ed25519":
 		pk := r.bytes()
 		seed := s.bytes()
 		if r.bad || s.bad || len(seed) != 32 {
-			return KeyInfo{}, 0, false
+			return keys.KeyInfo{}, 0, false
 		}
-		info, st = checkEd25519(seed, pk)
+		info, st = keys.ProveEd25519(seed, pk)
 	default:
-		return KeyInfo{}, 0, false
+		return keys.KeyInfo{}, 0, false
 	}
 	return info, st, true
 }

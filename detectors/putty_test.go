@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"os"
 	"testing"
+
+	"dumpguard/internal/keys"
 )
 
 // The .ppk fixtures were made from the OpenSSH and PEM test keys with
@@ -11,18 +13,18 @@ import (
 // it was converted from, whose fingerprint it must have.
 var ppkFiles = []struct {
 	file, from string
-	status     Status
+	status     keys.Status
 	typ        string
 }{
-	{"ssh-rsa.v2.ppk", "ssh-rsa.pem", Validated, "rsa"},
-	{"ssh-rsa.v3.ppk", "ssh-rsa.pem", Validated, "rsa"},
-	{"ssh-ed25519.v2.ppk", "ssh-ed25519.pem", Validated, "ed25519"},
-	{"ssh-ed25519.v3.ppk", "ssh-ed25519.pem", Validated, "ed25519"},
-	{"ssh-ecdsa.v2.ppk", "ssh-ecdsa.pem", Validated, "ec"},
-	{"ssh-ecdsa.v3.ppk", "ssh-ecdsa.pem", Validated, "ec"},
-	{"dsa1024.v2.ppk", "dsa1024.pem", Validated, "dsa"},
-	{"ssh-ed25519-enc.v3.ppk", "ssh-ed25519.pem", Encrypted, "ed25519"},
-	{"ssh-rsa-enc.v2.ppk", "ssh-rsa.pem", Encrypted, "rsa"},
+	{"ssh-rsa.v2.ppk", "ssh-rsa.pem", keys.Validated, "rsa"},
+	{"ssh-rsa.v3.ppk", "ssh-rsa.pem", keys.Validated, "rsa"},
+	{"ssh-ed25519.v2.ppk", "ssh-ed25519.pem", keys.Validated, "ed25519"},
+	{"ssh-ed25519.v3.ppk", "ssh-ed25519.pem", keys.Validated, "ed25519"},
+	{"ssh-ecdsa.v2.ppk", "ssh-ecdsa.pem", keys.Validated, "ec"},
+	{"ssh-ecdsa.v3.ppk", "ssh-ecdsa.pem", keys.Validated, "ec"},
+	{"dsa1024.v2.ppk", "dsa1024.pem", keys.Validated, "dsa"},
+	{"ssh-ed25519-enc.v3.ppk", "ssh-ed25519.pem", keys.Encrypted, "ed25519"},
+	{"ssh-rsa-enc.v2.ppk", "ssh-rsa.pem", keys.Encrypted, "rsa"},
 }
 
 func readPPK(t testing.TB, name string) []byte {
@@ -35,7 +37,7 @@ func readPPK(t testing.TB, name string) []byte {
 }
 
 func TestPuTTYKeys(t *testing.T) {
-	keys := loadKeys(t)
+	tks := loadKeys(t)
 	for _, tt := range ppkFiles {
 		ppk := readPPK(t, tt.file)
 		for _, form := range []struct {
@@ -49,7 +51,7 @@ func TestPuTTYKeys(t *testing.T) {
 			t.Run(tt.file+"/"+form.name, func(t *testing.T) {
 				buf := plant(form.data, 1000, 1000+len(form.data)+300)
 				hits := PuTTY{}.Detect(nil, buf)
-				checkBlobHits(t, hits, len(buf), 1, 1000, "putty", tt.status, keys[tt.from].spki)
+				checkBlobHits(t, hits, len(buf), 1, 1000, "putty", tt.status, tks[tt.from].spki)
 				if h := hits[0]; h.Key.Type != tt.typ {
 					t.Errorf("Type = %s, want %s", h.Key.Type, tt.typ)
 				}
@@ -84,14 +86,14 @@ func TestPuTTYDamaged(t *testing.T) {
 		name   string
 		data   []byte
 		want   int
-		status Status
+		status keys.Status
 	}{
-		{"rsa flipped in d", flipChar(rsa, privateLine(rsa)+40), 1, Unverified},
-		{"ed25519 flipped in seed", flipChar(ed, privateLine(ed)+12), 1, Unverified},
-		{"ecdsa flipped in d", flipChar(ec, privateLine(ec)+20), 1, Unverified},
-		{"rsa without the MAC line", rsa[:bytes.Index(rsa, []byte("Private-MAC"))], 1, Validated},
-		{"rsa one byte short", rsa[:len(bytes.TrimRight(rsa, "\n"))-1], 1, Validated},
-		{"rsa cut in the private lines", rsa[:privateLine(rsa)+200], 1, Fragment},
+		{"rsa flipped in d", flipChar(rsa, privateLine(rsa)+40), 1, keys.Unverified},
+		{"ed25519 flipped in seed", flipChar(ed, privateLine(ed)+12), 1, keys.Unverified},
+		{"ecdsa flipped in d", flipChar(ec, privateLine(ec)+20), 1, keys.Unverified},
+		{"rsa without the MAC line", rsa[:bytes.Index(rsa, []byte("Private-MAC"))], 1, keys.Validated},
+		{"rsa one byte short", rsa[:len(bytes.TrimRight(rsa, "\n"))-1], 1, keys.Validated},
+		{"rsa cut in the private lines", rsa[:privateLine(rsa)+200], 1, keys.Fragment},
 		{"rsa cut in the public lines", rsa[:200], 0, 0},
 		{"header alone", []byte("PuTTY-User-Key-File-3: ssh-rsa\nEncryption: none\n"), 0, 0},
 		{"format string", []byte("PuTTY-User-Key-File-%d: %s\n\x00Encryption: %s\n"), 0, 0},
@@ -121,7 +123,7 @@ func FuzzPuTTY(f *testing.F) {
 			if h.Off < 0 || h.Len <= 0 || h.Off+h.Len > len(b) {
 				t.Fatalf("hit %d+%d outside the %d-byte input", h.Off, h.Len, len(b))
 			}
-			if h.Status < Fragment || h.Status > Validated {
+			if h.Status < keys.Fragment || h.Status > keys.Validated {
 				t.Fatalf("bad status %v", h.Status)
 			}
 		}

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"dumpguard/internal/keys"
 )
 
 // A rawKey holds the numbers of a checked-in test key, for tests that build
@@ -17,7 +19,7 @@ import (
 type rawKey struct {
 	name, spki string
 	rsa        *pkcs1      // RSA: n, e, d, p, q, dp, dq, qinv
-	ec         *curve      // EC: curve, d and point
+	ec         keys.Curve  // EC: curve, d and point
 	d, point   []byte      // EC scalar (curve size) and uncompressed point; OKP private and public
 	okp        string      // "ed25519", "x25519"
 	dsa        *opensslDSA // DSA: p, q, g, y, x
@@ -52,8 +54,8 @@ func rawKeys(t testing.TB) map[string]rawKey {
 		case "EC PRIVATE KEY":
 			var s sec1
 			mustUnmarshal(t, blk.Bytes, &s)
-			k.ec, k.point = curveByOID(s.Curve), s.Pub.RightAlign()
-			k.d = append(make([]byte, k.ec.Size-len(s.Key)), s.Key...)
+			k.ec, k.point = keys.CurveByOID(s.Curve), s.Pub.RightAlign()
+			k.d = append(make([]byte, k.ec.Size()-len(s.Key)), s.Key...)
 		case "DSA PRIVATE KEY":
 			k.dsa = new(opensslDSA)
 			mustUnmarshal(t, blk.Bytes, k.dsa)
@@ -61,13 +63,13 @@ func rawKeys(t testing.TB) map[string]rawKey {
 			var p pkcs8
 			mustUnmarshal(t, blk.Bytes, &p)
 			switch alg := p.Algo.Algorithm; {
-			case alg.Equal(oidRSA):
+			case alg.Equal(keys.OIDRSA):
 				k.rsa = new(pkcs1)
 				mustUnmarshal(t, p.Key, k.rsa)
-			case alg.Equal(oidEd25519):
+			case alg.Equal(keys.OIDEd25519):
 				mustUnmarshal(t, p.Key, &k.d)
 				k.okp, k.point = "ed25519", ed25519.NewKeyFromSeed(k.d).Public().(ed25519.PublicKey)
-			case alg.Equal(oidX25519):
+			case alg.Equal(keys.OIDX25519):
 				mustUnmarshal(t, p.Key, &k.d)
 				priv, err := ecdh.X25519().NewPrivateKey(k.d)
 				if err != nil {
@@ -113,7 +115,7 @@ func flipBit(b []byte, i int) []byte {
 
 // checkHits fails unless buf holds exactly want hits, the first at off with
 // the given encoding and status and, when spki is set, that fingerprint.
-func checkBlobHits(t *testing.T, hits []Hit, bufLen, want, off int, enc string, st Status, spki string) {
+func checkBlobHits(t *testing.T, hits []Hit, bufLen, want, off int, enc string, st keys.Status, spki string) {
 	t.Helper()
 	if len(hits) != want {
 		for _, h := range hits {

@@ -9,6 +9,7 @@ import (
 	"testing/iotest"
 
 	"dumpguard/detectors"
+	"dumpguard/internal/keys"
 )
 
 // needle is a fake detector: it reports every "KEY!" followed by maxLen-4 bytes.
@@ -24,7 +25,7 @@ func (n needle) Detect(dst []detectors.Hit, buf []byte) []detectors.Hit {
 		}
 		at += i
 		if len(buf)-at >= n.maxLen {
-			dst = append(dst, detectors.Hit{Off: at, Len: n.maxLen, Encoding: "test", Status: detectors.Validated})
+			dst = append(dst, detectors.Hit{Off: at, Len: n.maxLen, Encoding: "test", Status: keys.Validated})
 		}
 		at++
 	}

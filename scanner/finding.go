@@ -5,29 +5,30 @@ import (
 	"sort"
 
 	"dumpguard/detectors"
+	"dumpguard/internal/keys"
 )
 
 // A Finding is one occurrence of a private key in a file. It names the key by
 // the SHA-256 of its DER SubjectPublicKeyInfo and never holds any of its bytes.
 type Finding struct {
-	Path       string           `json:"path,omitempty"`   // set in JSON Lines output
-	Member     string           `json:"member,omitempty"` // path inside archives: "sweep.tar.gz!/core.zst"
-	Detector   string           `json:"detector"`
-	Encoding   string           `json:"encoding"`
-	KeyType    string           `json:"key_type"`
-	Bits       int              `json:"bits,omitempty"`
-	Curve      string           `json:"curve,omitempty"`
-	Status     detectors.Status `json:"status"`
-	SPKI       *string          `json:"spki_sha256"`
-	Thumbprint string           `json:"jwk_thumbprint,omitempty"`
-	Offset     int64            `json:"offset"`
-	Length     int64            `json:"length"`
-	VA         *string          `json:"va"`
-	Region     RegionRef        `json:"region"`
-	Validation string           `json:"validation,omitempty"` // how the key was proved
-	Note       string           `json:"note,omitempty"`       // why it was not
-	Scheme     string           `json:"encryption,omitempty"`
-	Components []Component      `json:"components,omitempty"`
+	Path       string      `json:"path,omitempty"`   // set in JSON Lines output
+	Member     string      `json:"member,omitempty"` // path inside archives: "sweep.tar.gz!/core.zst"
+	Detector   string      `json:"detector"`
+	Encoding   string      `json:"encoding"`
+	KeyType    string      `json:"key_type"`
+	Bits       int         `json:"bits,omitempty"`
+	Curve      string      `json:"curve,omitempty"`
+	Status     keys.Status `json:"status"`
+	SPKI       *string     `json:"spki_sha256"`
+	Thumbprint string      `json:"jwk_thumbprint,omitempty"`
+	Offset     int64       `json:"offset"`
+	Length     int64       `json:"length"`
+	VA         *string     `json:"va"`
+	Region     RegionRef   `json:"region"`
+	Validation string      `json:"validation,omitempty"` // how the key was proved
+	Note       string      `json:"note,omitempty"`       // why it was not
+	Scheme     string      `json:"encryption,omitempty"`
+	Components []Component `json:"components,omitempty"`
 	// Set by the caller from its lists of protected and known test keys.
 	Protected    bool   `json:"protected,omitempty"`
 	PubkeySource string `json:"pubkey_source,omitempty"`
@@ -92,7 +93,7 @@ func newFinding(l *Layout, name string, h detectors.Hit, base int64) Finding {
 		Encoding:   h.Encoding,
 		KeyType:    h.Key.Type,
 		Bits:       h.Key.Bits,
-		Curve:      h.Key.Curve,
+		Curve:      h.Key.Curve.String(),
 		Status:     h.Status,
 		Offset:     off,
 		Length:     int64(h.Len),

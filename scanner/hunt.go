@@ -6,6 +6,7 @@ import (
 
 	"dumpguard/detectors"
 	"dumpguard/internal/hunt"
+	"dumpguard/internal/keys"
 )
 
 // The layout hands the hunt spans aligned as the hunt requires: a build with
@@ -37,12 +38,12 @@ const maxHarvest = 4096
 // harvester collects the public keys a scan's windows meet.
 type harvester struct {
 	mu      sync.Mutex
-	keys    map[detectors.Fingerprint]detectors.PublicKey
+	keys    map[keys.Fingerprint]detectors.PublicKey
 	dropped int
 }
 
 func newHarvester() *harvester {
-	return &harvester{keys: map[detectors.Fingerprint]detectors.PublicKey{}}
+	return &harvester{keys: map[keys.Fingerprint]detectors.PublicKey{}}
 }
 
 // visit is an [Options.Visit] function.
@@ -74,12 +75,12 @@ const maxBundleCAs = 8
 // huntKeys are the protected keys and, when harvesting, those found in the
 // dump (less a trust bundle's CA keys: it returns how many were left out).
 func (c *HuntConfig) huntKeys(h *harvester) ([]detectors.PublicKey, int) {
-	keys := append([]detectors.PublicKey(nil), c.Protected...)
+	pubs := append([]detectors.PublicKey(nil), c.Protected...)
 	if h == nil {
-		return keys, 0
+		return pubs, 0
 	}
-	seen := map[detectors.Fingerprint]bool{}
-	for _, k := range keys {
+	seen := map[keys.Fingerprint]bool{}
+	for _, k := range pubs {
 		seen[k.SPKI] = true
 	}
 	cas := 0
@@ -91,13 +92,13 @@ func (c *HuntConfig) huntKeys(h *harvester) ([]detectors.PublicKey, int) {
 	bundle := cas > maxBundleCAs && !c.Deep
 	for _, k := range h.keys {
 		if !seen[k.SPKI] && !(bundle && k.CA) {
-			keys = append(keys, k)
+			pubs = append(pubs, k)
 		}
 	}
 	if !bundle {
 		cas = 0
 	}
-	return keys, cas
+	return pubs, cas
 }
 
 // bundleWarning says that a trust bundle's CA keys were not hunted.
@@ -122,7 +123,7 @@ func (c *HuntConfig) hunter(keys []detectors.PublicKey) *hunt.Hunter {
 // huntFinding places a find of the hunt made in a buffer that starts at
 // file offset base.
 func huntFinding(l *Layout, f hunt.Find, base int64) Finding {
-	h := detectors.Hit{Off: f.Parts[0].Off, Len: f.Parts[0].Len, Encoding: f.Encoding, Status: detectors.Validated, Key: f.Key}
+	h := detectors.Hit{Off: f.Parts[0].Off, Len: f.Parts[0].Len, Encoding: f.Encoding, Status: keys.Validated, Key: f.Key}
 	for _, p := range f.Parts {
 		h.Parts = append(h.Parts, detectors.Span{Off: p.Off, Len: p.Len, What: p.What})
 	}

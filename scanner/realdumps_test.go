@@ -1,8 +1,6 @@
 package scanner
 
 import (
-	"dumpguard/internal/testpath"
-
 	"context"
 	"encoding/json"
 	"os"
@@ -11,6 +9,8 @@ import (
 	"testing"
 
 	"dumpguard/detectors"
+	"dumpguard/internal/keys"
+	"dumpguard/internal/testpath"
 )
 
 // The dumps under testdata/dumps were written by real dump writers (gcore,
@@ -47,7 +47,7 @@ func checkWants(t *testing.T, fr FileReport, wants []want) {
 				continue
 			}
 			found = true
-			if f.Status != detectors.Validated || f.Region.Kind != w.kind || w.thread && f.Region.Thread == 0 {
+			if f.Status != keys.Validated || f.Region.Kind != w.kind || w.thread && f.Region.Thread == 0 {
 				t.Errorf("%s: key %s at %s: status %v region %+v, want validated in %s", fr.Path, w.spki[:12], w.va, f.Status, f.Region, w.kind)
 			}
 		}
@@ -264,7 +264,7 @@ func checkHunted(t *testing.T, fr FileReport, spki string, protected bool) {
 	t.Helper()
 	for _, f := range fr.Findings {
 		if f.Fingerprint() == spki && strings.HasPrefix(f.Encoding, "raw") {
-			if f.Status != detectors.Validated || f.Protected != protected || f.VA == nil || len(f.Components) == 0 {
+			if f.Status != keys.Validated || f.Protected != protected || f.VA == nil || len(f.Components) == 0 {
 				t.Errorf("hunted key %+v: want validated, protected %v, with an address and components", f, protected)
 			}
 			if f.Region.Kind != KindHeap && f.Region.Kind != KindAnon && f.Region.Kind != KindStack {

@@ -3,7 +3,7 @@ package scanner
 import (
 	"sort"
 
-	"dumpguard/detectors"
+	"dumpguard/internal/keys"
 )
 
 // ReportVersion is the version of the JSON report schema.
@@ -74,8 +74,8 @@ type Protected struct {
 
 // Policy decides which findings block.
 type Policy struct {
-	FailOn detectors.Status // lowest status that blocks
-	Strict bool             // known test keys block too
+	FailOn keys.Status // lowest status that blocks
+	Strict bool        // known test keys block too
 }
 
 // Blocks reports whether f stops a dump from leaving.
@@ -89,7 +89,7 @@ func (p Policy) Blocks(f *Finding) bool {
 // Summarize totals files under policy p.
 func Summarize(files []FileReport, p Policy, allowPartial bool) Summary {
 	s := Summary{ByStatus: map[string]int{}, FailOn: p.FailOn.String(), Keys: []KeySummary{}}
-	keys := map[string]*KeySummary{}
+	byKey := map[string]*KeySummary{}
 	for _, fr := range files {
 		s.Files++
 		s.Bytes += fr.ScannedBytes
@@ -115,12 +115,12 @@ func Summarize(files []FileReport, p Policy, allowPartial bool) Summary {
 					continue // an encrypted key without a public half: counted, not grouped
 				}
 			}
-			k := keys[id]
+			k := byKey[id]
 			if k == nil {
 				k = &KeySummary{SPKI: f.Fingerprint(), KeyType: f.KeyType, Bits: f.Bits, Curve: f.Curve, Status: f.Status.String()}
-				keys[id] = k
+				byKey[id] = k
 			}
-			if st, _ := detectors.ParseStatus(k.Status); f.Status > st {
+			if st, _ := keys.ParseStatus(k.Status); f.Status > st {
 				k.Status = f.Status.String()
 			}
 			k.Occurrences++
@@ -130,7 +130,7 @@ func Summarize(files []FileReport, p Policy, allowPartial bool) Summary {
 			}
 		}
 	}
-	for _, k := range keys {
+	for _, k := range byKey {
 		s.Keys = append(s.Keys, *k)
 	}
 	sort.Slice(s.Keys, func(i, j int) bool { return s.Keys[i].SPKI < s.Keys[j].SPKI })

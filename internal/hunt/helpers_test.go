@@ -53,10 +53,6 @@ type sec1 struct {
 	Pub     asn1.BitString        `asn1:"optional,explicit,tag:1"`
 }
 
-var curveNames = map[string]string{
-	"1.2.840.10045.3.1.7": "P-256", "1.3.132.0.34": "P-384", "1.3.132.0.35": "P-521", "1.3.132.0.10": "secp256k1",
-}
-
 // junk returns n deterministic random bytes.
 func junk(seed uint64, n int) []byte {
 	r := rand.NewChaCha8([32]byte{byte(seed), byte(seed >> 8)})

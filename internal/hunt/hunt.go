@@ -36,7 +36,6 @@ package hunt
 
 import (
 	"bytes"
-	"crypto/ecdh"
 	"crypto/ed25519"
 	"encoding/binary"
 	"math/big"
@@ -44,9 +43,8 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/decred/dcrd/dcrec/secp256k1/v4"
-
 	"dumpguard/detectors"
+	"dumpguard/internal/keys"
 )
 
 // Options tune the hunt.
@@ -76,9 +74,9 @@ const Align = 64
 // where the find starts, and the caller that scans overlapping buffers keeps a
 // find in the buffer that owns Parts[0].
 type Find struct {
-	Key      detectors.KeyInfo // Status is validated by construction
-	Encoding string            // "raw-be", "raw-le": the byte order of the number that revealed the key
-	Parts    []Part            // at least one
+	Key      keys.KeyInfo // Status is validated by construction
+	Encoding string       // "raw-be", "raw-le": the byte order of the number that revealed the key
+	Parts    []Part       // at least one
 }
 
 // A Part is the byte range of one component of a found key.
@@ -127,23 +125,23 @@ type rsaTarget struct {
 	topLo, topHi uint64
 }
 
-// An ecGroup holds the public keys on one curve; curve is nil for Ed25519.
+// An ecGroup holds the public keys on one curve; curve is NoCurve for Ed25519.
 type ecGroup struct {
-	curve   *curve
+	curve   keys.Curve
 	name    string
 	size    int      // bytes of a scalar or seed
 	targets [][]byte // X coordinate (EC) or public key (Ed25519), one per key
 	keys    []int
 }
 
-// New returns a Hunter for keys. Keys it cannot use (no modulus, no point,
+// New returns a Hunter for pubs. Keys it cannot use (no modulus, no point,
 // an unknown curve) are ignored.
-func New(keys []detectors.PublicKey, opt Options) *Hunter {
-	h := &Hunter{opt: opt, keys: keys, groupOf: make([]int, len(keys))}
-	for i, k := range keys {
+func New(pubs []detectors.PublicKey, opt Options) *Hunter {
+	h := &Hunter{opt: opt, keys: pubs, groupOf: make([]int, len(pubs))}
+	for i, k := range pubs {
 		h.groupOf[i] = -1
 		switch {
-		case (k.Type == "rsa" || k.Type == "rsa-pss") && k.N != nil && k.N.BitLen() >= 256 && k.N.BitLen() <= detectors.MaxRSABits:
+		case (k.Type == "rsa" || k.Type == "rsa-pss") && k.N != nil && k.N.BitLen() >= 256 && k.N.BitLen() <= keys.MaxRSABits:
 			half := (k.N.BitLen() + 1) / 2
 			size := (half + 7) / 8
 			g := h.rsaGroupFor(size, uint((half-1)%8), k.N.BitLen()%2 == 1)
@@ -162,13 +160,13 @@ func New(keys []detectors.PublicKey, opt Options) *Hunter {
 			h.anchors.add(anchorNeedle{b: k.N.Bytes(), key: i, reach: huntNearRSA, be: true})
 			h.anchors.add(anchorNeedle{b: reversed(k.N.Bytes()), key: i, reach: huntNearRSA})
 			h.addChunk(size, true)
-		case k.Type == "ec" && curveByName(k.Curve) != nil && len(k.Point) == 1+2*curveByName(k.Curve).Size:
-			c := curveByName(k.Curve)
-			x := k.Point[1 : 1+c.Size]
-			g := h.ecGroupFor(c, c.Name, c.Size)
+		case k.Type == "ec" && k.Curve.Known() && len(k.Point) == 1+2*k.Curve.Size():
+			c := k.Curve
+			x := k.Point[1 : 1+c.Size()]
+			g := h.ecGroupFor(c, c.String(), c.Size())
 			g.targets, g.keys = append(g.targets, x), append(g.keys, i)
 			h.groupOf[i] = slices.Index(h.ec, g)
-			if c.Size == 32 {
+			if c.Size() == 32 {
 				// A big-endian X (Go's crypto/ecdh keeps 04‖X‖Y) is an anchor only
 				// for the cheap curves: OpenSSL keeps each certificate's point
 				// as a bare 04‖X‖Y too, and P-384 roots in a CA bundle would cost
@@ -176,10 +174,10 @@ func New(keys []detectors.PublicKey, opt Options) *Hunter {
 				h.anchors.add(anchorNeedle{b: x, key: i, reach: huntNearEC, be: true, point: true})
 			}
 			h.anchors.add(anchorNeedle{b: reversed(x), key: i, reach: huntNearEC})
-			h.addChunk(c.Size, false)
-			h.addChunk((c.Size+7)&^7, false)
+			h.addChunk(c.Size(), false)
+			h.addChunk((c.Size()+7)&^7, false)
 		case k.Type == "ed25519" && len(k.Point) == 32:
-			g := h.ecGroupFor(nil, "Ed25519", 32)
+			g := h.ecGroupFor(keys.NoCurve, "Ed25519", 32)
 			g.targets, g.keys = append(g.targets, k.Point), append(g.keys, i)
 			h.groupOf[i] = slices.Index(h.ec, g)
 			h.anchors.add(anchorNeedle{b: k.Point, key: i, reach: huntNearEC, be: true})
@@ -225,7 +223,7 @@ func (h *Hunter) rsaGroupFor(size int, topBit uint, loose bool) *rsaGroup {
 	return g
 }
 
-func (h *Hunter) ecGroupFor(c *curve, name string, size int) *ecGroup {
+func (h *Hunter) ecGroupFor(c keys.Curve, name string, size int) *ecGroup {
 	for _, g := range h.ec {
 		if g.name == name {
 			return g
@@ -613,7 +611,7 @@ type sieveProduct struct {
 
 type sievePrime struct{ inv, lim uint64 } // x ≡ 0 mod p ⇔ x·inv ≤ lim (mod 2⁶⁴)
 
-const maxSieveLimbs = detectors.MaxRSABits / 2 / 64
+const maxSieveLimbs = keys.MaxRSABits / 2 / 64
 
 var sieveProducts = func() []*sieveProduct {
 	var out []*sieveProduct
@@ -754,7 +752,7 @@ func (h *Hunter) foundFactor(dst []Find, s *huntScratch, buf []byte, key, i, siz
 	}
 	hit := Find{
 		Encoding: enc, Parts: parts,
-		Key: detectors.KeyInfo{Type: k.Type, Bits: k.N.BitLen(), SPKI: k.SPKI, Proof: proof},
+		Key: keys.KeyInfo{Type: k.Type, Bits: k.N.BitLen(), SPKI: k.SPKI, Proof: proof},
 	}
 	s.found = append(s.found, foundKey{key, len(dst)})
 	return append(dst, hit)
@@ -787,7 +785,7 @@ func (h *Hunter) tryEC(dst []Find, s *huntScratch, buf []byte, i, only int, leOn
 		if !random {
 			continue
 		}
-		if g.curve == nil {
+		if g.curve == keys.NoCurve {
 			pub := ed25519.NewKeyFromSeed(w)[32:]
 			dst = h.matchEC(dst, s, g, pub, i, "raw-be") // a seed is a byte string, kept in order
 			continue
@@ -814,7 +812,7 @@ func (h *Hunter) matchEC(dst []Find, s *huntScratch, g *ecGroup, x []byte, i int
 		}
 		key := g.keys[j]
 		what := "d"
-		if g.curve == nil {
+		if g.curve == keys.NoCurve {
 			what = "seed"
 		}
 		sp := Part{i, g.size, what}
@@ -822,8 +820,8 @@ func (h *Hunter) matchEC(dst []Find, s *huntScratch, g *ecGroup, x []byte, i int
 			continue
 		}
 		k := h.keys[key]
-		info := detectors.KeyInfo{Type: k.Type, Bits: k.Bits, Curve: k.Curve, SPKI: k.SPKI, Proof: "d·G=Q, 0<d<n"}
-		if g.curve == nil {
+		info := keys.KeyInfo{Type: k.Type, Bits: k.Bits, Curve: k.Curve, SPKI: k.SPKI, Proof: "d·G=Q, 0<d<n"}
+		if g.curve == keys.NoCurve {
 			info.Proof = "public key derived from the seed matches"
 		}
 		s.found = append(s.found, foundKey{key, len(dst)})
@@ -833,53 +831,18 @@ func (h *Hunter) matchEC(dst []Find, s *huntScratch, g *ecGroup, x []byte, i int
 }
 
 // ecX returns the X coordinate of d·G, or nil when d is not a valid scalar.
-func ecX(c *curve, d []byte) []byte {
-	var pub []byte
-	switch c.Name {
-	case "P-256", "P-384", "P-521":
-		var ec ecdh.Curve
-		switch c.Name {
-		case "P-256":
-			ec = ecdh.P256()
-		case "P-384":
-			ec = ecdh.P384()
-		default:
-			ec = ecdh.P521()
-		}
-		k, err := ec.NewPrivateKey(d)
-		if err != nil {
-			return nil
-		}
-		pub = k.PublicKey().Bytes()
-	case "secp256k1":
-		var k secp256k1.ModNScalar
-		if len(d) != 32 || k.SetByteSlice(d) || k.IsZero() {
-			return nil
-		}
-		var p secp256k1.JacobianPoint
-		secp256k1.ScalarBaseMultNonConst(&k, &p)
-		p.ToAffine()
-		x := p.X.Bytes()
-		return x[:]
-	default:
+func ecX(c keys.Curve, d []byte) []byte {
+	pub, ok := c.Public(d)
+	if !ok {
 		return nil
 	}
-	return pub[1 : 1+c.Size]
+	return pub[1 : 1+c.Size()]
 }
 
 // scalarLooksRandom is the entropy filter for scalar windows: no 64-bit group that
-// starts or ends in three zero bytes, and at least three quarters distinct
-// bytes (a random 32-byte string has 30 on average).
+// starts or ends in three zero bytes, and [keys.LooksRandom].
 func scalarLooksRandom(w []byte) bool {
-	if !notRepetitive(w[:len(w)&^7]) {
-		return false
-	}
-	var seen [4]uint64
-	for _, b := range w {
-		seen[b>>6] |= 1 << (b & 63)
-	}
-	n := bits.OnesCount64(seen[0]) + bits.OnesCount64(seen[1]) + bits.OnesCount64(seen[2]) + bits.OnesCount64(seen[3])
-	return 4*n >= 3*len(w)
+	return notRepetitive(w[:len(w)&^7]) && keys.LooksRandom(w)
 }
 
 var bigOne = big.NewInt(1)
@@ -891,21 +854,4 @@ func reversed(b []byte) []byte {
 		r[len(b)-1-i] = c
 	}
 	return r
-}
-
-// A curve is what the hunt needs of a short-Weierstrass curve.
-type curve struct {
-	Name string
-	Size int // bytes of a scalar and of a coordinate
-}
-
-var curves = []*curve{{"P-256", 32}, {"P-384", 48}, {"P-521", 66}, {"secp256k1", 32}}
-
-func curveByName(name string) *curve {
-	for _, c := range curves {
-		if c.Name == name {
-			return c
-		}
-	}
-	return nil
 }

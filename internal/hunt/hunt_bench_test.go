@@ -34,7 +34,7 @@ func coreLike(n int) []byte {
 // checks that n is a product of primes, and no key is there to find) and the
 // five EC and Ed25519 test keys.
 func benchKeys(b *testing.B) []detectors.PublicKey {
-	var keys []detectors.PublicKey
+	var tks []detectors.PublicKey
 	for i := range 10 {
 		nb := junk(uint64(100+i), 256)
 		nb[0] |= 0x80
@@ -43,14 +43,14 @@ func benchKeys(b *testing.B) []detectors.PublicKey {
 		if !ok {
 			b.Fatal("bad modulus")
 		}
-		keys = append(keys, k)
+		tks = append(tks, k)
 	}
 	for _, s := range testSecrets(b) {
 		if s.pub.Type != "rsa" {
-			keys = append(keys, s.pub)
+			tks = append(tks, s.pub)
 		}
 	}
-	return keys
+	return tks
 }
 
 // BenchmarkHunt compares the hunt with the PEM detector on 64 MiB of

@@ -12,9 +12,9 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
-	"dumpguard/internal/testpath"
-
 	"dumpguard/detectors"
+	"dumpguard/internal/keys"
+	"dumpguard/internal/testpath"
 )
 
 // realDumps is where the Linux cores made by testdata/dumps/make-linux-dumps.sh
@@ -227,7 +227,7 @@ func TestHuntHarvestedRealDumps(t *testing.T) {
 					pubs = Harvest(pubs, r[off:min(len(r), off+4<<20+HarvestMaxLen)])
 				}
 			}
-			seen := map[detectors.Fingerprint]bool{}
+			seen := map[keys.Fingerprint]bool{}
 			pubs = slices.DeleteFunc(pubs, func(k detectors.PublicKey) bool { // dedupe: the caller's job
 				dup := seen[k.SPKI]
 				seen[k.SPKI] = true

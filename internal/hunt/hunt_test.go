@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"dumpguard/detectors"
+	"dumpguard/internal/keys"
 	"dumpguard/internal/testpath"
 )
 
@@ -34,7 +35,7 @@ type testSecret struct {
 // testSecrets loads the RSA, EC and Ed25519 test keys.
 func testSecrets(t testing.TB) []testSecret {
 	t.Helper()
-	keys := loadKeys(t)
+	tks := loadKeys(t)
 	var out []testSecret
 	for _, name := range []string{"rsa2048.pkcs8.pem", "p256.sec1.pem", "p384.sec1.pem", "p521.sec1.pem", "k256.sec1.pem", "ed25519.pkcs8.pem"} {
 		b, err := os.ReadFile(keyFile(t, name))
@@ -42,7 +43,7 @@ func testSecrets(t testing.TB) []testSecret {
 			t.Fatal(err)
 		}
 		blk, _ := pem.Decode(b)
-		s := testSecret{file: name, spki: keys[name].spki}
+		s := testSecret{file: name, spki: tks[name].spki}
 		var ok bool
 		switch blk.Type {
 		case "EC PRIVATE KEY":
@@ -50,7 +51,7 @@ func testSecrets(t testing.TB) []testSecret {
 			if _, err := asn1.Unmarshal(blk.Bytes, &k); err != nil {
 				t.Fatal(err)
 			}
-			s.pub, ok = detectors.ECPublicKey(curveNames[k.Curve.String()], k.Pub.RightAlign())
+			s.pub, ok = detectors.ECPublicKey(keys.CurveByOID(k.Curve), k.Pub.RightAlign())
 			s.scalar, s.size, s.what = k.Key, len(k.Key), "d"
 		default:
 			k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
@@ -190,11 +191,11 @@ func (s testSecret) publicBytes() []byte {
 }
 
 func allPublic(secrets []testSecret) []detectors.PublicKey {
-	var keys []detectors.PublicKey
+	var tks []detectors.PublicKey
 	for _, s := range secrets {
-		keys = append(keys, s.pub)
+		tks = append(tks, s.pub)
 	}
-	return keys
+	return tks
 }
 
 // TestHuntPlanted plants each key's factor, scalar or seed in random bytes and
