@@ -32,8 +32,13 @@ type Options struct {
 	Hunt *hunt.Hunter
 	// Visit, when set, sees every window (buf starts at file offset off; the
 	// window owns buf[lo:hi]). It must not retain buf. Used to harvest public keys.
-	Visit  func(buf []byte, off int64, lo, hi int)
-	Window int // bytes a window owns; 0 means DefaultWindow
+	Visit func(buf []byte, off int64, lo, hi int)
+	// VisitMemory, when set, sees the writable process memory of every
+	// window, as the hunt would be handed it (starting at addresses aligned
+	// to hunt.Align); owned is how many bytes of the window are its own. It
+	// must not retain buf. Used to harvest public keys from bare numbers.
+	VisitMemory func(buf []byte, owned int)
+	Window      int // bytes a window owns; 0 means DefaultWindow
 	// Progress is told of bytes scanned as windows finish.
 	Progress func(n int64)
 }
@@ -164,6 +169,14 @@ func (f *fileScan) scanWindow(local []Finding, w *windowScratch, data []byte, j 
 		for _, h := range w.hits {
 			if h.Off >= j.lo && h.Off < j.hi {
 				local = append(local, newFinding(l, d.Name(), h, j.off))
+			}
+		}
+	}
+	if opt.VisitMemory != nil {
+		w.spans = l.huntSpans(w.spans[:0], j.off, int64(len(data)), false)
+		for _, s := range w.spans {
+			if a, b := l.alignStart(s[0], j.off), int(s[1]-j.off); a < b {
+				opt.VisitMemory(data[a:b], max(0, min(b, j.hi)-max(a, j.lo)))
 			}
 		}
 	}

@@ -37,18 +37,29 @@ const maxHarvest = 4096
 
 // harvester collects the public keys a scan's windows meet.
 type harvester struct {
+	budget  *hunt.Budget // of the trials on bare numbers
 	mu      sync.Mutex
 	keys    map[keys.Fingerprint]detectors.PublicKey
 	dropped int
 }
 
-func newHarvester() *harvester {
-	return &harvester{keys: map[keys.Fingerprint]detectors.PublicKey{}}
+func newHarvester(deep bool) *harvester {
+	return &harvester{keys: map[keys.Fingerprint]detectors.PublicKey{}, budget: hunt.NewBudget(0, deep)}
 }
 
-// visit is an [Options.Visit] function.
+// visit is an [Options.Visit] function: public key encodings.
 func (h *harvester) visit(buf []byte, _ int64, _, _ int) {
-	found := hunt.Harvest(nil, buf)
+	h.add(hunt.Harvest(nil, buf))
+}
+
+// memory is an [Options.VisitMemory] function: public keys revealed by bare
+// numbers in writable memory.
+func (h *harvester) memory(buf []byte, owned int) {
+	h.budget.Earn(int64(owned))
+	h.add(hunt.HarvestNumbers(nil, buf, h.budget))
+}
+
+func (h *harvester) add(found []detectors.PublicKey) {
 	if len(found) == 0 {
 		return
 	}
@@ -110,11 +121,11 @@ func bundleWarning(n int) []string {
 }
 
 // hunter is the hunt for keys, or nil when there is nothing to hunt for.
-func (c *HuntConfig) hunter(keys []detectors.PublicKey) *hunt.Hunter {
+func (c *HuntConfig) hunter(keys []detectors.PublicKey, b *hunt.Budget) *hunt.Hunter {
 	if len(keys) == 0 {
 		return nil
 	}
-	if h := hunt.New(keys, hunt.Options{Deep: c.Deep}); !h.Empty() {
+	if h := hunt.New(keys, hunt.Options{Deep: c.Deep, Budget: b}); !h.Empty() {
 		return h
 	}
 	return nil
@@ -129,6 +140,12 @@ func huntFinding(l *Layout, f hunt.Find, base int64) Finding {
 	}
 	return newFinding(l, "raw-hunt", h, base)
 }
+
+// cutWarning says that a budget cut the harvest or the hunt short.
+const cutWarning = "hunt: cut short by its budget (a dump crafted with many candidate numbers, or far more public keys than a process holds): some numbers were not tried, so keys may have been missed"
+
+// errCut is the report's error for a cut: the scan is incomplete.
+const errCut = "incomplete: the hunt was cut short by its budget (see warnings)"
 
 // huntPlan is what the hunt pass of one dump looks for, and the warnings
 // about what it leaves out (keys past maxHarvest, a trust bundle's CA keys).

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"io"
+
+	"dumpguard/internal/hunt"
 )
 
 // This file is the pipeline every dump goes through, whatever holds its
@@ -44,6 +46,7 @@ type dumpScan struct {
 	d       detected
 	huntOpt *Options // the planned hunt pass; nil for none
 	huntErr error
+	budget  *hunt.Budget // of the hunt pass, or of the one pass of a stream read once
 }
 
 func newDumpScan(opt *FileOptions, fr *FileReport) *dumpScan {
@@ -63,13 +66,15 @@ func (d *dumpScan) detect(src source, again bool, progress func(int64)) {
 	if c != nil {
 		switch {
 		case !again:
-			o.Hunt = c.hunter(c.Protected)
+			d.budget = hunt.NewBudget(0, c.Deep)
+			o.Hunt = c.hunter(c.Protected, d.budget)
+			o.VisitMemory = func(_ []byte, owned int) { d.budget.Earn(int64(owned)) }
 			if c.Harvest {
 				d.fr.Warnings = append(d.fr.Warnings, "hunt: a stream read once is hunted for the --pubkeys keys only, not for the public keys inside it")
 			}
 		case c.Harvest:
-			d.h = newHarvester()
-			o.Visit = d.h.visit
+			d.h = newHarvester(c.Deep)
+			o.Visit, o.VisitMemory = d.h.visit, d.h.memory
 		}
 	}
 	d.d = src.detect(&o)
@@ -80,7 +85,8 @@ func (d *dumpScan) detect(src source, again bool, progress func(int64)) {
 	}
 	keys, warn := c.huntPlan(d.h)
 	d.fr.Warnings = append(d.fr.Warnings, warn...)
-	if hu := c.hunter(keys); hu != nil && d.d.err == nil {
+	d.budget = hunt.NewBudget(d.d.size, c.Deep)
+	if hu := c.hunter(keys, d.budget); hu != nil && d.d.err == nil {
 		d.huntOpt = &Options{Hunt: hu, Window: d.opt.Window}
 	}
 }
@@ -116,6 +122,10 @@ func (d *dumpScan) finish() {
 		d.fr.ScannedBytes = d.d.read
 	case d.huntErr != nil:
 		d.fr.Errors = append(d.fr.Errors, "hunt: "+d.huntErr.Error())
+	}
+	if d.budget.Cut() || d.h != nil && d.h.budget.Cut() {
+		d.fr.Warnings = append(d.fr.Warnings, cutWarning)
+		d.fr.Errors = append(d.fr.Errors, errCut)
 	}
 }
 

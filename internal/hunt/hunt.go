@@ -54,6 +54,11 @@ type Options struct {
 	// then also hands the hunt every region, not only writable memory.
 	Deep bool
 
+	// Budget, when set, bounds the trials (divisions, scalar
+	// multiplications); when it runs out the hunt stops trying and
+	// Budget.Cut reports it.
+	Budget *Budget
+
 	// For measurements: all8 tries every 8-aligned offset for RSA;
 	// noAnchors and noHeaders switch off one source of default candidates.
 	all8, noAnchors, noHeaders bool
@@ -545,6 +550,9 @@ func (h *Hunter) tryFactor(dst []Find, s *huntScratch, buf []byte, g *rsaGroup, 
 		if only >= 0 && t.key != only || !g.loose && (top < t.topLo || top > t.topHi) {
 			continue
 		}
+		if !h.opt.Budget.spend(1) {
+			return dst
+		}
 		if s.q.QuoRem(t.n, &s.c, &s.r); s.r.Sign() != 0 || s.c.Cmp(bigOne) <= 0 || s.c.Cmp(t.n) >= 0 {
 			continue
 		}
@@ -784,6 +792,9 @@ func (h *Hunter) tryEC(dst []Find, s *huntScratch, buf []byte, i, only int, leOn
 		}
 		if !random {
 			continue
+		}
+		if !h.opt.Budget.spend(ecCost) {
+			return dst
 		}
 		if g.curve == keys.NoCurve {
 			pub := ed25519.NewKeyFromSeed(w)[32:]

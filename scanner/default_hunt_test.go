@@ -1,0 +1,58 @@
+package scanner
+
+import (
+	"slices"
+	"testing"
+
+	"dumpguard/detectors"
+	"dumpguard/internal/keys"
+	"dumpguard/internal/testpath"
+)
+
+// TestDefaultScanFindsNumbers scans real cores the way `dumpguard scan` does
+// with no --pubkeys: every key a process held only as numbers, with no
+// certificate or public key encoding in its memory, must be validated, and the
+// clean dumps must stay clean.
+func TestDefaultScanFindsNumbers(t *testing.T) {
+	tests := []struct {
+		dump string
+		want []string // SPKI SHA-256 of every key the process held
+	}{
+		{"libssl-wiped-nocert.core.zst", []string{
+			"edb04a36e8f01692accbb2238f0795c7dd5c683a9a9743eabceb034522a33d5f", // nocert-rsa2048: modulus, p, q, d as BIGNUM limbs
+			"27aeaf034dc5a0e007e9f7288229a36e4e973c382962569430f29d70282ebf8c", // nocert-p256: point in Montgomery form
+		}},
+		{"libssl-wiped.core.zst", []string{
+			"b9f238e1e696e7b214126449b83be5cdb37ddf028357ee7050d702019c2d7174", // wiped-rsa2048 (its certificate is there too)
+			"286bf56e9e730bd9e117592b9df4f38c7b5a065614e7bbbac81e7d292ee36d88", // wiped-p256: no certificate
+		}},
+		{"clean-cert-only.core.zst", nil},
+		{"clean-random.core.zst", nil},
+		{"clean-openssl-markers.core.zst", nil},
+	}
+	p := NewPool(0)
+	defer p.Close()
+	for _, tt := range tests {
+		t.Run(tt.dump, func(t *testing.T) {
+			opt := &FileOptions{Options: Options{Detectors: detectors.All()}, Hunt: &HuntConfig{Harvest: true}}
+			fr := scanDump(t, p, testpath.Join(t, "dumps", "linux", tt.dump), opt)
+			var got []string
+			for _, f := range fr.Findings {
+				if f.Status == keys.Validated {
+					got = append(got, f.Fingerprint())
+				}
+			}
+			for _, w := range tt.want {
+				if !slices.Contains(got, w) {
+					t.Errorf("key %s not validated; validated %v", w[:12], got)
+				}
+			}
+			if tt.want == nil && len(got) > 0 {
+				t.Errorf("clean dump: validated %v", got)
+			}
+			if slices.Contains(fr.Warnings, cutWarning) {
+				t.Errorf("the budget cut a real dump's hunt short")
+			}
+		})
+	}
+}
