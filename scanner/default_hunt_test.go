@@ -26,6 +26,14 @@ func TestDefaultScanFindsNumbers(t *testing.T) {
 			"b9f238e1e696e7b214126449b83be5cdb37ddf028357ee7050d702019c2d7174", // wiped-rsa2048 (its certificate is there too)
 			"286bf56e9e730bd9e117592b9df4f38c7b5a065614e7bbbac81e7d292ee36d88", // wiped-p256: no certificate
 		}},
+		{"node-keys.core.zst", []string{ // Node.js 20 crypto.createPrivateKey
+			"e0aed518dc6144316215cf6cdb37f251cb4c1eea5e416f28586f0e841b6e5442", // node-rsa2048
+			"ec6c69cd4d503460200bf127addc6342d8e644dac4551d1070f421028f4af529", // node-p256
+		}},
+		{"pyca-keys.core.zst", []string{ // Python 3.11, pyca/cryptography 48
+			"25b457e4399a1581e89b1863f877b52f13f17d732323b9c6467cd3dc6d96da4f", // pyca-rsa2048
+			"53f382b2f968f3018e6f18aaacb962a68f6aed300ce8cb94ff8884d97145ba60", // pyca-p384 (a DER copy pyca leaves)
+		}},
 		{"clean-cert-only.core.zst", nil},
 		{"clean-random.core.zst", nil},
 		{"clean-openssl-markers.core.zst", nil},

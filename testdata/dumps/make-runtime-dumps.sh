@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# make-runtime-dumps.sh: make the runtime cores in testdata/dumps/linux/:
+# token-signing services as Node.js and Python (pyca/cryptography) run them,
+# each holding throwaway keys loaded once from a PEM file whose bytes it then
+# wiped, with no certificate: the key is only numbers inside OpenSSL.
+#
+# Every key is a THROWAWAY key generated here, for tests only. Writes
+# linux/keys/{node,pyca}-*.pem (+ .pub.pem), linux/keys/runtime-keys.json,
+# linux/{node-keys,pyca-keys}.core.zst and linux/runtimes.json. The other
+# dumps and their manifests are left alone; make-linux-dumps.sh runs this
+# script at its end.
+#
+# Prerequisites: gdb, openssl, zstd, go (for src/coretrim), node (20), and
+# python3 with pyca/cryptography (Debian: apt-get install python3-cryptography).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+out=$here/linux
+keys=$out/keys
+src=$out/src
+work=$(mktemp -d)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+die() { echo "make-runtime-dumps: $*" >&2; exit 1; }
+for c in gdb gcore openssl go zstd sha256sum node python3; do
+	command -v "$c" >/dev/null || die "missing $c"
+done
+python3 -c 'import cryptography' 2>/dev/null || die "missing pyca/cryptography for python3"
+mkdir -p "$keys"
+(cd "$src" && go build -trimpath -o "$work/coretrim" ./coretrim)
+
+entries=()
+newkey() { # newkey NAME rsa|p256|p384|ed25519
+	local name=$1 f=$keys/$1.pem size
+	case $2 in
+	rsa) openssl genpkey -quiet -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$f"; size='"type": "rsa", "bits": 2048' ;;
+	p256) openssl genpkey -quiet -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -pkeyopt ec_param_enc:named_curve -out "$f"; size='"type": "ec", "curve": "P-256"' ;;
+	p384) openssl genpkey -quiet -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -pkeyopt ec_param_enc:named_curve -out "$f"; size='"type": "ec", "curve": "P-384"' ;;
+	ed25519) openssl genpkey -quiet -algorithm ED25519 -out "$f"; size='"type": "ed25519", "curve": "Ed25519"' ;;
+	esac
+	openssl pkey -in "$f" -pubout -out "$keys/$name.pub.pem"
+	local spki
+	spki=$(openssl pkey -in "$f" -pubout -outform DER | sha256sum | cut -d' ' -f1)
+	entries+=("{\"file\": \"$name.pem\", $size, \"pem_type\": \"PRIVATE KEY\", \"public_file\": \"$name.pub.pem\", \"spki_sha256\": \"$spki\"}")
+}
+newkey node-rsa2048 rsa
+newkey node-p256 p256
+newkey node-ed25519 ed25519
+newkey pyca-rsa2048 rsa
+newkey pyca-p384 p384
+{
+	echo "["
+	for i in "${!entries[@]}"; do
+		sep=,; [ "$i" -eq $((${#entries[@]} - 1)) ] && sep=
+		echo "  ${entries[$i]}$sep"
+	done
+	echo "]"
+} >"$keys/runtime-keys.json"
+
+waitready() {
+	for _ in $(seq 300); do
+		grep -qx ready "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	die "timed out waiting for $1"
+}
+
+# core NAME PID: gcore PID (coredump_filter 0x33), then coretrim drops the
+# pages that are all zeros (V8 and CPython map far more than they touch: the
+# Node core is 800 MB raw before, 16 MB after), then zstd -19.
+dumps=()
+core() {
+	echo 0x33 >"/proc/$2/coredump_filter"
+	gcore -o "$work/$1" "$2" >"$work/$1.gcore.log" 2>&1 || { cat "$work/$1.gcore.log"; die "gcore $1 failed"; }
+	kill "$2"
+	wait "$2" 2>/dev/null || true
+	local raw
+	raw=$(stat -c %s "$work/$1.$2")
+	"$work/coretrim" "$work/$1.$2" "$work/$1.core"
+	zstd -q -19 -f "$work/$1.core" -o "$out/$1.core.zst"
+	echo "made $1.core.zst ($raw bytes from gcore, $(stat -c %s "$work/$1.core") trimmed, $(stat -c %s "$out/$1.core.zst") compressed)"
+	dumps+=("{\"dump\": \"$1.core.zst\", \"process\": \"$3\", \"made_with\": \"gcore+coretrim\", \"gcore_bytes\": $raw, \"core_bytes\": $(stat -c %s "$work/$1.core"), \"expect\": \"findings\", \"note\": \"$4\", \"keys\": [$5]}")
+}
+
+cd "$work"
+node --max-old-space-size=8 --max-semi-space-size=1 --expose-gc "$src/node-keys.js" "$work/node.ready" \
+	"$keys/node-rsa2048.pem" "$keys/node-p256.pem" "$keys/node-ed25519.pem" &
+pid=$!; pids+=("$pid"); waitready "$work/node.ready"
+core node-keys "$pid" "node $(node --version)" \
+	"crypto.createPrivateKey from DER decoded without JavaScript strings; the PEM and DER buffers zeroed; one signature each; no certificate" \
+	'{"file": "node-rsa2048.pem", "form": "evp-pkey"}, {"file": "node-p256.pem", "form": "evp-pkey"}, {"file": "node-ed25519.pem", "form": "evp-pkey"}'
+
+python3 "$src/pyca-keys.py" "$work/pyca.ready" "$keys/pyca-rsa2048.pem" "$keys/pyca-p384.pem" &
+pid=$!; pids+=("$pid"); waitready "$work/pyca.ready"
+core pyca-keys "$pid" "python3 $(python3 -c 'import sys, cryptography; print("%d.%d" % sys.version_info[:2], "cryptography", cryptography.__version__)')" \
+	"load_pem_private_key from a bytearray then zeroed; one signature each; no certificate" \
+	'{"file": "pyca-rsa2048.pem", "form": "evp-pkey"}, {"file": "pyca-p384.pem", "form": "evp-pkey"}'
+
+{
+	echo "["
+	for i in "${!dumps[@]}"; do
+		sep=,; [ "$i" -eq $((${#dumps[@]} - 1)) ] && sep=
+		echo "  ${dumps[$i]}$sep"
+	done
+	echo "]"
+} >"$out/runtimes.json"
