@@ -38,6 +38,13 @@ type PublicKey struct {
 	Source    string // file it came from (--pubkeys); "" when harvested from the dump
 	Protected bool   // loaded from --pubkeys: a key that must never leave
 	CA        bool   // harvested from a CA certificate (basicConstraints cA)
+
+	// Derived marks the public half the harvest computed from a candidate
+	// secret (an Ed25519 seed): it proves nothing until it is found in the
+	// dump. SeedAt is where that seed lies (an offset in the harvested
+	// buffer, which the caller rebases to the file).
+	Derived bool
+	SeedAt  int64
 }
 
 // ErrNoPublicKeys reports a --pubkeys file that holds no public key we can use.

@@ -29,6 +29,7 @@ func TestDefaultScanFindsNumbers(t *testing.T) {
 		{"node-keys.core.zst", []string{ // Node.js 20 crypto.createPrivateKey
 			"e0aed518dc6144316215cf6cdb37f251cb4c1eea5e416f28586f0e841b6e5442", // node-rsa2048
 			"ec6c69cd4d503460200bf127addc6342d8e644dac4551d1070f421028f4af529", // node-p256
+			"3f4bf952b7d66e5951511645a09be79a255ad38bad1f39daf676c4812fa17d66", // node-ed25519: seed, its public key elsewhere
 		}},
 		{"pyca-keys.core.zst", []string{ // Python 3.11, pyca/cryptography 48
 			"25b457e4399a1581e89b1863f877b52f13f17d732323b9c6467cd3dc6d96da4f", // pyca-rsa2048

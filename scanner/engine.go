@@ -35,9 +35,10 @@ type Options struct {
 	Visit func(buf []byte, off int64, lo, hi int)
 	// VisitMemory, when set, sees the writable process memory of every
 	// window, as the hunt would be handed it (starting at addresses aligned
-	// to hunt.Align); owned is how many bytes of the window are its own. It
+	// to hunt.Align; buf starts at file offset off); owned is how many bytes
+	// of the window are its own. It
 	// must not retain buf. Used to harvest public keys from bare numbers.
-	VisitMemory func(buf []byte, owned int)
+	VisitMemory func(buf []byte, off int64, owned int)
 	Window      int // bytes a window owns; 0 means DefaultWindow
 	// Progress is told of bytes scanned as windows finish.
 	Progress func(n int64)
@@ -176,7 +177,7 @@ func (f *fileScan) scanWindow(local []Finding, w *windowScratch, data []byte, j 
 		w.spans = l.huntSpans(w.spans[:0], j.off, int64(len(data)), false)
 		for _, s := range w.spans {
 			if a, b := l.alignStart(s[0], j.off), int(s[1]-j.off); a < b {
-				opt.VisitMemory(data[a:b], max(0, min(b, j.hi)-max(a, j.lo)))
+				opt.VisitMemory(data[a:b], j.off+int64(a), max(0, min(b, j.hi)-max(a, j.lo)))
 			}
 		}
 	}

@@ -40,6 +40,7 @@ type harvester struct {
 	budget  *hunt.Budget // of the trials on bare numbers
 	mu      sync.Mutex
 	keys    map[keys.Fingerprint]detectors.PublicKey
+	derived int // of keys, how many are Derived
 	dropped int
 }
 
@@ -54,9 +55,39 @@ func (h *harvester) visit(buf []byte, _ int64, _, _ int) {
 
 // memory is an [Options.VisitMemory] function: public keys revealed by bare
 // numbers in writable memory.
-func (h *harvester) memory(buf []byte, owned int) {
+func (h *harvester) memory(buf []byte, off int64, owned int) {
 	h.budget.Earn(int64(owned))
-	h.add(hunt.HarvestNumbers(nil, buf, h.budget))
+	found := hunt.HarvestNumbers(nil, buf, h.budget)
+	for i := range found {
+		found[i].SeedAt += off
+	}
+	h.add(found)
+}
+
+// placeSeeds puts the seed of every finding of a derived key (its public key
+// found in the dump) first among its components and makes the finding start
+// there: the seed is the secret, which redaction overwrites.
+func (h *harvester) placeSeeds(fs []Finding, l *Layout) {
+	if h == nil {
+		return
+	}
+	for i := range fs {
+		f := &fs[i]
+		k, ok := h.keys[keysFingerprint(f)]
+		if !ok || !k.Derived {
+			continue
+		}
+		r := l.Locate(k.SeedAt)
+		seed := Component{What: "seed", Offset: k.SeedAt, Length: 32, VA: hexVA(r, k.SeedAt)}
+		f.Components = append([]Component{seed}, f.Components...)
+		f.Offset, f.Length, f.VA = seed.Offset, seed.Length, seed.VA
+		f.Region = RegionRef{Kind: r.Kind, Module: r.Module, Thread: r.Thread}
+	}
+}
+
+func keysFingerprint(f *Finding) keys.Fingerprint {
+	fp, _ := keys.ParseFingerprint(f.Fingerprint())
+	return fp
 }
 
 func (h *harvester) add(found []detectors.PublicKey) {
@@ -69,7 +100,15 @@ func (h *harvester) add(found []detectors.PublicKey) {
 		if _, ok := h.keys[k.SPKI]; ok {
 			continue
 		}
-		if len(h.keys) >= maxHarvest {
+		if k.Derived {
+			// Candidate seeds' public keys have their own cap, so a heap
+			// full of random 32-byte chunks cannot crowd out real keys.
+			if h.derived >= maxHarvest {
+				h.dropped++
+				continue
+			}
+			h.derived++
+		} else if len(h.keys)-h.derived >= maxHarvest {
 			h.dropped++
 			continue
 		}
@@ -152,7 +191,7 @@ const errCut = "incomplete: the hunt was cut short by its budget (see warnings)"
 func (c *HuntConfig) huntPlan(h *harvester) ([]detectors.PublicKey, []string) {
 	var warn []string
 	if h != nil && h.dropped > 0 {
-		warn = append(warn, fmt.Sprintf("hunt: %d more public keys in the dump than the %d hunted", h.dropped, maxHarvest))
+		warn = append(warn, fmt.Sprintf("hunt: %d more public keys (or candidate seeds) in the dump than the %d hunted", h.dropped, maxHarvest))
 	}
 	keys, cas := c.huntKeys(h)
 	return keys, append(warn, bundleWarning(cas)...)

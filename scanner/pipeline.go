@@ -68,7 +68,7 @@ func (d *dumpScan) detect(src source, again bool, progress func(int64)) {
 		case !again:
 			d.budget = hunt.NewBudget(0, c.Deep)
 			o.Hunt = c.hunter(c.Protected, d.budget)
-			o.VisitMemory = func(_ []byte, owned int) { d.budget.Earn(int64(owned)) }
+			o.VisitMemory = func(_ []byte, _ int64, owned int) { d.budget.Earn(int64(owned)) }
 			if c.Harvest {
 				d.fr.Warnings = append(d.fr.Warnings, "hunt: a stream read once is hunted for the --pubkeys keys only, not for the public keys inside it")
 			}
@@ -107,6 +107,7 @@ func (d *dumpScan) hunt(src source) {
 		d.huntErr = err
 		return
 	}
+	d.h.placeSeeds(hunted, d.d.layout)
 	d.d.fs = mergeHunt(d.d.fs, hunted)
 }
 

@@ -100,6 +100,7 @@ type Hunter struct {
 	anchors anchorIndex
 	chunks  []chunkKind // glibc chunk sizes worth a look, sorted
 	groupOf []int       // index of each key's group in rsa or ec; -1 for unusable keys
+	derived int         // keys whose seed the harvest holds (detectors.PublicKey.Derived)
 	reach   int
 }
 
@@ -181,6 +182,11 @@ func New(pubs []detectors.PublicKey, opt Options) *Hunter {
 			h.anchors.add(anchorNeedle{b: reversed(x), key: i, reach: huntNearEC})
 			h.addChunk(c.Size(), false)
 			h.addChunk((c.Size()+7)&^7, false)
+		case k.Type == "ed25519" && len(k.Point) == 32 && k.Derived:
+			// Not a target: its seed is known. Finding the public key in the
+			// dump is the proof.
+			h.anchors.add(anchorNeedle{b: k.Point, key: i, derived: true})
+			h.derived++
 		case k.Type == "ed25519" && len(k.Point) == 32:
 			g := h.ecGroupFor(keys.NoCurve, "Ed25519", 32)
 			g.targets, g.keys = append(g.targets, k.Point), append(g.keys, i)
@@ -250,7 +256,7 @@ func (h *Hunter) Reach() int { return h.reach }
 func (h *Hunter) Deep() bool { return h.opt.Deep }
 
 // Empty reports whether the hunter has no key it can look for.
-func (h *Hunter) Empty() bool { return len(h.rsa) == 0 && len(h.ec) == 0 }
+func (h *Hunter) Empty() bool { return len(h.rsa) == 0 && len(h.ec) == 0 && h.derived == 0 }
 
 // huntScratch is the per-call working memory, pooled so a miss allocates nothing.
 type huntScratch struct {
@@ -261,6 +267,7 @@ type huntScratch struct {
 	rev     []byte
 	found   []foundKey
 	headers []int
+	derived []foundKey // derived public keys seen: key, offset
 }
 
 // A span2 is a range of candidate offsets for one key (key −1: every key).
@@ -280,15 +287,18 @@ var huntPool = sync.Pool{New: func() any { return new(huntScratch) }}
 // it owns, and merges the finds of one key that two pieces report. A miss
 // allocates nothing.
 func (h *Hunter) Hunt(dst []Find, buf []byte) []Find {
-	if len(h.rsa) == 0 && len(h.ec) == 0 {
+	if h.Empty() {
 		return dst
 	}
 	s := huntPool.Get().(*huntScratch)
 	defer huntPool.Put(s)
-	s.ranges, s.rangesE, s.found = s.ranges[:0], s.rangesE[:0], s.found[:0]
+	s.ranges, s.rangesE, s.found, s.derived = s.ranges[:0], s.rangesE[:0], s.found[:0], s.derived[:0]
 
 	// One pass over the aligned words: anchors and allocator headers.
 	h.scanWords(s, buf)
+	for _, d := range s.derived {
+		dst = h.foundDerived(dst, s, d.key, d.hit)
+	}
 	if h.opt.Deep || h.opt.all8 {
 		s.ranges = append(s.ranges[:0], span2{0, len(buf), -1})
 	}
@@ -330,6 +340,25 @@ func (h *Hunter) Hunt(dst []Find, buf []byte) []Find {
 		}
 	}
 	return dst
+}
+
+// foundDerived reports the key whose public half, derived from a seed the
+// harvest met, lies at buf[off:]: the one part reported here is that public
+// key; the caller adds the seed, whose place the harvest knows
+// (detectors.PublicKey.SeedAt).
+func (h *Hunter) foundDerived(dst []Find, s *huntScratch, key, off int) []Find {
+	for _, f := range s.found {
+		if f.key == key {
+			return dst
+		}
+	}
+	k := h.keys[key]
+	s.found = append(s.found, foundKey{key, len(dst)})
+	return append(dst, Find{
+		Encoding: "raw-be",
+		Key:      keys.KeyInfo{Type: k.Type, Bits: 256, SPKI: k.SPKI, Proof: "public key derived from the seed found in the dump"},
+		Parts:    []Part{{Off: off, Len: len(k.Point), What: "public"}},
+	})
 }
 
 // mergeRanges sorts ranges by key and offset and merges those of one key that
@@ -412,6 +441,10 @@ func (h *Hunter) anchorAt(s *huntScratch, buf []byte, i int, w uint64) {
 			nd.be && serialized(buf[:off], len(nd.b), nd.point) {
 			continue
 		}
+		if nd.derived {
+			s.derived = append(s.derived, foundKey{nd.key, off})
+			continue
+		}
 		r := span2{max(0, off-nd.reach), min(len(buf), off+len(nd.b)+nd.reach), nd.key}
 		if nd.reach == huntNearRSA {
 			s.ranges = append(s.ranges, r)
@@ -461,6 +494,9 @@ type anchorNeedle struct {
 	reach int
 	be    bool // big-endian bytes, which a serialized public key also holds
 	point bool // an EC X coordinate, which a serialized point follows 04 with
+	// derived: the public key of a candidate seed; found anywhere, even
+	// serialized, it proves the seed.
+	derived bool
 }
 
 type anchorEntry struct {

@@ -2,6 +2,7 @@ package hunt
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"encoding/binary"
 	"math/big"
@@ -29,6 +30,9 @@ import (
 //     candidate's X³+aX+b and Y² go in a map, so the cost is linear in the
 //     candidates and a match is an exact on-curve check.
 //   - a bare 04‖X‖Y point in an allocation of its size.
+//   - Ed25519: every 32-byte random-looking candidate may be a seed; its
+//     public key is derived and kept as Derived, to be looked for in the whole
+//     dump by the hunt pass, which proves the seed when it finds it.
 //
 // Candidates are numbers where runtimes put them: just after a glibc chunk
 // header whose size fits the number (C libraries: OpenSSL, mbedTLS, GnuTLS),
@@ -145,7 +149,7 @@ const numberReach = 256 << 10
 // memory whose first byte is at an address aligned to [Align]. It allocates
 // nothing when buf holds no candidate.
 func HarvestNumbers(dst []detectors.PublicKey, buf []byte, budget *Budget) []detectors.PublicKey {
-	var mods, primes, coords []number
+	var mods, primes, coords, seeds []number
 	prevSmall := false // the word before has its top two bytes zero
 	for i := 8; i+8 <= len(buf); i += 8 {
 		// Every header and length word has its top two bytes zero, or is the
@@ -179,6 +183,9 @@ func HarvestNumbers(dst []detectors.PublicKey, buf []byte, budget *Budget) []det
 					coords = appendNumber(coords, buf, i, n, orderLE, orderBE)
 				}
 			}
+			if c == chunkSize(32) {
+				seeds = appendNumber(seeds, buf, i, 32, orderBE)
+			}
 			for _, n := range pointSizes {
 				if chunkSize(n) == c && i+n <= len(buf) && buf[i] == 4 {
 					dst = appendPoint(dst, buf[i:i+n])
@@ -209,6 +216,9 @@ func HarvestNumbers(dst []detectors.PublicKey, buf []byte, budget *Budget) []det
 				coords = appendNumber(coords, buf, i, n, orderBE, -1)
 			}
 		}
+		if lenBefore(32) {
+			seeds = appendNumber(seeds, buf, i, 32, orderBE)
+		}
 		for _, n := range pointSizes {
 			if lenBefore(n) && i+n <= len(buf) && buf[i] == 4 {
 				dst = appendPoint(dst, buf[i:i+n])
@@ -220,6 +230,19 @@ func HarvestNumbers(dst []detectors.PublicKey, buf []byte, budget *Budget) []det
 	}
 	if len(coords) > 1 {
 		dst = ecPairs(dst, buf, coords, budget)
+	}
+	for _, sd := range seeds {
+		if !budget.spend(ecCost) {
+			break
+		}
+		seed := buf[sd.off : sd.off+32]
+		if !scalarLooksRandom(seed) {
+			continue
+		}
+		if k, ok := detectors.Ed25519PublicKey(ed25519.NewKeyFromSeed(seed)[32:]); ok {
+			k.Derived, k.SeedAt = true, int64(sd.off)
+			dst = append(dst, k)
+		}
 	}
 	return dst
 }
