@@ -14,7 +14,7 @@ import (
 // magic ("RSA2", "ECS2"), followed by big-endian numbers. CAPI (wincrypt.h)
 // exports a PRIVATEKEYBLOB: an 8-byte BLOBHEADER, an RSAPUBKEY or DSSPUBKEY that
 // starts with a magic ("RSA2", "DSS2"), then little-endian numbers. Public
-// counterparts ("RSA1", "ECS1", PUBLICKEYBLOB) are not findings; parsePublicBlob
+// counterparts ("RSA1", "ECS1", PUBLICKEYBLOB) are not findings; [ParsePublicBlob]
 // reads them for whoever needs a public key to match.
 
 // CNGBlob finds CNG private key blobs: BCRYPT_RSAPRIVATE_BLOB ("RSA2"),
@@ -354,62 +354,46 @@ func parseCAPIPrivate(b []byte) (Hit, bool) {
 	return rsaDamaged(h, k)
 }
 
-// A publicBlob is the public key read from a CNG or CAPI public key blob.
-type publicBlob struct {
-	Key      keys.KeyInfo // type, size and SPKI fingerprint
-	N, E     *big.Int     // RSA modulus and exponent; nil for EC
-	Point    []byte       // EC uncompressed point 04‖X‖Y; nil for RSA
-	Len      int          // bytes of b the blob spans
-	Encoding string       // "cng-blob" or "capi-blob"
-}
-
-// parsePublicBlob reads the public key blob at the start of b: a CNG
-// BCRYPT_RSAPUBLIC_BLOB ("RSA1") or BCRYPT_ECCPUBLIC_BLOB ("ECS1/3/5",
+// ParsePublicBlob reads the public key blob at the start of b: a CNG
+// BCRYPT_RSAPUBLIC_BLOB ("RSA1"), a BCRYPT_ECCPUBLIC_BLOB ("ECS1/3/5",
 // "ECK1/3/5", and the generic "ECDP"/"ECKP" for the curves their size names
-// alone), or a CAPI PUBLICKEYBLOB for RSA. A private blob's public half is not
-// read here. ok is false when b does not start with a well-formed public blob
-// (for EC, one whose point lies on its curve).
-func parsePublicBlob(b []byte) (pb publicBlob, ok bool) {
+// alone), or a CAPI PUBLICKEYBLOB for RSA. n is the length of the blob. ok is
+// false when b does not start with a well-formed public blob, whose key passes
+// [keys.RSAPublic] or, for EC, lies on its curve. A private blob's public half
+// is not read here. The raw hunt's harvest calls it at each magic to collect
+// the public halves Windows processes keep.
+func ParsePublicBlob(b []byte) (pub keys.Public, n int, ok bool) {
 	switch {
 	case len(b) >= 4 && string(b[:4]) == magicRSAPublic:
 		_, cbE, cbN, _, _, size, ok := cngRSAHeader(b)
 		if !ok || len(b) < size {
-			return publicBlob{}, false
+			return keys.Public{}, 0, false
 		}
 		f := fields{b: b, at: 24}
-		pb.E, pb.N = f.be(cbE), f.be(cbN)
-		pb.Len, pb.Encoding = size, "cng-blob"
+		e, m := f.be(cbE), f.be(cbN)
+		pub, ok = keys.RSAPublic(m, e)
+		return pub, size, ok
 	case len(b) >= 2 && string(b[:2]) == "EC":
 		cs, private, size, ok := cngECHeader(b)
 		if !ok || private || len(b) < size || len(cs) != 1 {
-			return publicBlob{}, false
+			return keys.Public{}, 0, false
 		}
-		c := cs[0]
-		pb.Point = append([]byte{4}, b[8:size]...)
-		if !c.OnCurve(pb.Point) {
-			return publicBlob{}, false
-		}
-		pb.Key = keys.KeyInfo{Type: "ec", Curve: c, Bits: c.Bits(), SPKI: keys.ECSPKI(c, pb.Point)}
-		pb.Len, pb.Encoding = size, "cng-blob"
-		return pb, true
-	default:
-		_, bits, ok := capiHeader(b, capiPublicKeyBlob)
-		if !ok || len(b) < 20 {
-			return publicBlob{}, false
-		}
-		pb.E = big.NewInt(int64(binary.LittleEndian.Uint32(b[16:])))
-		f := fields{b: b, at: 20}
-		pb.N = f.le(bits / 8)
-		if f.short {
-			return publicBlob{}, false
-		}
-		pb.Len, pb.Encoding = f.at, "capi-blob"
+		point := make([]byte, 0, 1+size-8)
+		pub, ok = keys.ECPublic(cs[0], append(append(point, 4), b[8:size]...))
+		return pub, size, ok
 	}
-	if !keys.IntOK(pb.N, keys.MaxRSABits) || !keys.IntOK(pb.E, 64) || pb.E.Bit(0) == 0 || pb.N.Bit(0) == 0 {
-		return publicBlob{}, false
+	_, bits, ok := capiHeader(b, capiPublicKeyBlob)
+	if !ok || len(b) < 20 {
+		return keys.Public{}, 0, false
 	}
-	pb.Key = keys.KeyInfo{Type: "rsa", Bits: pb.N.BitLen(), SPKI: keys.RSASPKI(pb.N, pb.E, "rsa")}
-	return pb, true
+	e := big.NewInt(int64(binary.LittleEndian.Uint32(b[16:])))
+	f := fields{b: b, at: 20}
+	m := f.le(bits / 8)
+	if f.short {
+		return keys.Public{}, 0, false
+	}
+	pub, ok = keys.RSAPublic(m, e)
+	return pub, f.at, ok
 }
 
 // fields reads consecutive numbers of a blob. After the first short read every

@@ -220,38 +220,57 @@ func TestBlobMarkersAlone(t *testing.T) {
 func TestParsePublicBlob(t *testing.T) {
 	tks := rawKeys(t)
 	rsa2048, rsa1024 := tks["rsa2048.pkcs1.pem"], tks["rsa1024.pkcs8.pem"]
-	p256, p521 := tks["p256.sec1.pem"], tks["p521.sec1.pem"]
+	p256, p384, p521, k256 := tks["p256.sec1.pem"], tks["p384.sec1.pem"], tks["p521.sec1.pem"], tks["k256.sec1.pem"]
 	tests := []struct {
-		name string
-		blob []byte
-		ok   bool
-		enc  string
-		spki string
+		name  string
+		blob  []byte
+		ok    bool
+		typ   string
+		curve keys.Curve
+		spki  string
 	}{
-		{"cng rsa", cngRSABlob(rsa2048.rsa, magicRSAPublic), true, "cng-blob", rsa2048.spki},
-		{"cng ecs1", cngECBlob(p256, "ECS1", false), true, "cng-blob", p256.spki},
-		{"cng eck5", cngECBlob(p521, "ECK5", false), true, "cng-blob", p521.spki},
-		{"capi rsa", capiRSABlob(rsa1024.rsa, true), true, "capi-blob", rsa1024.spki},
-		{"cng private rsa", cngRSABlob(rsa2048.rsa, magicRSAPrivate), false, "", ""},
-		{"cng private ec", cngECBlob(p256, "ECS2", true), false, "", ""},
-		{"capi private rsa", capiRSABlob(rsa1024.rsa, false), false, "", ""},
-		{"cng ecs1 off curve", flipBit(cngECBlob(p256, "ECS1", false), 20), false, "", ""},
-		{"cng rsa cut off", cngRSABlob(rsa2048.rsa, magicRSAPublic)[:100], false, "", ""},
+		{"cng RSA1 2048", cngRSABlob(rsa2048.rsa, magicRSAPublic), true, "rsa", keys.NoCurve, rsa2048.spki},
+		{"cng RSA1 1024", cngRSABlob(rsa1024.rsa, magicRSAPublic), true, "rsa", keys.NoCurve, rsa1024.spki},
+		{"cng ECS1", cngECBlob(p256, "ECS1", false), true, "ec", keys.P256, p256.spki},
+		{"cng ECS3", cngECBlob(p384, "ECS3", false), true, "ec", keys.P384, p384.spki},
+		{"cng ECS5", cngECBlob(p521, "ECS5", false), true, "ec", keys.P521, p521.spki},
+		{"cng ECK1", cngECBlob(p256, "ECK1", false), true, "ec", keys.P256, p256.spki},
+		{"cng ECK3", cngECBlob(p384, "ECK3", false), true, "ec", keys.P384, p384.spki},
+		{"cng ECK5", cngECBlob(p521, "ECK5", false), true, "ec", keys.P521, p521.spki},
+		{"cng ECDP 384", cngECBlob(p384, "ECDP", false), true, "ec", keys.P384, p384.spki},
+		{"capi PUBLICKEYBLOB 1024", capiRSABlob(rsa1024.rsa, true), true, "rsa", keys.NoCurve, rsa1024.spki},
+		{"capi PUBLICKEYBLOB 2048", capiRSABlob(rsa2048.rsa, true), true, "rsa", keys.NoCurve, rsa2048.spki},
+		// A generic magic with 32-byte coordinates names two curves.
+		{"cng ECKP 256 ambiguous", cngECBlob(k256, "ECKP", false), false, "", 0, ""},
+		{"cng ECS1 with a P-384 point", cngECBlob(p384, "ECS1", false), false, "", 0, ""},
+		{"cng private rsa", cngRSABlob(rsa2048.rsa, magicRSAPrivate), false, "", 0, ""},
+		{"cng private ec", cngECBlob(p256, "ECS2", true), false, "", 0, ""},
+		{"capi private rsa", capiRSABlob(rsa1024.rsa, false), false, "", 0, ""},
+		{"cng ECS1 off curve", flipBit(cngECBlob(p256, "ECS1", false), 20), false, "", 0, ""},
+		{"cng RSA1 even modulus", flipBit(cngRSABlob(rsa2048.rsa, magicRSAPublic), 24+3+255), false, "", 0, ""},
+		{"cng RSA1 cut off", cngRSABlob(rsa2048.rsa, magicRSAPublic)[:100], false, "", 0, ""},
+		{"capi cut off", capiRSABlob(rsa1024.rsa, true)[:100], false, "", 0, ""},
+		{"empty", nil, false, "", 0, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			pb, ok := parsePublicBlob(tt.blob)
+			// As the harvest meets it: the blob, then other bytes.
+			buf := append(append([]byte(nil), tt.blob...), junk(1, 64)...)
+			if !tt.ok {
+				buf = tt.blob
+			}
+			pub, n, ok := ParsePublicBlob(buf)
 			if ok != tt.ok {
-				t.Fatalf("parsePublicBlob ok = %v, want %v", ok, tt.ok)
+				t.Fatalf("ParsePublicBlob ok = %v, want %v", ok, tt.ok)
 			}
 			if !ok {
 				return
 			}
-			if pb.Encoding != tt.enc || pb.Key.SPKI.String() != tt.spki || pb.Len != len(tt.blob) {
-				t.Errorf("parsePublicBlob = %s %s len %d, want %s %s len %d", pb.Encoding, pb.Key.SPKI, pb.Len, tt.enc, tt.spki, len(tt.blob))
+			if n != len(tt.blob) || pub.Type != tt.typ || pub.Curve != tt.curve || pub.SPKI.String() != tt.spki {
+				t.Errorf("ParsePublicBlob = %s %v %s, n %d; want %s %v %s, n %d", pub.Type, pub.Curve, pub.SPKI, n, tt.typ, tt.curve, tt.spki, len(tt.blob))
 			}
-			if (pb.N != nil) == (pb.Point != nil) {
-				t.Errorf("parsePublicBlob: want exactly one of N (%v) and Point (%x)", pb.N, pb.Point)
+			if (pub.N != nil) == (pub.Point != nil) {
+				t.Errorf("ParsePublicBlob: want exactly one of N (%v) and Point (%x)", pub.N, pub.Point)
 			}
 		})
 	}
@@ -288,8 +307,8 @@ func FuzzBlob(f *testing.F) {
 				}
 			}
 		}
-		if pb, ok := parsePublicBlob(b); ok && (pb.Len > len(b) || pb.Key.SPKI.IsZero()) {
-			t.Fatalf("parsePublicBlob = len %d, SPKI %s on a %d-byte input", pb.Len, pb.Key.SPKI, len(b))
+		if pub, n, ok := ParsePublicBlob(b); ok && (n > len(b) || n <= 0 || pub.SPKI.IsZero()) {
+			t.Fatalf("ParsePublicBlob = len %d, SPKI %s on a %d-byte input", n, pub.SPKI, len(b))
 		}
 	})
 }

@@ -515,3 +515,28 @@ func FuzzDER(f *testing.F) {
 }
 
 func fingerprintOf(spki []byte) keys.Fingerprint { return sha256.Sum256(spki) }
+
+// TestSchemeTablesInVocabulary checks that every scheme name the detectors'
+// OID and cipher tables can produce is in keys' fixed set, so a known
+// algorithm is never reported as "unknown".
+func TestSchemeTablesInVocabulary(t *testing.T) {
+	var names []string
+	for _, n := range pbes1OIDs {
+		names = append(names, n)
+	}
+	for _, kdf := range []string{"pbkdf2", "scrypt", "unknown-kdf"} {
+		for _, c := range cipherOIDs {
+			names = append(names, "pbes2-"+kdf+"-"+c)
+		}
+		names = append(names, "pbes2-"+kdf+"-unknown-cipher")
+	}
+	for _, c := range pgpSymmetric {
+		names = append(names, "openpgp-"+c, "openpgp-"+c+"-s2k")
+	}
+	names = append(names, "pem-unknown-cipher", "cms-enveloped")
+	for _, n := range names {
+		if s := keys.SchemeByName(n); s.String() != n {
+			t.Errorf("SchemeByName(%q) = %q", n, s)
+		}
+	}
+}

@@ -1,16 +1,15 @@
-// Package detectors finds private keys in a buffer of memory and proves each one
-// by arithmetic before reporting it.
-//
-// A [Detector] looks for cheap marker bytes first (its prefilter: a byte search that
-// touches the buffer once and allocates nothing), parses what follows with bounded,
-// non-panicking code, and then validates the key by trial math in validate.go:
-// p·q = n and e·d ≡ 1 (mod λ(n)) for RSA, d·G = Q for elliptic curves, the public
-// key derived from the seed for Ed25519. A detector never reports a parse success
-// alone as a key, and never retains or returns key bytes: a [Hit] names the key by
-// the SHA-256 of its DER SubjectPublicKeyInfo.
-//
-// Detectors know nothing of dump formats: they see bytes. The scanner package
-// feeds them overlapping windows of a file and maps their offsets to addresses.
+// Package detectors finds private keys in a buffer of memory, by their
+// encodings (PEM, DER, PKCS#12, JWK, CNG and CAPI blobs, OpenSSH, PuTTY,
+// OpenPGP), and proves each with package keys before reporting it. A
+// [Detector] looks for cheap marker bytes first (a byte search that touches the
+// buffer once and allocates nothing), parses what follows with bounded,
+// non-panicking code, and hands the numbers to keys for trial math; a parse
+// success alone is never reported as a key, and a [Hit] names the key by its
+// SubjectPublicKeyInfo fingerprint without retaining or returning key bytes.
+// Detectors know nothing of dump formats: they see bytes, and the scanner feeds
+// them overlapping windows and maps their offsets to addresses. The package
+// imports only keys from this module; [ParsePublicBlob] is exported for the raw
+// hunt's harvest of public halves.
 package detectors
 
 import "dumpguard/internal/keys"

@@ -5,7 +5,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -256,33 +255,32 @@ func keyFromPKCS1Public(der []byte) (PublicKey, bool) {
 	return rsaPublicKey(k.N, k.E)
 }
 
-// rsaPublicKey checks an RSA public key as far as the hunt needs: an odd
-// modulus of a sane size and an odd exponent that fits an int.
-func rsaPublicKey(n, e *big.Int) (PublicKey, bool) {
-	if !keys.IntOK(n, keys.MaxRSABits) || n.BitLen() < 256 || n.Bit(0) == 0 || !keys.IntOK(e, 31) || e.Bit(0) == 0 || e.Cmp(bigOne) == 0 {
-		return PublicKey{}, false
-	}
-	return PublicKey{SPKI: keys.RSASPKI(n, e, "rsa"), Type: "rsa", Bits: n.BitLen(), N: n, E: int(e.Int64())}, true
-}
-
-// ecPublicKey checks a point on c, compressed or not.
-func ecPublicKey(c keys.Curve, point []byte) (PublicKey, bool) {
-	if !c.Known() || c == keys.P224 {
-		return PublicKey{}, false
-	}
-	point, ok := c.Uncompressed(point)
+// huntKey is the hunt's PublicKey for a checked public key.
+func huntKey(p keys.Public, ok bool) (PublicKey, bool) {
 	if !ok {
 		return PublicKey{}, false
 	}
-	return PublicKey{SPKI: keys.ECSPKI(c, point), Type: "ec", Bits: c.Bits(), Curve: c, Point: bytes.Clone(point)}, true
+	k := PublicKey{SPKI: p.SPKI, Type: p.Type, Bits: p.Bits, Curve: p.Curve, N: p.N, Point: p.Point}
+	if p.E != nil {
+		k.E = int(p.E.Int64()) // below 2³¹: keys.RSAPublic checked
+	}
+	return k, true
 }
 
-func ed25519PublicKey(pub []byte) (PublicKey, bool) {
-	if len(pub) != 32 {
+// rsaPublicKey checks an RSA public key as far as the hunt needs
+// ([keys.RSAPublic]).
+func rsaPublicKey(n, e *big.Int) (PublicKey, bool) { return huntKey(keys.RSAPublic(n, e)) }
+
+// ecPublicKey checks a point on c, compressed or not. The hunt leaves out
+// P-224, which nothing it meets uses.
+func ecPublicKey(c keys.Curve, point []byte) (PublicKey, bool) {
+	if c == keys.P224 {
 		return PublicKey{}, false
 	}
-	return PublicKey{SPKI: keys.OKPSPKI(keys.OIDEd25519, pub), Type: "ed25519", Bits: 256, Point: bytes.Clone(pub)}, true
+	return huntKey(keys.ECPublic(c, point))
 }
+
+func ed25519PublicKey(pub []byte) (PublicKey, bool) { return huntKey(keys.Ed25519Public(pub)) }
 
 // keyFromSSHBlob decodes an SSH wire-format public key blob.
 func keyFromSSHBlob(blob []byte) (PublicKey, bool) {
@@ -388,45 +386,14 @@ func keyFromJWK(j jwk) (PublicKey, bool) {
 	return PublicKey{}, false
 }
 
-// CNG and CAPI public key blob magics.
-const (
-	magicRSA1      = 0x31415352 // "RSA1": BCRYPT_RSAPUBLIC_MAGIC and CAPI RSAPUBKEY
-	capiPublicBlob = 0x06       // PUBLICKEYBLOB
-)
-
-var cngECMagics = map[uint32]string{
-	0x31534345: "P-256", 0x33534345: "P-384", 0x35534345: "P-521", // ECS1/3/5: ECDSA
-	0x314B4345: "P-256", 0x334B4345: "P-384", 0x354B4345: "P-521", // ECK1/3/5: ECDH
-}
-
 // keyFromBlob decodes a CNG BCRYPT_RSAPUBLIC_BLOB or BCRYPT_ECCPUBLIC_BLOB, or a
-// CAPI PUBLICKEYBLOB.
+// CAPI PUBLICKEYBLOB ([ParsePublicBlob]).
 func keyFromBlob(b []byte) (PublicKey, bool) {
-	le := binary.LittleEndian
-	switch {
-	case len(b) >= 24 && le.Uint32(b) == magicRSA1:
-		// BCRYPT_RSAKEY_BLOB: magic, bit length, cbPublicExp, cbModulus, cbPrime1, cbPrime2; exponent, modulus big-endian.
-		cbE, cbN := uint64(le.Uint32(b[8:])), uint64(le.Uint32(b[12:]))
-		if cbE == 0 || cbE > 8 || cbN == 0 || cbN > keys.MaxRSABits/8 || 24+cbE+cbN > uint64(len(b)) {
-			return PublicKey{}, false
-		}
-		e := new(big.Int).SetBytes(b[24 : 24+cbE])
-		return rsaPublicKey(new(big.Int).SetBytes(b[24+cbE:24+cbE+cbN]), e)
-	case len(b) >= 8 && cngECMagics[le.Uint32(b)] != "":
-		c := keys.CurveByName(cngECMagics[le.Uint32(b)])
-		if uint64(le.Uint32(b[4:])) != uint64(c.Size()) || len(b) < 8+2*c.Size() {
-			return PublicKey{}, false
-		}
-		return ecPublicKey(c, append([]byte{4}, b[8:8+2*c.Size()]...))
-	case len(b) >= 20 && b[0] == capiPublicBlob && b[1] == 2 && le.Uint32(b[8:]) == magicRSA1:
-		// BLOBHEADER (type, version, reserved, alg id), RSAPUBKEY (magic, bitlen, pubexp), modulus little-endian.
-		bits, e := uint64(le.Uint32(b[12:])), le.Uint32(b[16:])
-		if bits == 0 || bits > keys.MaxRSABits || bits%8 != 0 || 20+bits/8 > uint64(len(b)) {
-			return PublicKey{}, false
-		}
-		return rsaPublicKey(new(big.Int).SetBytes(reversed(b[20:20+bits/8])), big.NewInt(int64(e)))
+	p, _, ok := ParsePublicBlob(b)
+	if ok && p.Type == "ec" {
+		return ecPublicKey(p.Curve, p.Point)
 	}
-	return PublicKey{}, false
+	return huntKey(p, ok)
 }
 
 // reversed returns a reversed copy of b.

@@ -66,7 +66,7 @@ func pubkeyFile(t *testing.T, name string) []byte {
 // pubCNGRSABlob, pubCNGECBlob and pubCAPIRSABlob build Windows public key blobs.
 func pubCNGRSABlob(k PublicKey) []byte {
 	n := k.N.Bytes()
-	b := binary.LittleEndian.AppendUint32(nil, magicRSA1)
+	b := []byte(magicRSAPublic)
 	b = binary.LittleEndian.AppendUint32(b, uint32(k.N.BitLen()))
 	b = binary.LittleEndian.AppendUint32(b, 3)
 	b = binary.LittleEndian.AppendUint32(b, uint32(len(n)))
@@ -81,8 +81,8 @@ func pubCNGECBlob(k PublicKey, magic uint32) []byte {
 }
 
 func pubCAPIRSABlob(k PublicKey) []byte {
-	b := []byte{capiPublicBlob, 2, 0, 0, 0, 0xa4, 0, 0}
-	b = binary.LittleEndian.AppendUint32(b, magicRSA1)
+	b := []byte{capiPublicKeyBlob, 2, 0, 0, 0, 0xa4, 0, 0}
+	b = append(b, magicRSAPublic...)
 	b = binary.LittleEndian.AppendUint32(b, uint32(k.N.BitLen()))
 	b = binary.LittleEndian.AppendUint32(b, uint32(k.E))
 	return append(b, reversed(k.N.Bytes())...)

@@ -311,3 +311,47 @@ func TestJWKBracesInStrings(t *testing.T) {
 		}
 	}
 }
+
+// TestJWKCurveVocabulary checks that a JWK's curve in a hit is one of keys'
+// curves or "unknown", never the "crv" text of the dump, which can carry
+// anything (here the base64url of a private scalar, or terminal escapes).
+func TestJWKCurveVocabulary(t *testing.T) {
+	p256 := rawKeys(t)["p256.sec1.pem"]
+	secret := b64u(junk(9, 32))
+	for _, tt := range []struct {
+		name, crv string
+		want      keys.Curve
+		status    keys.Status
+	}{
+		{"P-256", "P-256", keys.P256, keys.Validated},
+		{"base64url of a scalar", secret, keys.UnknownCurve, keys.Fragment},
+		// A raw control byte ends a JWK's text: no key, so no curve either.
+		{"escape bytes", "\x1b[2JP-256\x1b[0m", 0, 0},
+		{"escaped escape", `P-256\u001b[2J`, keys.UnknownCurve, keys.Fragment},
+		{"lower case", "p-256", keys.UnknownCurve, keys.Fragment},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m := jwkMembers(p256)
+			for i := range m {
+				if m[i][0] == "crv" {
+					m[i][1] = tt.crv
+				}
+			}
+			buf := append(junk(3, 100), jwkText(m, "")...)
+			hits := JWK{}.Detect(nil, buf)
+			if want := min(int(tt.status), 1); len(hits) != want {
+				t.Fatalf("Detect = %d hits, want %d", len(hits), want)
+			}
+			if len(hits) == 0 {
+				return
+			}
+			h := hits[0]
+			if h.Key.Curve != tt.want || h.Status != tt.status || h.Key.Type != "ec" {
+				t.Errorf("hit = %s %v %v, want ec %v %v", h.Key.Type, h.Key.Curve, h.Status, tt.want, tt.status)
+			}
+			if c := h.Key.Curve.String(); c != "P-256" && c != "unknown" {
+				t.Errorf("curve %q is not from the vocabulary", c)
+			}
+		})
+	}
+}

@@ -12,7 +12,7 @@ import (
 // RSAPrivateKey, PKCS#8 PrivateKeyInfo/OneAsymmetricKey, SEC1 ECPrivateKey,
 // PKCS#8 EncryptedPrivateKeyInfo and the OpenSSL DSA structure. encoding/asn1 is
 // bounded by its input and does not panic on malformed data; these decoders only
-// parse, and leave every judgement to validate.go.
+// parse, and leave every judgement to package keys.
 
 // A decoded key is the outcome of one decoder: the encoding it was found in, and
 // what validation made of it.
@@ -248,16 +248,16 @@ func decodeEncryptedPKCS8(der []byte) (decoded, bool) {
 }
 
 // encryptionScheme names a PBES1/PBES2/PKCS#12 encryption algorithm.
-func encryptionScheme(a pkix.AlgorithmIdentifier) (string, bool) {
+func encryptionScheme(a pkix.AlgorithmIdentifier) (keys.Scheme, bool) {
 	if name, ok := pbes1OIDs[a.Algorithm.String()]; ok {
-		return name, true
+		return keys.SchemeByName(name), true
 	}
 	if !a.Algorithm.Equal(oidPBES2) {
-		return "", false
+		return keys.NoScheme, false
 	}
 	var p struct{ KDF, Cipher pkix.AlgorithmIdentifier }
 	if _, err := asn1.Unmarshal(a.Parameters.FullBytes, &p); err != nil {
-		return "", false
+		return keys.NoScheme, false
 	}
 	kdf := "unknown-kdf"
 	switch {
@@ -270,7 +270,7 @@ func encryptionScheme(a pkix.AlgorithmIdentifier) (string, bool) {
 	if !ok {
 		cipher = "unknown-cipher"
 	}
-	return "pbes2-" + kdf + "-" + cipher, true
+	return keys.SchemeByName("pbes2-" + kdf + "-" + cipher), true
 }
 
 // decodeOpenSSLDSA decodes OpenSSL's traditional DSA private key structure.

@@ -114,7 +114,7 @@ func decodeOpenSSH(b []byte) (decoded, bool) {
 	pubInfo, pubOK := sshPublicFingerprint(pubBlob)
 	if cipher != "none" {
 		info := pubInfo
-		info.Scheme = cipher + "+" + kdf
+		info.Scheme = keys.SchemeByName(cipher + "+" + kdf)
 		info.Proof, info.Note = "", "encrypted private section"
 		return decoded{"openssh", info, keys.Encrypted, used}, true
 	}

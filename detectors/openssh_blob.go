@@ -144,7 +144,7 @@ func opensshCutOff(b []byte) (decoded, bool) {
 	d := decoded{Encoding: "openssh", Key: info, Status: keys.Fragment, Len: len(b)}
 	d.Key.Note = "private section cut off"
 	if cipher != "none" {
-		d.Key.Scheme, d.Status = cipher+"+"+kdf, keys.Encrypted
+		d.Key.Scheme, d.Status = keys.SchemeByName(cipher+"+"+kdf), keys.Encrypted
 		return d, true
 	}
 	// The key comes first in the private section, then the comment and

@@ -231,7 +231,7 @@ func parsePEM(b []byte) (n int, d decoded, ok bool) {
 		if scheme == "" {
 			scheme = "pem-unknown-cipher"
 		}
-		info := keys.KeyInfo{Type: legacyType(kind), Scheme: scheme, Note: "legacy PEM encryption"}
+		info := keys.KeyInfo{Type: legacyType(kind), Scheme: keys.SchemeByName(scheme), Note: "legacy PEM encryption"}
 		return t.pos, decoded{Encoding: "pem", Key: info, Status: keys.Encrypted}, true
 	case kind == "OPENSSH PRIVATE KEY":
 		d, ok = decodeOpenSSH(der)
@@ -247,6 +247,7 @@ func parsePEM(b []byte) (n int, d decoded, ok bool) {
 		d, ok = decodeEncryptedPKCS8(der)
 	default:
 		d, ok = decodeAnyDER(der)
+		kind = "PRIVATE KEY" // the dump's own label goes no further
 	}
 	if ok {
 		d.Encoding = "pem"

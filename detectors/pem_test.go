@@ -156,3 +156,53 @@ func FuzzPEM(f *testing.F) {
 		}
 	})
 }
+
+// TestPEMSchemeVocabulary checks that the scheme of a legacy encrypted PEM
+// key is a name from keys' fixed set, never the DEK-Info text of the dump.
+func TestPEMSchemeVocabulary(t *testing.T) {
+	enc := loadKeys(t)["rsa1024.legacy-enc.pem"].pem
+	const iv = ",E9231FEEECAF809FBAE329FEDC744A72"
+	for _, tt := range []struct {
+		name, dekInfo, want string
+	}{
+		{"aes-256-cbc", "AES-256-CBC" + iv, "pem-aes-256-cbc"},
+		{"aes-128-cbc", "AES-128-CBC" + iv, "pem-aes-128-cbc"},
+		{"des-ede3-cbc", "DES-EDE3-CBC,E9231FEEECAF809F", "pem-des-ede3-cbc"},
+		{"tab and escape", "AES\t\x1b[2J-128-CBC" + iv, "unknown"},
+		{"long name", strings.Repeat("A", 300) + iv, "unknown"},
+		{"no comma", "AES-128-CBC", "unknown"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			data := bytes.Replace(enc, []byte("AES-256-CBC"+iv), []byte(tt.dekInfo), 1)
+			hits := PEM{}.Detect(nil, data)
+			if len(hits) != 1 || hits[0].Status != keys.Encrypted {
+				t.Fatalf("Detect = %v, want one encrypted key", hits)
+			}
+			if got := hits[0].Key.Scheme.String(); got != tt.want {
+				t.Errorf("scheme = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestPEMLabelNotReported checks that a garbled block's note names a label
+// only when it is one of the labels the detector knows: any other is text
+// from the dump.
+func TestPEMLabelNotReported(t *testing.T) {
+	body := base64.StdEncoding.EncodeToString(append([]byte{0x30, 0x82, 0x01, 0x00}, junk(5, 96)...))
+	for _, tt := range []struct{ label, want string }{
+		{"RSA PRIVATE KEY", "RSA PRIVATE KEY"},
+		{"ZZ9SECRET9ZZ PRIVATE KEY", "PRIVATE KEY"},
+	} {
+		t.Run(tt.label, func(t *testing.T) {
+			data := "-----BEGIN " + tt.label + "-----\n" + body + "\n-----END " + tt.label + "-----\n"
+			hits := PEM{}.Detect(nil, []byte(data))
+			if len(hits) != 1 || hits[0].Status != keys.Fragment {
+				t.Fatalf("Detect = %v, want one fragment", hits)
+			}
+			if note := hits[0].Key.Note; note != "body garbled: does not decode as a "+tt.want {
+				t.Errorf("note = %q, want it to name %q", note, tt.want)
+			}
+		})
+	}
+}

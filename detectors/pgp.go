@@ -276,10 +276,10 @@ func decodePGPSecretKey(b []byte) (decoded, bool) {
 		if !known {
 			return decoded{}, false
 		}
-		d.Key.Scheme, d.Key.Note, d.Status = "openpgp-"+name, "passphrase-protected secret key", keys.Encrypted
 		if usage == 254 || usage == 255 {
-			d.Key.Scheme += "-s2k"
+			name += "-s2k"
 		}
+		d.Key.Scheme, d.Key.Note, d.Status = keys.SchemeByName("openpgp-"+name), "passphrase-protected secret key", keys.Encrypted
 		return d, true
 	}
 	var info keys.KeyInfo

@@ -110,9 +110,9 @@ type safeBag struct {
 
 // A pfxWalk is what walking one PFX found.
 type pfxWalk struct {
-	keys      []decoded // from keyBags and pkcs8ShroudedKeyBags
-	encrypted int       // SafeContents in EncryptedData or EnvelopedData
-	scheme    string    // the first of those's encryption scheme
+	keys      []decoded   // from keyBags and pkcs8ShroudedKeyBags
+	encrypted int         // SafeContents in EncryptedData or EnvelopedData
+	scheme    keys.Scheme // the first of those's encryption scheme
 	infos     int
 	bags      int
 }
@@ -155,17 +155,17 @@ func walkPFX(der []byte) (pfxWalk, bool) {
 			}
 			scheme, ok := encryptionScheme(ed.Info.Algo)
 			if !ok {
-				scheme = "unknown"
+				scheme = keys.UnknownScheme
 			}
 			w.encrypt(scheme)
 		case ci.ContentType.Equal(oidEnvelopedData):
-			w.encrypt("cms-enveloped")
+			w.encrypt(keys.SchemeByName("cms-enveloped"))
 		}
 	}
 	return w, true
 }
 
-func (w *pfxWalk) encrypt(scheme string) {
+func (w *pfxWalk) encrypt(scheme keys.Scheme) {
 	if w.encrypted == 0 {
 		w.scheme = scheme
 	}

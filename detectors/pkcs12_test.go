@@ -43,7 +43,7 @@ func TestPKCS12Files(t *testing.T) {
 					t.Fatalf("Detect = %d hits %v, want 1", len(hits), hits)
 				}
 				h := hits[0]
-				if h.Off != form.off || h.Len != len(k.pem) || h.Encoding != "pkcs12" || h.Status != tt.status || h.Key.Type != tt.typ || h.Key.Scheme != tt.scheme {
+				if h.Off != form.off || h.Len != len(k.pem) || h.Encoding != "pkcs12" || h.Status != tt.status || h.Key.Type != tt.typ || h.Key.Scheme.String() != tt.scheme {
 					t.Errorf("Detect = %d+%d %s %v %s %q (%s), want %d+%d pkcs12 %v %s %q",
 						h.Off, h.Len, h.Encoding, h.Status, h.Key.Type, h.Key.Scheme, h.Key.Note,
 						form.off, len(k.pem), tt.status, tt.typ, tt.scheme)
@@ -160,7 +160,7 @@ func TestPKCS12Synthetic(t *testing.T) {
 			if !equalStatus(got, tt.status) {
 				t.Errorf("Detect = %v, want %v", got, tt.status)
 			}
-			if tt.name == "only encrypted data" && len(hits) == 1 && (hits[0].Key.Scheme != "pkcs12-sha1-rc2-40-cbc" || hits[0].Key.Note == "") {
+			if tt.name == "only encrypted data" && len(hits) == 1 && (hits[0].Key.Scheme.String() != "pkcs12-sha1-rc2-40-cbc" || hits[0].Key.Note == "") {
 				t.Errorf("scheme %q note %q, want pkcs12-sha1-rc2-40-cbc and a note", hits[0].Key.Scheme, hits[0].Key.Note)
 			}
 			if n := len(DER{}.Detect(nil, buf)); n != tt.der {

@@ -97,10 +97,11 @@ func parsePPK(b []byte) (n int, d decoded, ok bool) {
 		if len(encryption) == 0 || len(priv) == 0 {
 			return 0, decoded{}, false
 		}
-		d.Key.Scheme, d.Key.Note, d.Status = string(encryption), "encrypted private blob", keys.Encrypted
+		scheme := string(encryption)
 		if len(kdf) > 0 {
-			d.Key.Scheme += "+" + string(bytes.ToLower(kdf))
+			scheme += "+" + string(bytes.ToLower(kdf))
 		}
+		d.Key.Scheme, d.Key.Note, d.Status = keys.SchemeByName(scheme), "encrypted private blob", keys.Encrypted
 		return t.pos, d, true
 	}
 	info, st, ok := ppkPrivate(pub, priv)

@@ -62,7 +62,7 @@ func TestPuTTYKeys(t *testing.T) {
 		}
 	}
 	enc := PuTTY{}.Detect(nil, readPPK(t, "ssh-ed25519-enc.v3.ppk"))
-	if len(enc) != 1 || enc[0].Key.Scheme != "aes256-cbc+argon2id" {
+	if len(enc) != 1 || enc[0].Key.Scheme.String() != "aes256-cbc+argon2id" {
 		t.Errorf("Detect(encrypted v3) scheme = %+v, want aes256-cbc+argon2id", enc)
 	}
 }

@@ -101,7 +101,7 @@ func newFinding(l *Layout, name string, h detectors.Hit, base int64) Finding {
 		Region:     RegionRef{Kind: r.Kind, Module: r.Module, Thread: r.Thread},
 		Validation: h.Key.Proof,
 		Note:       h.Key.Note,
-		Scheme:     h.Key.Scheme,
+		Scheme:     h.Key.Scheme.String(),
 	}
 	if f.KeyType == "" {
 		f.KeyType = "unknown"

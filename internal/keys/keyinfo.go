@@ -12,7 +12,7 @@ type KeyInfo struct {
 	// Thumbprint is the SHA-256 of a JWK's RFC 7638 thumbprint input, for
 	// symmetric JWKs that have no public half.
 	Thumbprint Fingerprint
-	Scheme     string // encryption scheme of an encrypted key: "pbes2-aes256-cbc", "aes256-ctr+bcrypt"
+	Scheme     Scheme // encryption scheme of an encrypted key; NoScheme otherwise
 	Proof      string // how it was validated: "p·q=n, e·d≡1 mod λ(n), p,q prime"
 	Note       string // why a hit is not validated: "n≠p·q", "cut off at 1022 bytes"
 }

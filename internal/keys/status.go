@@ -1,12 +1,16 @@
 // Package keys is the vocabulary and the mathematics of the keys dumpguard
-// finds: how far a key was proved ([Status]), the name a finding gives it (the
-// [Fingerprint] of its DER SubjectPublicKeyInfo), the curves it knows, and the
-// proofs by trial math (p·q = n, e·d ≡ 1 mod λ(n), d·G = Q, the Ed25519 public
-// key derived from its seed).
-//
-// It knows no encoding and no file format: detectors and the hunt decode key
-// material and hand the numbers here to be proved. It holds no key bytes
-// beyond the call that proves them.
+// finds: how far a key was proved ([Status]), what a finding says of it
+// ([KeyInfo], whose [Curve] and [Scheme] come from fixed sets and never from
+// text found in a dump), its name (the [Fingerprint] of its DER
+// SubjectPublicKeyInfo), the curves with one d·G and one on-curve check each,
+// the checked public halves ([Public]), the entropy filter ([LooksRandom]) and
+// the proofs by trial math (p·q = n, e·d ≡ 1 mod λ(n) and prime factors for
+// RSA, d·G = Q for EC, the public key derived from an Ed25519 seed or X25519
+// key, y = g^x for DSA). It knows no encoding and no file format: detectors
+// and the hunt decode key material and hand the numbers here to be proved,
+// and it holds no key bytes beyond the call that proves them. It imports
+// nothing from this module; besides the standard library it uses only
+// decred's secp256k1, the curve the standard library lacks.
 package keys
 
 import (
