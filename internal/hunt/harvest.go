@@ -29,12 +29,21 @@ var (
 // caller harvesting overlapping windows overlaps them by this much.
 const HarvestMaxLen = detectors.MaxCertDER*4/3 + 1024
 
-var pemBegin = []byte("-----BEGIN ")
+var (
+	pemBegin = []byte("-----BEGIN ")
+	blobRSA1 = []byte("RSA1")
+	blobEC   = []byte("EC") // ECS1, ECK3...: checked by the parser
+)
+
+// maxBlob is the longest public key blob: a 16384-bit RSA modulus and its
+// header.
+const maxBlob = 24 + 8 + 16384/8
 
 // Harvest appends the public keys found in buf to dst: X.509 DER
 // certificates and SubjectPublicKeyInfo by their shape, PKCS#1 RSA public keys,
 // PEM certificates and public keys, JWKs with n/e or x/y, and OpenSSH public
-// keys as text (authorized_keys lines) and as wire blobs. It allocates nothing
+// keys as text (authorized_keys lines) and as wire blobs, and Windows CNG and
+// CAPI public key blobs. It allocates nothing
 // when buf holds no candidate. The same key is often found many times; the
 // caller dedupes by SPKI.
 func Harvest(dst []detectors.PublicKey, buf []byte) []detectors.PublicKey {
@@ -103,6 +112,21 @@ func Harvest(dst []detectors.PublicKey, buf []byte) []detectors.PublicKey {
 			continue
 		}
 		add(detectors.PublicKeyFromJWK(buf[start : at+end+1]))
+	}
+	// Windows public key blobs: CNG "RSA1", "ECS1/3/5", "ECK1/3/5" at the
+	// blob's start, and a CAPI PUBLICKEYBLOB, whose "RSA1" is 8 bytes in.
+	for _, mark := range [][]byte{blobRSA1, blobEC} {
+		for at := 0; ; at++ {
+			i := bytes.Index(buf[at:], mark)
+			if i < 0 {
+				break
+			}
+			at += i
+			add(detectors.PublicKeyFromBlob(buf[at:min(len(buf), at+maxBlob)]))
+			if at >= 8 && mark[0] == 'R' && buf[at-8] == 0x06 {
+				add(detectors.PublicKeyFromBlob(buf[at-8 : min(len(buf), at-8+maxBlob)]))
+			}
+		}
 	}
 	// OpenSSH public keys, as wire blobs and as authorized_keys text.
 	for _, typ := range harvestSSHTypes {

@@ -128,6 +128,10 @@ func TestHarvest(t *testing.T) {
 		{"ssh-text", sshPub, "ssh-ed25519.pem"},
 		{"ssh-wire-rsa", sshBlob("ssh-rsa.pub"), "ssh-rsa.pem"},
 		{"ssh-wire-ecdsa", sshBlob("ssh-ecdsa.pub"), "ssh-ecdsa.pem"},
+		{"cng-rsa1", cngRSABlob(secrets["rsa2048.pkcs8.pem"]), "rsa2048.pkcs8.pem"},
+		{"cng-ecs1", cngECBlob(secrets["p256.sec1.pem"], "ECS1"), "p256.sec1.pem"},
+		{"cng-eck3", cngECBlob(secrets["p384.sec1.pem"], "ECK3"), "p384.sec1.pem"},
+		{"capi-publickeyblob", capiRSABlob(secrets["rsa2048.pkcs8.pem"]), "rsa2048.pkcs8.pem"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -153,6 +157,29 @@ func TestHarvest(t *testing.T) {
 			}
 		})
 	}
+}
+
+// cngRSABlob, cngECBlob and capiRSABlob build Windows public key blobs.
+func cngRSABlob(k detectors.PublicKey) []byte {
+	n := k.N.Bytes()
+	b := []byte("RSA1")
+	b = binary.LittleEndian.AppendUint32(b, uint32(k.N.BitLen()))
+	b = binary.LittleEndian.AppendUint32(b, 3)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(n)))
+	b = binary.LittleEndian.AppendUint64(b, 0)
+	return append(append(b, 1, 0, 1), n...)
+}
+
+func cngECBlob(k detectors.PublicKey, magic string) []byte {
+	b := binary.LittleEndian.AppendUint32([]byte(magic), uint32((len(k.Point)-1)/2))
+	return append(b, k.Point[1:]...)
+}
+
+func capiRSABlob(k detectors.PublicKey) []byte {
+	b := []byte{0x06, 2, 0, 0, 0, 0xa4, 0, 0, 'R', 'S', 'A', '1'}
+	b = binary.LittleEndian.AppendUint32(b, uint32(k.N.BitLen()))
+	b = binary.LittleEndian.AppendUint32(b, uint32(k.E))
+	return append(b, reversed(k.N.Bytes())...)
 }
 
 func TestHarvestMissAllocs(t *testing.T) {
