@@ -71,7 +71,7 @@ func BenchmarkHuntCost(b *testing.B) {
 		name string
 		data []byte
 	}{{"random-256MiB", random}}
-	for _, name := range []string{"openssl-s-server-rsa.core.zst", "libssl-wiped-nocert.core.zst", "go-keys.core.zst"} {
+	for _, name := range []string{"openssl-s-server-rsa.core.zst", "libssl-wiped-nocert.core.zst", "go-keys.core.zst", "node-keys.core.zst", "pyca-keys.core.zst"} {
 		inputs = append(inputs, struct {
 			name string
 			data []byte

@@ -150,14 +150,15 @@ const numberReach = 256 << 10
 // nothing when buf holds no candidate.
 func HarvestNumbers(dst []detectors.PublicKey, buf []byte, budget *Budget) []detectors.PublicKey {
 	var mods, primes, coords, seeds []number
-	prevSmall := false // the word before has its top two bytes zero
+	prevSmall := false // the word before is in [16, 0x210]
 	for i := 8; i+8 <= len(buf); i += 8 {
-		// Every header and length word has its top two bytes zero, or is the
-		// word 16 bytes back (Python's ob_size): in random bytes almost no
-		// word passes this one test.
+		// Every header and length word is in [16, 0x210], or has its high
+		// 32 bits in [4, 512] (Java), or is the word 16 bytes back (Python's
+		// ob_size): random bytes, zeros and the pointers that fill a heap
+		// fail this one test.
 		w := binary.LittleEndian.Uint64(buf[i-8:])
-		small := w>>48 == 0
-		if !small && !prevSmall {
+		small := w-16 <= 0x210-16
+		if !small && !prevSmall && (w>>32)-4 > 512-4 {
 			continue
 		}
 		prevSmall = small
