@@ -31,8 +31,9 @@ const HarvestMaxLen = detectors.MaxCertDER*4/3 + 1024
 
 var (
 	pemBegin = []byte("-----BEGIN ")
-	blobRSA1 = []byte("RSA1")
-	blobEC   = []byte("EC") // ECS1, ECK3...: checked by the parser
+	// harvestSSHMarks are what the searches for harvestSSHTypes look for,
+	// one byte into the type.
+	harvestSSHMarks = [][]byte{[]byte("ssh-"), []byte("ecdsa-sha2-nistp")}
 )
 
 // maxBlob is the longest public key blob: a 16384-bit RSA modulus and its
@@ -42,8 +43,8 @@ const maxBlob = 24 + 8 + 16384/8
 // Harvest appends the public keys found in buf to dst: X.509 DER
 // certificates and SubjectPublicKeyInfo by their shape, PKCS#1 RSA public keys,
 // PEM certificates and public keys, JWKs with n/e or x/y, and OpenSSH public
-// keys as text (authorized_keys lines) and as wire blobs, and Windows CNG and
-// CAPI public key blobs. It allocates nothing
+// keys as text (authorized_keys lines) and as wire blobs ([HarvestNumbers]
+// reads Windows public key blobs). It allocates nothing
 // when buf holds no candidate. The same key is often found many times; the
 // caller dedupes by SPKI.
 func Harvest(dst []detectors.PublicKey, buf []byte) []detectors.PublicKey {
@@ -113,31 +114,25 @@ func Harvest(dst []detectors.PublicKey, buf []byte) []detectors.PublicKey {
 		}
 		add(detectors.PublicKeyFromJWK(buf[start : at+end+1]))
 	}
-	// Windows public key blobs: CNG "RSA1", "ECS1/3/5", "ECK1/3/5" at the
-	// blob's start, and a CAPI PUBLICKEYBLOB, whose "RSA1" is 8 bytes in.
-	for _, mark := range [][]byte{blobRSA1, blobEC} {
-		for at := 0; ; at++ {
+	// OpenSSH public keys, as wire blobs and as authorized_keys text.
+	// "ssh-rsa" and "ssh-ed25519" share one search, for "ssh-" after the
+	// length byte; "ecdsa-sha2-nistp" has its own.
+	for _, mark := range harvestSSHMarks {
+		for at := 1; ; at++ {
 			i := bytes.Index(buf[at:], mark)
 			if i < 0 {
 				break
 			}
 			at += i
-			add(detectors.PublicKeyFromBlob(buf[at:min(len(buf), at+maxBlob)]))
-			if at >= 8 && mark[0] == 'R' && buf[at-8] == 0x06 {
-				add(detectors.PublicKeyFromBlob(buf[at-8 : min(len(buf), at-8+maxBlob)]))
+			t := at - 1
+			if t < 3 || buf[t-3] != 0 || buf[t-2] != 0 || buf[t-1] != 0 {
+				continue
 			}
-		}
-	}
-	// OpenSSH public keys, as wire blobs and as authorized_keys text.
-	for _, typ := range harvestSSHTypes {
-		for at := 0; ; at++ {
-			i := bytes.Index(buf[at:], typ)
-			if i < 0 {
-				break
-			}
-			at += i
-			if at >= 3 && buf[at-3] == 0 && buf[at-2] == 0 && buf[at-1] == 0 {
-				add(detectors.PublicKeyFromSSH(buf[at-3 : min(len(buf), at+4096)]))
+			for _, typ := range harvestSSHTypes {
+				if bytes.HasPrefix(buf[t:], typ) {
+					add(detectors.PublicKeyFromSSH(buf[t-3 : min(len(buf), t+4096)]))
+					break
+				}
 			}
 		}
 	}

@@ -128,10 +128,6 @@ func TestHarvest(t *testing.T) {
 		{"ssh-text", sshPub, "ssh-ed25519.pem"},
 		{"ssh-wire-rsa", sshBlob("ssh-rsa.pub"), "ssh-rsa.pem"},
 		{"ssh-wire-ecdsa", sshBlob("ssh-ecdsa.pub"), "ssh-ecdsa.pem"},
-		{"cng-rsa1", cngRSABlob(secrets["rsa2048.pkcs8.pem"]), "rsa2048.pkcs8.pem"},
-		{"cng-ecs1", cngECBlob(secrets["p256.sec1.pem"], "ECS1"), "p256.sec1.pem"},
-		{"cng-eck3", cngECBlob(secrets["p384.sec1.pem"], "ECK3"), "p384.sec1.pem"},
-		{"capi-publickeyblob", capiRSABlob(secrets["rsa2048.pkcs8.pem"]), "rsa2048.pkcs8.pem"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -34,6 +34,9 @@ import (
 //     public key is derived and kept as Derived, to be looked for in the whole
 //     dump by the hunt pass, which proves the seed when it finds it.
 //
+// The same scan reads Windows CNG and CAPI public key blobs (RSA1,
+// ECS1/3/5, ECK1/3/5, PUBLICKEYBLOB), at 8-aligned offsets.
+//
 // Candidates are numbers where runtimes put them: just after a glibc chunk
 // header whose size fits the number (C libraries: OpenSSL, mbedTLS, GnuTLS),
 // or after a length word equal to the number's size (a .NET byte[] behind
@@ -157,6 +160,9 @@ func HarvestNumbers(dst []detectors.PublicKey, buf []byte, budget *Budget) []det
 		// ob_size): random bytes, zeros and the pointers that fill a heap
 		// fail this one test.
 		w := binary.LittleEndian.Uint64(buf[i-8:])
+		if m := uint32(w); m == magicRSA1 || m&0xffff == magicEC {
+			dst = appendBlob(dst, buf, i-8)
+		}
 		small := w-16 <= 0x210-16
 		if !small && !prevSmall && (w>>32)-4 > 512-4 {
 			continue
@@ -276,6 +282,28 @@ func appendPoint(dst []detectors.PublicKey, pt []byte) []detectors.PublicKey {
 			if k, ok := detectors.ECPublicKey(c, bytes.Clone(pt)); ok {
 				dst = append(dst, k)
 			}
+		}
+	}
+	return dst
+}
+
+// Windows public key blob magics, as the low half of the blob's first word.
+const (
+	magicRSA1 = 0x31415352 // "RSA1": a CNG RSA public blob, or 8 bytes into a CAPI PUBLICKEYBLOB
+	magicEC   = 0x4345     // "EC": ECS1/3/5, ECK1/3/5 (the parser checks the rest)
+)
+
+// appendBlob adds the public key of the Windows blob at buf[at:]: a CNG
+// BCRYPT_RSAPUBLIC_BLOB or BCRYPT_ECCPUBLIC_BLOB, or the CAPI PUBLICKEYBLOB
+// whose RSAPUBKEY it is. Heaps align blobs as they align all allocations,
+// so the number scan's 8-aligned words find them.
+func appendBlob(dst []detectors.PublicKey, buf []byte, at int) []detectors.PublicKey {
+	if k, ok := detectors.PublicKeyFromBlob(buf[at:min(len(buf), at+maxBlob)]); ok {
+		return append(dst, k)
+	}
+	if at >= 8 && buf[at-8] == 0x06 {
+		if k, ok := detectors.PublicKeyFromBlob(buf[at-8 : min(len(buf), at-8+maxBlob)]); ok {
+			return append(dst, k)
 		}
 	}
 	return dst

@@ -271,3 +271,32 @@ func TestDerivedSeed(t *testing.T) {
 		}
 	}
 }
+
+// TestHarvestBlobs reads Windows public key blobs where a heap puts them, at
+// 8-aligned offsets, and invents no key from one cut short.
+func TestHarvestBlobs(t *testing.T) {
+	rsaKey, p256, p384 := secret(t, "rsa2048.pkcs8.pem"), secret(t, "p256.sec1.pem"), secret(t, "p384.sec1.pem")
+	tests := []struct {
+		name string
+		blob []byte
+		want string
+	}{
+		{"cng-rsa1", cngRSABlob(rsaKey.pub), rsaKey.spki},
+		{"cng-ecs1", cngECBlob(p256.pub, "ECS1"), p256.spki},
+		{"cng-eck3", cngECBlob(p384.pub, "ECK3"), p384.spki},
+		{"capi-publickeyblob", capiRSABlob(rsaKey.pub), rsaKey.spki},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, off := range []int{0, 1000, 4096 + 8} {
+				buf := plant(tt.blob, off, off+len(tt.blob)+300)
+				if got := harvested(HarvestNumbers(nil, buf, nil)); !slices.Contains(got, tt.want) {
+					t.Errorf("at %d: harvested %v, want %s", off, got, tt.want[:12])
+				}
+				if got := harvested(HarvestNumbers(nil, buf[:off+len(tt.blob)/2], nil)); len(got) != 0 {
+					t.Errorf("cut short: harvested %v", got)
+				}
+			}
+		})
+	}
+}
