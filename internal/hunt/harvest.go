@@ -118,7 +118,7 @@ func Harvest(dst []detectors.PublicKey, buf []byte) []detectors.PublicKey {
 	// "ssh-rsa" and "ssh-ed25519" share one search, for "ssh-" after the
 	// length byte; "ecdsa-sha2-nistp" has its own.
 	for _, mark := range harvestSSHMarks {
-		for at := 1; ; at++ {
+		for at := 0; ; at++ {
 			i := bytes.Index(buf[at:], mark)
 			if i < 0 {
 				break

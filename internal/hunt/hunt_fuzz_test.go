@@ -21,10 +21,20 @@ func FuzzHarvest(f *testing.F) {
 	f.Add([]byte("\x30\x59\x30\x13\x06\x07\x2a\x86\x48\xce\x3d\x02\x01\x06\x08"))
 	f.Add([]byte("\x00\x00\x00\x13ecdsa-sha2-nistp256\x00\x00\x00\x08nistp256"))
 	f.Add([]byte(`x {"kty":"RSA","n":"AQAB","e":"AQAB"} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5`))
+	f.Add([]byte("\x31\x00\x00\x00\x00\x00\x00\x00" + "0123456789abcdef0123456789abcdef" + "\x91\x00\x00\x00\x00\x00\x00\x00"))
+	f.Add([]byte("RSA1\x00\x08\x00\x00\x03\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, k := range Harvest(nil, b) {
 			if k.SPKI.IsZero() || k.Protected || (k.N == nil && len(k.Point) == 0) {
 				t.Fatalf("Harvest gave an unusable key %+v", k)
+			}
+		}
+		// The number harvest, with a budget: it must not panic, and every
+		// key it gives is usable; an EC point lies on its curve.
+		for _, k := range HarvestNumbers(nil, b, NewBudget(int64(len(b)), false)) {
+			if k.SPKI.IsZero() || (k.N == nil && len(k.Point) == 0) || k.Type == "ec" && !k.Curve.OnCurve(k.Point) ||
+				k.Derived && (k.SeedAt < 0 || k.SeedAt+32 > int64(len(b))) {
+				t.Fatalf("HarvestNumbers gave an unusable key %+v", k)
 			}
 		}
 	})
