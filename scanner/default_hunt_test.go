@@ -35,6 +35,10 @@ func TestDefaultScanFindsNumbers(t *testing.T) {
 			"25b457e4399a1581e89b1863f877b52f13f17d732323b9c6467cd3dc6d96da4f", // pyca-rsa2048
 			"53f382b2f968f3018e6f18aaacb962a68f6aed300ce8cb94ff8884d97145ba60", // pyca-p384 (a DER copy pyca leaves)
 		}},
+		{"mbedtls-keys.core.zst", []string{ // mbedTLS 2.28 mbedtls_pk_parse_key
+			"2a916e2192d99a01b77cc123f736b1b0a7dc93b30a58f75e1a7692ceb8116391", // mbedtls-rsa2048
+			"90ddabbf1c1c59e2edf774e7bc99d01a3e17a1d5488069ff71709694ce6413eb", // mbedtls-p256: X grown to six limbs
+		}},
 		{"clean-cert-only.core.zst", nil},
 		{"clean-random.core.zst", nil},
 		{"clean-openssl-markers.core.zst", nil},

@@ -186,8 +186,15 @@ func HarvestNumbers(dst []detectors.PublicKey, buf []byte, budget *Budget) []det
 				}
 			}
 			for _, n := range coordSizes {
-				if chunkSize(n) == c {
+				switch {
+				case chunkSize(n) == c:
 					coords = appendNumber(coords, buf, i, n, orderLE, orderBE)
+				case chunkSize(n) < c && c <= 0x90 && zeroTail(buf, i+n, i+c-23):
+					// Limbs in a larger array, the top ones zero: mbedTLS
+					// grows a coordinate to six limbs. c-23 is the shortest
+					// request a chunk of size c holds: those bytes must be
+					// zero; the rest may be the next chunk's prev_size.
+					coords = appendNumber(coords, buf, i, n, orderLE, -1)
 				}
 			}
 			if c == chunkSize(32) {
@@ -271,6 +278,19 @@ func appendNumber(dst []number, buf []byte, i, n int, orders ...int) []number {
 		}
 	}
 	return dst
+}
+
+// zeroTail reports whether buf[from:to] is all zeros and within buf.
+func zeroTail(buf []byte, from, to int) bool {
+	if to > len(buf) || from >= to {
+		return false
+	}
+	for _, b := range buf[from:to] {
+		if b != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // maxNumbers bounds the candidates of one kind kept from one buffer.

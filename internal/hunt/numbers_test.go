@@ -158,6 +158,10 @@ func TestHarvestNumbersEC(t *testing.T) {
 				h.put(le(x, 8*limbs))
 				h.put(le(y, 8*limbs))
 			}},
+			{"le limbs grown by two zero limbs (mbedTLS)", func(h *heap) {
+				h.put(le(x, 8*limbs+16))
+				h.put(le(y, 8*limbs))
+			}},
 			{"be behind length words", func(h *heap) {
 				h.putLen(x.FillBytes(make([]byte, size)))
 				h.putLen(y.FillBytes(make([]byte, size)))

@@ -5,13 +5,18 @@
 # wiped, with no certificate: the key is only numbers inside OpenSSL.
 #
 # Every key is a THROWAWAY key generated here, for tests only. Writes
-# linux/keys/{node,pyca}-*.pem (+ .pub.pem), linux/keys/runtime-keys.json,
-# linux/{node-keys,pyca-keys}.core.zst and linux/runtimes.json. The other
+# linux/keys/{node,pyca,mbedtls}-*.pem (+ .pub.pem), linux/keys/runtime-keys.json,
+# linux/{node,pyca,mbedtls}-keys.core.zst and linux/runtimes.json. The other
 # dumps and their manifests are left alone; make-linux-dumps.sh runs this
 # script at its end.
 #
-# Prerequisites: gdb, openssl, zstd, go (for src/coretrim), node (20), and
-# python3 with pyca/cryptography (Debian: apt-get install python3-cryptography).
+#   make-runtime-dumps.sh [node] [pyca] [mbedtls]   (default: all three)
+#
+# makes only the dumps named, and keeps the manifest entries of the others.
+#
+# Prerequisites: gdb, openssl, zstd, gcc, go (for src/coretrim), node (20),
+# python3 with pyca/cryptography (Debian: apt-get install python3-cryptography)
+# and mbedTLS 2.28 (apt-get install libmbedtls-dev).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,7 +31,9 @@ cleanup() {
 }
 trap cleanup EXIT
 die() { echo "make-runtime-dumps: $*" >&2; exit 1; }
-for c in gdb gcore openssl go zstd sha256sum node python3; do
+want=${*:-node pyca mbedtls}
+wants() { [[ " $want " == *" $1 "* ]]; }
+for c in gdb gcore openssl go gcc zstd sha256sum node python3; do
 	command -v "$c" >/dev/null || die "missing $c"
 done
 python3 -c 'import cryptography' 2>/dev/null || die "missing pyca/cryptography for python3"
@@ -47,19 +54,27 @@ newkey() { # newkey NAME rsa|p256|p384|ed25519
 	spki=$(openssl pkey -in "$f" -pubout -outform DER | sha256sum | cut -d' ' -f1)
 	entries+=("{\"file\": \"$name.pem\", $size, \"pem_type\": \"PRIVATE KEY\", \"public_file\": \"$name.pub.pem\", \"spki_sha256\": \"$spki\"}")
 }
-newkey node-rsa2048 rsa
-newkey node-p256 p256
-newkey node-ed25519 ed25519
-newkey pyca-rsa2048 rsa
-newkey pyca-p384 p384
-{
-	echo "["
-	for i in "${!entries[@]}"; do
-		sep=,; [ "$i" -eq $((${#entries[@]} - 1)) ] && sep=
-		echo "  ${entries[$i]}$sep"
-	done
-	echo "]"
-} >"$keys/runtime-keys.json"
+if wants node; then newkey node-rsa2048 rsa; newkey node-p256 p256; newkey node-ed25519 ed25519; fi
+if wants pyca; then newkey pyca-rsa2048 rsa; newkey pyca-p384 p384; fi
+if wants mbedtls; then newkey mbedtls-rsa2048 rsa; newkey mbedtls-p256 p256; fi
+
+# merge FILE KEYFIELD ENTRY...: replace in the JSON list FILE the entries
+# whose KEYFIELD matches a new one, keeping the others, in a stable order.
+merge() {
+	local file=$1 field=$2
+	shift 2
+	python3 - "$file" "$field" "$@" <<'PY'
+import json, os, sys
+file, field, new = sys.argv[1], sys.argv[2], [json.loads(e) for e in sys.argv[3:]]
+old = json.load(open(file)) if os.path.exists(file) else []
+names = {e[field] for e in new}
+out = [e for e in old if e[field] not in names] + new
+out.sort(key=lambda e: e[field])
+with open(file, "w") as f:
+    f.write("[\n" + ",\n".join("  " + json.dumps(e) for e in out) + "\n]\n")
+PY
+}
+merge "$keys/runtime-keys.json" file "${entries[@]}"
 
 waitready() {
 	for _ in $(seq 300); do
@@ -87,24 +102,30 @@ core() {
 }
 
 cd "$work"
+if wants node; then
 node --max-old-space-size=8 --max-semi-space-size=1 --expose-gc "$src/node-keys.js" "$work/node.ready" \
 	"$keys/node-rsa2048.pem" "$keys/node-p256.pem" "$keys/node-ed25519.pem" &
 pid=$!; pids+=("$pid"); waitready "$work/node.ready"
 core node-keys "$pid" "node $(node --version)" \
 	"crypto.createPrivateKey from DER decoded without JavaScript strings; the PEM and DER buffers zeroed; one signature each; no certificate" \
 	'{"file": "node-rsa2048.pem", "form": "evp-pkey"}, {"file": "node-p256.pem", "form": "evp-pkey"}, {"file": "node-ed25519.pem", "form": "evp-pkey"}'
+fi
 
+if wants pyca; then
 python3 "$src/pyca-keys.py" "$work/pyca.ready" "$keys/pyca-rsa2048.pem" "$keys/pyca-p384.pem" &
 pid=$!; pids+=("$pid"); waitready "$work/pyca.ready"
 core pyca-keys "$pid" "python3 $(python3 -c 'import sys, cryptography; print("%d.%d" % sys.version_info[:2], "cryptography", cryptography.__version__)')" \
 	"load_pem_private_key from a bytearray then zeroed; one signature each; no certificate" \
 	'{"file": "pyca-rsa2048.pem", "form": "evp-pkey"}, {"file": "pyca-p384.pem", "form": "evp-pkey"}'
+fi
 
-{
-	echo "["
-	for i in "${!dumps[@]}"; do
-		sep=,; [ "$i" -eq $((${#dumps[@]} - 1)) ] && sep=
-		echo "  ${dumps[$i]}$sep"
-	done
-	echo "]"
-} >"$out/runtimes.json"
+if wants mbedtls; then
+gcc -O1 -g0 -Wall -o "$work/mbedtls-keys" "$src/mbedtls-keys.c" -lmbedcrypto
+"$work/mbedtls-keys" "$work/mbedtls.ready" "$keys/mbedtls-rsa2048.pem" "$keys/mbedtls-p256.pem" &
+pid=$!; pids+=("$pid"); waitready "$work/mbedtls.ready"
+core mbedtls-keys "$pid" "src/mbedtls-keys.c, mbedTLS $(dpkg-query -W -f '${Version}' libmbedtls-dev 2>/dev/null || echo 2.28)" \
+	"mbedtls_pk_parse_key from a malloc'd PEM buffer then zeroized and freed; one signature each; no certificate" \
+	'{"file": "mbedtls-rsa2048.pem", "form": "raw-numbers"}, {"file": "mbedtls-p256.pem", "form": "raw-numbers"}'
+fi
+
+merge "$out/runtimes.json" dump "${dumps[@]}"
