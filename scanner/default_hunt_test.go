@@ -39,6 +39,9 @@ func TestDefaultScanFindsNumbers(t *testing.T) {
 			"2a916e2192d99a01b77cc123f736b1b0a7dc93b30a58f75e1a7692ceb8116391", // mbedtls-rsa2048
 			"90ddabbf1c1c59e2edf774e7bc99d01a3e17a1d5488069ff71709694ce6413eb", // mbedtls-p256: X grown to six limbs
 		}},
+		{"go-keys.core.zst", []string{
+			"e03e01b79afca70c315ac08c45abbdea09ccd0642f4be478a42f6c65cda3dab5", // go-rsa2048: its DER, and its big.Int words (raw)
+		}},
 		{"clean-cert-only.core.zst", nil},
 		{"clean-random.core.zst", nil},
 		{"clean-openssl-markers.core.zst", nil},
@@ -62,6 +65,11 @@ func TestDefaultScanFindsNumbers(t *testing.T) {
 			}
 			if tt.want == nil && len(got) > 0 {
 				t.Errorf("clean dump: validated %v", got)
+			}
+			if tt.dump == "go-keys.core.zst" && !slices.ContainsFunc(fr.Findings, func(f Finding) bool {
+				return f.Detector == "raw-hunt" && f.Fingerprint() == tt.want[0]
+			}) {
+				t.Error("the raw copy of the RSA key a detector found as DER was not hunted")
 			}
 			if slices.Contains(fr.Warnings, cutWarning) {
 				t.Errorf("the budget cut a real dump's hunt short")

@@ -11,6 +11,7 @@ import (
 
 	"dumpguard/detectors"
 	"dumpguard/internal/hunt"
+	"dumpguard/internal/keys"
 )
 
 // DefaultWindow is the number of bytes a window owns. Large enough that the
@@ -39,7 +40,11 @@ type Options struct {
 	// of the window are its own. It
 	// must not retain buf. Used to harvest public keys from bare numbers.
 	VisitMemory func(buf []byte, off int64, owned int)
-	Window      int // bytes a window owns; 0 means DefaultWindow
+	// VisitKey, when set, sees the encoding of every key a detector
+	// validated in a window it owns. It must not retain enc. Used to hunt
+	// the raw copies of keys found encoded.
+	VisitKey func(enc []byte)
+	Window   int // bytes a window owns; 0 means DefaultWindow
 	// Progress is told of bytes scanned as windows finish.
 	Progress func(n int64)
 }
@@ -170,6 +175,9 @@ func (f *fileScan) scanWindow(local []Finding, w *windowScratch, data []byte, j 
 		for _, h := range w.hits {
 			if h.Off >= j.lo && h.Off < j.hi {
 				local = append(local, newFinding(l, d.Name(), h, j.off))
+				if opt.VisitKey != nil && h.Status == keys.Validated && len(h.Parts) == 0 {
+					opt.VisitKey(data[h.Off:min(len(data), h.Off+h.Len)])
+				}
 			}
 		}
 	}

@@ -53,6 +53,12 @@ func (h *harvester) visit(buf []byte, _ int64, _, _ int) {
 	h.add(hunt.Harvest(nil, buf))
 }
 
+// key is an [Options.VisitKey] function: the public halves of the keys the
+// detectors validated.
+func (h *harvester) key(enc []byte) {
+	h.add(hunt.HarvestPrivate(nil, enc))
+}
+
 // memory is an [Options.VisitMemory] function: public keys revealed by bare
 // numbers in writable memory.
 func (h *harvester) memory(buf []byte, off int64, owned int) {

@@ -2,6 +2,8 @@ package hunt
 
 import (
 	"bytes"
+	"crypto"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
 
@@ -225,4 +227,40 @@ func harvestPEM(dst *[]detectors.PublicKey, b []byte) {
 
 func isBase64(c byte) bool {
 	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/' || c == '='
+}
+
+// HarvestPrivate appends to dst the public half of the private key a
+// detector validated in enc, its PEM or DER encoding (PKCS#8, PKCS#1 or
+// SEC1), so that the hunt also finds the copies of that key a process keeps
+// as bare numbers. It keeps nothing of the private key.
+func HarvestPrivate(dst []detectors.PublicKey, enc []byte) []detectors.PublicKey {
+	der := enc
+	if i := bytes.Index(enc, pemBegin); i >= 0 {
+		blk, _ := pem.Decode(enc[i:])
+		if blk == nil {
+			return dst
+		}
+		der = blk.Bytes
+	}
+	var pub crypto.PublicKey
+	if k, err := x509.ParsePKCS8PrivateKey(der); err == nil {
+		if s, ok := k.(crypto.Signer); ok {
+			pub = s.Public()
+		}
+	} else if k, err := x509.ParsePKCS1PrivateKey(der); err == nil {
+		pub = k.Public()
+	} else if k, err := x509.ParseECPrivateKey(der); err == nil {
+		pub = k.Public()
+	}
+	if pub == nil {
+		return dst
+	}
+	spki, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return dst
+	}
+	if k, ok := detectors.PublicKeyFromSPKI(spki); ok {
+		dst = append(dst, k)
+	}
+	return dst
 }

@@ -304,3 +304,18 @@ func TestHarvestBlobs(t *testing.T) {
 		})
 	}
 }
+
+// TestHarvestPrivate takes the public half of a validated key's encoding.
+func TestHarvestPrivate(t *testing.T) {
+	tks := loadKeys(t)
+	for _, name := range []string{"rsa2048.pkcs8.pem", "p256.sec1.pem", "p384.sec1.pem", "ed25519.pkcs8.pem"} {
+		k := tks[name]
+		got := HarvestPrivate(nil, append([]byte("junk before "), k.pem...))
+		if len(got) != 1 || got[0].SPKI.String() != k.spki {
+			t.Errorf("%s: harvested %v, want %s", name, harvested(got), k.spki[:12])
+		}
+	}
+	if got := HarvestPrivate(nil, []byte("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")); len(got) != 0 {
+		t.Errorf("harvested %v from a broken key", harvested(got))
+	}
+}
