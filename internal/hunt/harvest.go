@@ -8,6 +8,7 @@ import (
 	"encoding/pem"
 
 	"dumpguard/detectors"
+	"dumpguard/internal/keys"
 )
 
 // This file gathers the public keys the hunt looks for from the dump itself.
@@ -259,7 +260,10 @@ func HarvestPrivate(dst []detectors.PublicKey, enc []byte) []detectors.PublicKey
 	if err != nil {
 		return dst
 	}
-	if k, ok := detectors.PublicKeyFromSPKI(spki); ok {
+	// P-384 and P-521 keys are left out: hunting one costs a scalar
+	// multiplication of 140 µs or more at every candidate, and the key is
+	// already reported; name it with --pubkeys to hunt its copies.
+	if k, ok := detectors.PublicKeyFromSPKI(spki); ok && k.Curve != keys.P384 && k.Curve != keys.P521 {
 		dst = append(dst, k)
 	}
 	return dst

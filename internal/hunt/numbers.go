@@ -172,7 +172,7 @@ func HarvestNumbers(dst []detectors.PublicKey, buf []byte, budget *Budget) []det
 		if i >= 16 {
 			w16 = binary.LittleEndian.Uint64(buf[i-16:])
 		}
-		if w > 0x210 && w>>32 > 0x210 && w16 > 0x210 {
+		if !interesting(w, w16) {
 			continue
 		}
 		// A glibc chunk header, with flag bits in the low three.
@@ -278,6 +278,36 @@ func appendNumber(dst []number, buf []byte, i, n int, orders ...int) []number {
 		}
 	}
 	return dst
+}
+
+// interestingLen[n] says whether n is a length word before a number the
+// harvest reads: a size in bytes, or in 32-bit words (Java int[]).
+// interestingChunk[c/16] says whether c is a glibc chunk size that holds one.
+var interestingLen, interestingChunk = func() (l [0x211]bool, c [0x22]bool) {
+	for _, n := range modulusSizes {
+		l[n], l[n/2], l[n/4], l[n/8] = true, true, true, true
+		c[chunkSize(n)>>4], c[chunkSize(n/2)>>4] = true, true
+	}
+	for _, n := range coordSizes {
+		l[n] = true
+		for k := chunkSize(n); k <= 0x90; k += 16 {
+			c[k>>4] = true // and larger chunks, for limbs grown with zeros
+		}
+	}
+	for _, n := range pointSizes {
+		l[n], c[chunkSize(n)>>4] = true, true
+	}
+	return l, c
+}()
+
+// interesting is the harvest's quick test of the word w before an 8-aligned
+// offset and of the word w16 before that: a chunk header or a length word
+// that announces a number of a size it reads.
+func interesting(w, w16 uint64) bool {
+	if w>>32 == 0 && w <= 0x210 && (interestingLen[w] || interestingChunk[w>>4]) {
+		return true
+	}
+	return w>>32 <= 0x210 && interestingLen[w>>32] || w16 <= 0x210 && interestingLen[w16]
 }
 
 // zeroTail reports whether buf[from:to] is all zeros and within buf.

@@ -311,6 +311,12 @@ func TestHarvestPrivate(t *testing.T) {
 	for _, name := range []string{"rsa2048.pkcs8.pem", "p256.sec1.pem", "p384.sec1.pem", "ed25519.pkcs8.pem"} {
 		k := tks[name]
 		got := HarvestPrivate(nil, append([]byte("junk before "), k.pem...))
+		if name == "p384.sec1.pem" { // left out: too costly to hunt
+			if len(got) != 0 {
+				t.Errorf("%s: harvested %v, want none", name, harvested(got))
+			}
+			continue
+		}
 		if len(got) != 1 || got[0].SPKI.String() != k.spki {
 			t.Errorf("%s: harvested %v, want %s", name, harvested(got), k.spki[:12])
 		}
