@@ -138,6 +138,10 @@ type ecGroup struct {
 	size    int      // bytes of a scalar or seed
 	targets [][]byte // X coordinate (EC) or public key (Ed25519), one per key
 	keys    []int
+	// byX maps a target to its indexes in targets, so that a candidate is
+	// matched against every key of the curve with one lookup, however many
+	// keys the dump holds.
+	byX map[string][]int
 }
 
 // New returns a Hunter for pubs. Keys it cannot use (no modulus, no point,
@@ -193,6 +197,12 @@ func New(pubs []detectors.PublicKey, opt Options) *Hunter {
 			h.groupOf[i] = slices.Index(h.ec, g)
 			h.anchors.add(anchorNeedle{b: k.Point, key: i, reach: huntNearEC, be: true})
 			h.addChunk(32, false)
+		}
+	}
+	for _, g := range h.ec {
+		g.byX = make(map[string][]int, len(g.targets))
+		for j, t := range g.targets {
+			g.byX[string(t)] = append(g.byX[string(t)], j)
 		}
 	}
 	h.anchors.build()
@@ -853,10 +863,7 @@ func (h *Hunter) matchEC(dst []Find, s *huntScratch, g *ecGroup, x []byte, i int
 	if x == nil {
 		return dst
 	}
-	for j, t := range g.targets {
-		if !bytes.Equal(x, t) {
-			continue
-		}
+	for _, j := range g.byX[string(x)] {
 		key := g.keys[j]
 		what := "d"
 		if g.curve == keys.NoCurve {
