@@ -103,7 +103,10 @@ func (h *harvester) add(found []detectors.PublicKey) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, k := range found {
-		if _, ok := h.keys[k.SPKI]; ok {
+		if old, ok := h.keys[k.SPKI]; ok {
+			if old.Derived && k.Derived && k.SeedAt < old.SeedAt {
+				h.keys[k.SPKI] = k // the first copy of a seed, whatever window came first
+			}
 			continue
 		}
 		if k.Derived {
