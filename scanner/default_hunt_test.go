@@ -42,6 +42,10 @@ func TestDefaultScanFindsNumbers(t *testing.T) {
 		{"go-keys.core.zst", []string{
 			"e03e01b79afca70c315ac08c45abbdea09ccd0642f4be478a42f6c65cda3dab5", // go-rsa2048: its DER, and its big.Int words (raw)
 		}},
+		{"java-keys.core.zst", []string{ // OpenJDK 17 KeyFactory: the key objects keep their DER
+			"79aa531dad3ddf0936ea86d4515b65c74c7eb12df507ac8b4b37c9c65464d367", // java-rsa2048
+			"cd2fbc7efad6ccf836589876347a183211e3a71a2a5320b684551b689cec8c8f", // java-p256
+		}},
 		{"clean-cert-only.core.zst", nil},
 		{"clean-random.core.zst", nil},
 		{"clean-openssl-markers.core.zst", nil},

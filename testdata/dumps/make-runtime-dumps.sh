@@ -10,13 +10,13 @@
 # dumps and their manifests are left alone; make-linux-dumps.sh runs this
 # script at its end.
 #
-#   make-runtime-dumps.sh [node] [pyca] [mbedtls]   (default: all three)
+#   make-runtime-dumps.sh [node] [pyca] [mbedtls] [java]   (default: all four)
 #
 # makes only the dumps named, and keeps the manifest entries of the others.
 #
 # Prerequisites: gdb, openssl, zstd, gcc, go (for src/coretrim), node (20),
-# python3 with pyca/cryptography (Debian: apt-get install python3-cryptography)
-# and mbedTLS 2.28 (apt-get install libmbedtls-dev).
+# python3 with pyca/cryptography (Debian: apt-get install python3-cryptography),
+# mbedTLS 2.28 (apt-get install libmbedtls-dev) and a JDK 17 (java, javac).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,9 +31,9 @@ cleanup() {
 }
 trap cleanup EXIT
 die() { echo "make-runtime-dumps: $*" >&2; exit 1; }
-want=${*:-node pyca mbedtls}
+want=${*:-node pyca mbedtls java}
 wants() { [[ " $want " == *" $1 "* ]]; }
-for c in gdb gcore openssl go gcc zstd sha256sum node python3; do
+for c in gdb gcore openssl go gcc zstd sha256sum node python3 java javac; do
 	command -v "$c" >/dev/null || die "missing $c"
 done
 python3 -c 'import cryptography' 2>/dev/null || die "missing pyca/cryptography for python3"
@@ -57,6 +57,7 @@ newkey() { # newkey NAME rsa|p256|p384|ed25519
 if wants node; then newkey node-rsa2048 rsa; newkey node-p256 p256; newkey node-ed25519 ed25519; fi
 if wants pyca; then newkey pyca-rsa2048 rsa; newkey pyca-p384 p384; fi
 if wants mbedtls; then newkey mbedtls-rsa2048 rsa; newkey mbedtls-p256 p256; fi
+if wants java; then newkey java-rsa2048 rsa; newkey java-p256 p256; fi
 
 # merge FILE KEYFIELD ENTRY...: replace in the JSON list FILE the entries
 # whose KEYFIELD matches a new one, keeping the others, in a stable order.
@@ -126,6 +127,16 @@ pid=$!; pids+=("$pid"); waitready "$work/mbedtls.ready"
 core mbedtls-keys "$pid" "src/mbedtls-keys.c, mbedTLS $(dpkg-query -W -f '${Version}' libmbedtls-dev 2>/dev/null || echo 2.28)" \
 	"mbedtls_pk_parse_key from a malloc'd PEM buffer then zeroized and freed; one signature each; no certificate" \
 	'{"file": "mbedtls-rsa2048.pem", "form": "raw-numbers"}, {"file": "mbedtls-p256.pem", "form": "raw-numbers"}'
+fi
+
+if wants java; then
+javac -d "$work" "$src/JavaKeys.java"
+java -cp "$work" -Xmx16m -Xms16m -XX:+UseSerialGC -XX:-UsePerfData -Xshare:off JavaKeys "$work/java.ready" \
+	"$keys/java-rsa2048.pem" "$keys/java-p256.pem" &
+pid=$!; pids+=("$pid"); waitready "$work/java.ready"
+core java-keys "$pid" "$(java -version 2>&1 | head -1 | tr -d '"')" \
+	"KeyFactory.generatePrivate(PKCS8EncodedKeySpec) from DER decoded without a String; the PEM and DER arrays zeroed; one signature each; no certificate. The JDK's key objects keep their own DER encodings" \
+	'{"file": "java-rsa2048.pem", "form": "evp-pkey"}, {"file": "java-p256.pem", "form": "evp-pkey"}'
 fi
 
 merge "$out/runtimes.json" dump "${dumps[@]}"
