@@ -64,9 +64,10 @@ FUZZ_TARGETS := \
 	container:FuzzSniff container:FuzzWalk container:FuzzXZGuard \
 	detectors:FuzzPEM detectors:FuzzDER detectors:FuzzPKCS12 detectors:FuzzJWK \
 	detectors:FuzzBlob detectors:FuzzOpenSSHBlob detectors:FuzzPuTTY detectors:FuzzPGP \
-	detectors:FuzzLoadPublicKeys detectors:FuzzHarvest detectors:FuzzHunt \
+	detectors:FuzzLoadPublicKeys internal/hunt:FuzzHarvest internal/hunt:FuzzHunt \
 	elfcore:FuzzNewFile minidump:FuzzNewFile scanner:FuzzWindows \
-	cmd:FuzzDecodePolicy cmd:FuzzRedactWriter
+	internal/policy:FuzzDecodePolicy internal/redact:FuzzWriter internal/report:FuzzEscape \
+	internal/prefilter:FuzzFind
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \

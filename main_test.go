@@ -41,6 +41,8 @@ func TestMakefileFuzzTargets(t *testing.T) {
 		t.Fatal(err)
 	}
 	tests, _ := filepath.Glob("*/*_test.go")
+	nested, _ := filepath.Glob("*/*/*_test.go")
+	tests = append(tests, nested...)
 	re := regexp.MustCompile(`(?m)^func (Fuzz\w+)\(`)
 	for _, f := range tests {
 		b, err := os.ReadFile(f)

@@ -14,10 +14,11 @@ import (
 	"dumpguard/internal/keys"
 )
 
-// This file gathers the public keys the raw hunt (hunt.go) looks for: from
-// files the user names (--pubkeys) and from the dump itself. A public key is
-// not a secret; it is the known half that lets the hunt prove a bare number in
-// memory is the private half.
+// This file decodes the public keys the raw hunt (package internal/hunt)
+// looks for: from files the user names (--pubkeys) and, through the
+// PublicKeyFrom functions, from the encodings its harvest meets in a dump. A
+// public key is not a secret; it is the known half that lets the hunt prove a
+// bare number in memory is the private half.
 
 // A PublicKey is a public key the hunt can match private numbers against.
 type PublicKey struct {
@@ -36,6 +37,13 @@ type PublicKey struct {
 	Source    string // file it came from (--pubkeys); "" when harvested from the dump
 	Protected bool   // loaded from --pubkeys: a key that must never leave
 	CA        bool   // harvested from a CA certificate (basicConstraints cA)
+
+	// Derived marks the public half the harvest computed from a candidate
+	// secret (an Ed25519 seed): it proves nothing until it is found in the
+	// dump. SeedAt is where that seed lies (an offset in the harvested
+	// buffer, which the caller rebases to the file).
+	Derived bool
+	SeedAt  int64
 }
 
 // ErrNoPublicKeys reports a --pubkeys file that holds no public key we can use.
@@ -48,9 +56,47 @@ const (
 	maxCertDER        = 16 << 10
 )
 
-// HarvestMaxLen is the longest public-key encoding [HarvestPublicKeys] decodes:
-// a PEM certificate of maxCertDER bytes with its armour, or a JWK.
-const HarvestMaxLen = maxCertDER*4/3 + 1024
+// Bounds on the public-key encodings a harvest decodes.
+const (
+	MaxCertDER = maxCertDER // longest DER certificate decoded
+	MaxJWKText = maxJWKText // longest JWK text decoded
+)
+
+// The decoders of single public-key encodings, for a harvest of public keys
+// from memory. Each reports false for anything that is not a usable key.
+var (
+	// PublicKeyFromCert decodes an X.509 DER certificate and says whether it
+	// is a CA's (basicConstraints cA).
+	PublicKeyFromCert = keyFromDumpCert
+	// PublicKeyFromSPKI decodes a DER SubjectPublicKeyInfo.
+	PublicKeyFromSPKI = keyFromSPKI
+	// PublicKeyFromPKCS1 decodes a DER PKCS#1 RSAPublicKey.
+	PublicKeyFromPKCS1 = keyFromPKCS1Public
+	// PublicKeyFromSSH decodes an SSH wire-format public key blob.
+	PublicKeyFromSSH = keyFromSSHBlob
+	// PublicKeyFromBlob decodes a CNG BCRYPT_RSAPUBLIC_BLOB or
+	// BCRYPT_ECCPUBLIC_BLOB, or a CAPI PUBLICKEYBLOB.
+	PublicKeyFromBlob = keyFromBlob
+)
+
+// PublicKeyFromJWK decodes one JSON Web Key object with n/e, x/y or OKP x.
+func PublicKeyFromJWK(text []byte) (PublicKey, bool) {
+	var j jwk
+	if json.Unmarshal(text, &j) != nil {
+		return PublicKey{}, false
+	}
+	return keyFromJWK(j)
+}
+
+// ECPublicKey checks an uncompressed (04‖X‖Y) or compressed point on c
+// and returns it as a public key; false when the point is not on the curve.
+func ECPublicKey(c keys.Curve, point []byte) (PublicKey, bool) { return ecPublicKey(c, point) }
+
+// RSAPublicKey checks an RSA public key as far as the hunt needs it.
+func RSAPublicKey(n, e *big.Int) (PublicKey, bool) { return rsaPublicKey(n, e) }
+
+// Ed25519PublicKey returns a 32-byte Ed25519 public key as a PublicKey.
+func Ed25519PublicKey(pub []byte) (PublicKey, bool) { return ed25519PublicKey(pub) }
 
 // LoadPublicKeys reads the public keys in one file: PEM or DER certificates,
 // SubjectPublicKeyInfo ("PUBLIC KEY"), PKCS#1 "RSA PUBLIC KEY", JWK and JWKS
@@ -357,194 +403,4 @@ func reversed(b []byte) []byte {
 		r[len(b)-1-i] = c
 	}
 	return r
-}
-
-// Marker bytes of public keys in memory.
-var (
-	derSeq2        = []byte{0x30, 0x82}
-	derSeq1        = []byte{0x30, 0x81}
-	ecAlgOID       = []byte{0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01}
-	ed25519SPKIHdr = []byte{0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00}
-	jwkKty         = []byte(`"kty"`)
-	// The wire form starts with the type's length, and each length byte is rare
-	// in text, which keeps these searches fast; the base64 of the text form
-	// starts with AAAA (the high bytes of that length).
-	harvestSSHTypes = [][]byte{[]byte("\x07ssh-rsa"), []byte("\x0bssh-ed25519"), []byte("\x13ecdsa-sha2-nistp")}
-	harvestSSHText  = []byte("AAAA")
-)
-
-// HarvestPublicKeys appends the public keys found in buf to dst: X.509 DER
-// certificates and SubjectPublicKeyInfo by their shape, PKCS#1 RSA public keys,
-// PEM certificates and public keys, JWKs with n/e or x/y, and OpenSSH public
-// keys as text (authorized_keys lines) and as wire blobs. It allocates nothing
-// when buf holds no candidate. The same key is often found many times; the
-// caller dedupes by SPKI.
-func HarvestPublicKeys(dst []PublicKey, buf []byte) []PublicKey {
-	add := func(k PublicKey, ok bool) {
-		if ok {
-			dst = append(dst, k)
-		}
-	}
-	for _, mark := range [][]byte{derSeq2, derSeq1} {
-		for at := 0; ; at++ {
-			i := bytes.Index(buf[at:], mark)
-			if i < 0 {
-				break
-			}
-			at += i
-			if n := harvestDER(&dst, buf[at:]); n > 0 {
-				at += n - 1
-			}
-		}
-	}
-	for at := 0; ; at++ {
-		i := bytes.Index(buf[at:], ecAlgOID)
-		if i < 0 {
-			break
-		}
-		at += i
-		// SPKI: 30 len (30 len 06 07 <oid> 06 len <curve>) 03 len 00 point; short
-		// lengths only: longer ones are found through 30 81/30 82 above.
-		if at >= 4 && buf[at-2] == 0x30 && buf[at-4] == 0x30 && buf[at-3] < 0x80 {
-			if end := at - 2 + int(buf[at-3]); end <= len(buf) {
-				add(keyFromSPKI(buf[at-4 : end]))
-			}
-		}
-	}
-	for at := 0; ; at++ {
-		i := bytes.Index(buf[at:], ed25519SPKIHdr)
-		if i < 0 {
-			break
-		}
-		at += i
-		if at+44 <= len(buf) {
-			add(keyFromSPKI(buf[at : at+44]))
-		}
-	}
-	for at := 0; ; at++ {
-		i := bytes.Index(buf[at:], pemBegin)
-		if i < 0 {
-			break
-		}
-		at += i
-		harvestPEM(&dst, buf[at:min(len(buf), at+HarvestMaxLen)])
-	}
-	for at := 0; ; at++ {
-		i := bytes.Index(buf[at:], jwkKty)
-		if i < 0 {
-			break
-		}
-		at += i
-		start := bytes.LastIndexByte(buf[max(0, at-maxJWKText):at], '{')
-		if start < 0 {
-			continue
-		}
-		start += max(0, at-maxJWKText)
-		end := bytes.IndexByte(buf[at:min(len(buf), start+maxJWKText)], '}')
-		if end < 0 {
-			continue
-		}
-		var j jwk
-		if json.Unmarshal(buf[start:at+end+1], &j) == nil {
-			add(keyFromJWK(j))
-		}
-	}
-	// OpenSSH public keys, as wire blobs and as authorized_keys text.
-	for _, typ := range harvestSSHTypes {
-		for at := 0; ; at++ {
-			i := bytes.Index(buf[at:], typ)
-			if i < 0 {
-				break
-			}
-			at += i
-			if at >= 3 && buf[at-3] == 0 && buf[at-2] == 0 && buf[at-1] == 0 {
-				add(keyFromSSHBlob(buf[at-3 : min(len(buf), at+4096)]))
-			}
-		}
-	}
-	for at := 0; ; at++ {
-		i := bytes.Index(buf[at:], harvestSSHText)
-		if i < 0 {
-			break
-		}
-		at += i
-		end := at
-		for end < len(buf) && end-at < 4096 && isBase64(buf[end]) {
-			end++
-		}
-		// "AAAAB3NzaC1yc2E" is base64 of the length and "ssh-rsa"; the other
-		// types differ from the fifth character on.
-		if end-at < 20 || !bytes.HasPrefix(buf[at+4:], []byte("B3NzaC1yc2E")) &&
-			!bytes.HasPrefix(buf[at+4:], []byte("C3NzaC1lZDI1NTE5")) &&
-			!bytes.HasPrefix(buf[at+4:], []byte("E2VjZHNhLXNoYTItbmlzdHA")) {
-			at = end - 1
-			continue
-		}
-		blob := make([]byte, base64.StdEncoding.DecodedLen(end-at))
-		n, _ := base64.StdEncoding.Decode(blob, buf[at:end])
-		add(keyFromSSHBlob(blob[:n]))
-		at = end - 1
-	}
-	return dst
-}
-
-// harvestDER decodes the DER structure b starts with (30 81 or 30 82) when it
-// has the shape of a certificate, an SPKI or a PKCS#1 public key. It returns
-// the length of a certificate it decoded, so the SPKI inside is not decoded
-// again, and 0 otherwise.
-func harvestDER(dst *[]PublicKey, b []byte) int {
-	hdr, n := 3, 0
-	if len(b) < 12 {
-		return 0
-	}
-	if b[1] == 0x82 {
-		hdr, n = 4, int(b[2])<<8|int(b[3])
-	} else {
-		n = int(b[2])
-	}
-	end := hdr + n
-	if n < 0x20 || end > len(b) || end > maxCertDER {
-		return 0
-	}
-	c := b[hdr:]
-	var k PublicKey
-	var ok bool
-	switch {
-	case c[0] == 0x30 && c[1] == 0x82 && c[4] == 0xa0 && c[5] == 0x03 && c[6] == 0x02 && c[7] == 0x01:
-		if k, ok = keyFromDumpCert(b[:end]); ok {
-			*dst = append(*dst, k)
-			return end
-		}
-		return 0
-	case c[0] == 0x30 && c[1] < 0x80 && c[2] == 0x06:
-		k, ok = keyFromSPKI(b[:end])
-	case c[0] == 0x02 && (c[1] == 0x81 || c[1] == 0x82):
-		k, ok = keyFromPKCS1Public(b[:end])
-	}
-	if ok {
-		*dst = append(*dst, k)
-	}
-	return 0
-}
-
-// harvestPEM decodes the PEM block b starts with when it is a certificate or a
-// public key.
-func harvestPEM(dst *[]PublicKey, b []byte) {
-	label := b[len(pemBegin):min(len(b), len(pemBegin)+32)]
-	var decode func([]byte) (PublicKey, bool)
-	switch {
-	case bytes.HasPrefix(label, []byte("CERTIFICATE-----")):
-		decode = keyFromDumpCert
-	case bytes.HasPrefix(label, []byte("PUBLIC KEY-----")):
-		decode = keyFromSPKI
-	case bytes.HasPrefix(label, []byte("RSA PUBLIC KEY-----")):
-		decode = keyFromPKCS1Public
-	default:
-		return
-	}
-	if blk, _ := pem.Decode(b); blk != nil {
-		if k, ok := decode(blk.Bytes); ok {
-			*dst = append(*dst, k)
-		}
-	}
 }

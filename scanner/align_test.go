@@ -12,6 +12,7 @@ import (
 
 	"dumpguard/detectors"
 	"dumpguard/internal/dumpio"
+	"dumpguard/internal/hunt"
 )
 
 // TestHuntAlignsToAddresses plants a P-256 scalar the way glibc malloc holds
@@ -49,7 +50,7 @@ func TestHuntAlignsToAddresses(t *testing.T) {
 		binary.LittleEndian.PutUint64(b[at-8:], 0x31)
 		copy(b[at:], le)
 		l := &Layout{Format: "test", Regions: []Region{{Off: fileOff, Size: regionSize, Addr: addr, HasAddr: true, Kind: KindHeap, Protect: dumpio.ParseProt("rw-")}}}
-		opt := &Options{Hunt: detectors.NewHunt(pub, detectors.HuntOptions{})}
+		opt := &Options{Hunt: hunt.New(pub, hunt.Options{})}
 		fs, err := p.Scan(context.Background(), bytes.NewReader(b), size, l, opt)
 		if err != nil {
 			t.Fatal(err)

@@ -4,10 +4,15 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"os"
 	"testing"
 
+	"github.com/klauspost/compress/zstd"
+
 	"dumpguard/detectors"
+	"dumpguard/internal/testpath"
 )
 
 // mixed returns n bytes like process memory with no key: random bytes, zero
@@ -54,4 +59,60 @@ func BenchmarkScan(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkHuntCost is the whole pipeline, as `dumpguard scan` runs it, over
+// 256 MiB of random bytes (a raw file: all of it is hunted) and over the real
+// cores, with the default hunt and with none (--no-hunt).
+func BenchmarkHuntCost(b *testing.B) {
+	random := make([]byte, 256<<20)
+	rand.NewChaCha8([32]byte{'r'}).Read(random)
+	inputs := []struct {
+		name string
+		data []byte
+	}{{"random-256MiB", random}}
+	for _, name := range []string{"openssl-s-server-rsa.core.zst", "libssl-wiped-nocert.core.zst", "go-keys.core.zst", "node-keys.core.zst", "pyca-keys.core.zst"} {
+		inputs = append(inputs, struct {
+			name string
+			data []byte
+		}{name, decompressed(b, name)})
+	}
+	p := NewPool(0)
+	defer p.Close()
+	for _, in := range inputs {
+		for _, mode := range []string{"default", "no-hunt"} {
+			b.Run(in.name+"/"+mode, func(b *testing.B) {
+				opt := &FileOptions{Options: Options{Detectors: detectors.All()}}
+				if mode == "default" {
+					opt.Hunt = &HuntConfig{Harvest: true}
+				}
+				b.SetBytes(int64(len(in.data)))
+				for b.Loop() {
+					fr := p.ScanAt(context.Background(), in.name, bytes.NewReader(in.data), int64(len(in.data)), opt)
+					if len(fr[0].Errors) > 0 {
+						b.Fatal(fr[0].Errors)
+					}
+				}
+			})
+		}
+	}
+}
+
+// decompressed returns the uncompressed bytes of a core in testdata/dumps/linux.
+func decompressed(tb testing.TB, name string) []byte {
+	f, err := os.Open(testpath.Join(tb, "dumps", "linux", name))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := zstd.NewReader(f)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer zr.Close()
+	b, err := io.ReadAll(io.LimitReader(zr, 64<<20))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
 }

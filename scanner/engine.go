@@ -10,6 +10,8 @@ import (
 	"sync"
 
 	"dumpguard/detectors"
+	"dumpguard/internal/hunt"
+	"dumpguard/internal/keys"
 )
 
 // DefaultWindow is the number of bytes a window owns. Large enough that the
@@ -25,14 +27,24 @@ const lookback = 256
 // Options say what to scan a file for.
 type Options struct {
 	Detectors []detectors.Detector // run over every byte
-	// Hunt runs over writable process memory only (heap, stack, anonymous),
-	// or over every byte when Deep is set. Nil for no hunt.
-	Hunt detectors.Detector
-	Deep bool
+	// Hunt is handed writable process memory only (heap, stack, anonymous),
+	// or every byte when it is deep, in spans that start at addresses aligned
+	// to hunt.Align. Nil for no hunt.
+	Hunt *hunt.Hunter
 	// Visit, when set, sees every window (buf starts at file offset off; the
 	// window owns buf[lo:hi]). It must not retain buf. Used to harvest public keys.
-	Visit  func(buf []byte, off int64, lo, hi int)
-	Window int // bytes a window owns; 0 means DefaultWindow
+	Visit func(buf []byte, off int64, lo, hi int)
+	// VisitMemory, when set, sees the writable process memory of every
+	// window, as the hunt would be handed it (starting at addresses aligned
+	// to hunt.Align; buf starts at file offset off); owned is how many bytes
+	// of the window are its own. It
+	// must not retain buf. Used to harvest public keys from bare numbers.
+	VisitMemory func(buf []byte, off int64, owned int)
+	// VisitKey, when set, sees the encoding of every key a detector
+	// validated in a window it owns. It must not retain enc. Used to hunt
+	// the raw copies of keys found encoded.
+	VisitKey func(enc []byte)
+	Window   int // bytes a window owns; 0 means DefaultWindow
 	// Progress is told of bytes scanned as windows finish.
 	Progress func(n int64)
 }
@@ -45,7 +57,7 @@ func (o *Options) Overlap() int {
 		n = max(n, d.MaxLen())
 	}
 	if o.Hunt != nil {
-		n = max(n, o.Hunt.MaxLen())
+		n = max(n, o.Hunt.Reach())
 	}
 	return n
 }
@@ -122,8 +134,7 @@ func (f *fileScan) add(local []Finding, n int) {
 
 func (p *Pool) work() {
 	var buf []byte
-	var hits []detectors.Hit
-	var spans [][2]int64
+	var w windowScratch
 	for j := range p.jobs {
 		f := j.f
 		data := j.data
@@ -138,7 +149,7 @@ func (p *Pool) work() {
 		}
 		if f.ctx.Err() == nil {
 			var local []Finding
-			local, hits, spans = f.scanWindow(local, hits, spans, data, j)
+			local = f.scanWindow(local, &w, data, j)
 			f.add(local, j.hi-j.lo)
 		}
 		if j.free != nil {
@@ -148,28 +159,47 @@ func (p *Pool) work() {
 	}
 }
 
-// scanWindow runs every detector over one window and keeps the hits it owns.
-func (f *fileScan) scanWindow(local []Finding, hits []detectors.Hit, spans [][2]int64, data []byte, j job) ([]Finding, []detectors.Hit, [][2]int64) {
+// windowScratch is a worker's reused working memory.
+type windowScratch struct {
+	hits  []detectors.Hit
+	finds []hunt.Find
+	spans [][2]int64
+}
+
+// scanWindow runs every detector and the hunt over one window and keeps the
+// hits it owns.
+func (f *fileScan) scanWindow(local []Finding, w *windowScratch, data []byte, j job) []Finding {
 	opt, l := f.opt, f.layout
 	for _, d := range opt.Detectors {
-		hits = d.Detect(hits[:0], data)
-		for _, h := range hits {
+		w.hits = d.Detect(w.hits[:0], data)
+		for _, h := range w.hits {
 			if h.Off >= j.lo && h.Off < j.hi {
-				local = append(local, newFinding(l, d, h, j.off))
+				local = append(local, newFinding(l, d.Name(), h, j.off))
+				if opt.VisitKey != nil && h.Status == keys.Validated && len(h.Parts) == 0 {
+					opt.VisitKey(data[h.Off:min(len(data), h.Off+h.Len)])
+				}
+			}
+		}
+	}
+	if opt.VisitMemory != nil {
+		w.spans = l.huntSpans(w.spans[:0], j.off, int64(len(data)), false)
+		for _, s := range w.spans {
+			if a, b := l.alignStart(s[0], j.off), int(s[1]-j.off); a < b {
+				opt.VisitMemory(data[a:b], j.off+int64(a), max(0, min(b, j.hi)-max(a, j.lo)))
 			}
 		}
 	}
 	if opt.Hunt != nil {
-		spans = l.huntSpans(spans[:0], j.off, int64(len(data)), opt.Deep)
-		for _, s := range spans {
+		w.spans = l.huntSpans(w.spans[:0], j.off, int64(len(data)), opt.Hunt.Deep())
+		for _, s := range w.spans {
 			a, b := l.alignStart(s[0], j.off), int(s[1]-j.off)
 			if a >= b {
 				continue
 			}
-			hits = opt.Hunt.Detect(hits[:0], data[a:b])
-			for _, h := range hits {
-				if at := a + h.Off; at >= j.lo && at < j.hi {
-					local = append(local, newFinding(l, opt.Hunt, h, j.off+int64(a)))
+			w.finds = opt.Hunt.Hunt(w.finds[:0], data[a:b])
+			for _, h := range w.finds {
+				if at := a + h.Parts[0].Off; at >= j.lo && at < j.hi {
+					local = append(local, huntFinding(l, h, j.off+int64(a)))
 				}
 			}
 		}
@@ -177,7 +207,7 @@ func (f *fileScan) scanWindow(local []Finding, hits []detectors.Hit, spans [][2]
 	if opt.Visit != nil {
 		opt.Visit(data, j.off, j.lo, j.hi)
 	}
-	return local, hits, spans
+	return local
 }
 
 // Scan scans the size bytes of r, laid out as l, and returns its findings
@@ -224,7 +254,7 @@ func (f *fileScan) scanSeams(r io.ReaderAt, l *Layout) {
 			hits = d.Detect(hits[:0], buf)
 			for _, h := range hits {
 				if int64(h.Off) < na && int64(h.Off+h.Len) > na {
-					fd := newFinding(l, d, h, a.Off+a.Size-na)
+					fd := newFinding(l, d.Name(), h, a.Off+a.Size-na)
 					first := na - int64(h.Off)
 					fd.Components = []Component{
 						{What: "part", Offset: fd.Offset, Length: first, VA: fd.VA},

@@ -58,17 +58,11 @@ func (p *Pool) ScanAt(ctx context.Context, name string, m io.ReaderAt, size int6
 		}
 		return p.scanPacked(ctx, name, walk, walk, opt)
 	}
-	fr.Size = size
-	l := LayoutOf(m, size)
-	fr.describe(l)
-	o, h := firstPass(opt)
-	fs, err := p.Scan(ctx, m, size, l, &o)
-	if err == nil && opt.Hunt != nil {
-		var warn []string
-		fs, warn, err = p.huntFile(ctx, m, size, l, opt, h, fs)
-		fr.Warnings = append(fr.Warnings, warn...)
-	}
-	fr.finish(fs, err, size, opt)
+	d := newDumpScan(opt, &fr)
+	src := mappedSource{p, ctx, m, size}
+	d.detect(src, true, nil)
+	d.hunt(src)
+	d.finish()
 	return []FileReport{fr}
 }
 

@@ -82,11 +82,11 @@ func vaAt(r Region, off int64) Address {
 }
 
 // newFinding places a hit found at file offset base.
-func newFinding(l *Layout, d detectors.Detector, h detectors.Hit, base int64) Finding {
+func newFinding(l *Layout, name string, h detectors.Hit, base int64) Finding {
 	off := base + int64(h.Off)
 	r := l.Locate(off)
 	f := Finding{
-		Detector:   d.Name(),
+		Detector:   name,
 		Encoding:   h.Encoding,
 		KeyType:    h.Key.Type,
 		Bits:       h.Key.Bits,

@@ -1,17 +1,22 @@
 package scanner
 
 import (
-	"context"
 	"fmt"
 	"sync"
 
 	"dumpguard/detectors"
+	"dumpguard/internal/hunt"
 	"dumpguard/internal/keys"
 )
 
-// This file runs the raw-number hunt: a second pass, after the detectors and
-// the harvest of public keys, that looks for the private halves of known
-// public keys (prime factors, scalars) in the dump's writable memory.
+// The layout hands the hunt spans aligned as the hunt requires: a build with
+// the two out of step fails here.
+const _ = uint(huntAlign-hunt.Align) + uint(hunt.Align-huntAlign)
+
+// This file connects the raw-number hunt (package internal/hunt) to the
+// pipeline (pipeline.go): the harvest of public keys during the detectors'
+// pass, the plan of what the hunt pass looks for, and the merge of its
+// findings with the detectors'.
 
 // HuntConfig turns the hunt on.
 type HuntConfig struct {
@@ -32,28 +37,87 @@ const maxHarvest = 4096
 
 // harvester collects the public keys a scan's windows meet.
 type harvester struct {
+	budget  *hunt.Budget // of the trials on bare numbers
 	mu      sync.Mutex
 	keys    map[keys.Fingerprint]detectors.PublicKey
+	derived int // of keys, how many are Derived
 	dropped int
 }
 
-func newHarvester() *harvester {
-	return &harvester{keys: map[keys.Fingerprint]detectors.PublicKey{}}
+func newHarvester(deep bool) *harvester {
+	return &harvester{keys: map[keys.Fingerprint]detectors.PublicKey{}, budget: hunt.NewBudget(0, deep)}
 }
 
-// visit is an [Options.Visit] function.
+// visit is an [Options.Visit] function: public key encodings.
 func (h *harvester) visit(buf []byte, _ int64, _, _ int) {
-	found := detectors.HarvestPublicKeys(nil, buf)
+	h.add(hunt.Harvest(nil, buf))
+}
+
+// key is an [Options.VisitKey] function: the public halves of the keys the
+// detectors validated.
+func (h *harvester) key(enc []byte) {
+	h.add(hunt.HarvestPrivate(nil, enc))
+}
+
+// memory is an [Options.VisitMemory] function: public keys revealed by bare
+// numbers in writable memory.
+func (h *harvester) memory(buf []byte, off int64, owned int) {
+	h.budget.Earn(int64(owned))
+	found := hunt.HarvestNumbers(nil, buf, h.budget)
+	for i := range found {
+		found[i].SeedAt += off
+	}
+	h.add(found)
+}
+
+// placeSeeds puts the seed of every finding of a derived key (its public key
+// found in the dump) first among its components and makes the finding start
+// there: the seed is the secret, which redaction overwrites.
+func (h *harvester) placeSeeds(fs []Finding, l *Layout) {
+	if h == nil {
+		return
+	}
+	for i := range fs {
+		f := &fs[i]
+		k, ok := h.keys[keysFingerprint(f)]
+		if !ok || !k.Derived {
+			continue
+		}
+		r := l.Locate(k.SeedAt)
+		seed := Component{What: "seed", Offset: k.SeedAt, Length: 32, VA: vaAt(r, k.SeedAt)}
+		f.Components = append([]Component{seed}, f.Components...)
+		f.Offset, f.Length, f.VA = seed.Offset, seed.Length, seed.VA
+		f.Region = RegionRef{Kind: r.Kind, Module: r.Module, Thread: r.Thread}
+	}
+}
+
+func keysFingerprint(f *Finding) keys.Fingerprint {
+	fp, _ := keys.ParseFingerprint(f.Fingerprint())
+	return fp
+}
+
+func (h *harvester) add(found []detectors.PublicKey) {
 	if len(found) == 0 {
 		return
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, k := range found {
-		if _, ok := h.keys[k.SPKI]; ok {
+		if old, ok := h.keys[k.SPKI]; ok {
+			if old.Derived && k.Derived && k.SeedAt < old.SeedAt {
+				h.keys[k.SPKI] = k // the first copy of a seed, whatever window came first
+			}
 			continue
 		}
-		if len(h.keys) >= maxHarvest {
+		if k.Derived {
+			// Candidate seeds' public keys have their own cap, so a heap
+			// full of random 32-byte chunks cannot crowd out real keys.
+			if h.derived >= maxHarvest {
+				h.dropped++
+				continue
+			}
+			h.derived++
+		} else if len(h.keys)-h.derived >= maxHarvest {
 			h.dropped++
 			continue
 		}
@@ -104,36 +168,42 @@ func bundleWarning(n int) []string {
 	return []string{fmt.Sprintf("hunt: %d CA certificates in the dump (a trust bundle) were not hunted; name a CA key to protect with --pubkeys, or use --deep", n)}
 }
 
-// huntOptions are the options of the hunt pass for keys, or nil when there
-// is nothing to hunt for.
-func (c *HuntConfig) huntOptions(keys []detectors.PublicKey, window int) *Options {
+// hunter is the hunt for keys, or nil when there is nothing to hunt for.
+func (c *HuntConfig) hunter(keys []detectors.PublicKey, b *hunt.Budget) *hunt.Hunter {
 	if len(keys) == 0 {
 		return nil
 	}
-	return &Options{Hunt: detectors.NewHunt(keys, detectors.HuntOptions{Deep: c.Deep}), Deep: c.Deep, Window: window}
+	if h := hunt.New(keys, hunt.Options{Deep: c.Deep, Budget: b}); !h.Empty() {
+		return h
+	}
+	return nil
 }
+
+// huntFinding places a find of the hunt made in a buffer that starts at
+// file offset base.
+func huntFinding(l *Layout, f hunt.Find, base int64) Finding {
+	h := detectors.Hit{Off: f.Parts[0].Off, Len: f.Parts[0].Len, Encoding: f.Encoding, Status: keys.Validated, Key: f.Key}
+	for _, p := range f.Parts {
+		h.Parts = append(h.Parts, detectors.Span{Off: p.Off, Len: p.Len, What: p.What})
+	}
+	return newFinding(l, "raw-hunt", h, base)
+}
+
+// cutWarning says that a budget cut the harvest or the hunt short.
+const cutWarning = "hunt: cut short by its budget (a dump crafted with many candidate numbers, or far more public keys than a process holds): some numbers were not tried, so keys may have been missed"
+
+// errCut is the report's error for a cut: the scan is incomplete.
+const errCut = "incomplete: the hunt was cut short by its budget (see warnings)"
 
 // huntPlan is what the hunt pass of one dump looks for, and the warnings
 // about what it leaves out (keys past maxHarvest, a trust bundle's CA keys).
 func (c *HuntConfig) huntPlan(h *harvester) ([]detectors.PublicKey, []string) {
 	var warn []string
 	if h != nil && h.dropped > 0 {
-		warn = append(warn, fmt.Sprintf("hunt: %d more public keys in the dump than the %d hunted", h.dropped, maxHarvest))
+		warn = append(warn, fmt.Sprintf("hunt: %d more public keys (or candidate seeds) in the dump than the %d hunted", h.dropped, maxHarvest))
 	}
 	keys, cas := c.huntKeys(h)
 	return keys, append(warn, bundleWarning(cas)...)
-}
-
-// firstPass returns the options of the detectors' pass, with a harvester
-// attached when the hunt wants the dump's own public keys.
-func firstPass(opt *FileOptions) (Options, *harvester) {
-	o := opt.Options
-	if opt.Hunt == nil || !opt.Hunt.Harvest {
-		return o, nil
-	}
-	h := newHarvester()
-	o.Visit = h.visit
-	return o, h
 }
 
 // mergeHunt adds the hunt's findings to the detectors', leaving out the
@@ -188,17 +258,4 @@ func markProtected(fs []Finding, c *HuntConfig) {
 			fs[i].PubkeySource = s
 		}
 	}
-}
-
-// huntFile runs the hunt pass over a mapped file.
-func (p *Pool) huntFile(ctx context.Context, r interface {
-	ReadAt([]byte, int64) (int, error)
-}, size int64, l *Layout, opt *FileOptions, h *harvester, fs []Finding) ([]Finding, []string, error) {
-	keys, warn := opt.Hunt.huntPlan(h)
-	ho := opt.Hunt.huntOptions(keys, opt.Window)
-	if ho == nil {
-		return fs, warn, nil
-	}
-	hunted, err := p.Scan(ctx, r, size, l, ho)
-	return mergeHunt(fs, hunted), warn, err
 }

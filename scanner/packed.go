@@ -8,7 +8,6 @@ import (
 	"slices"
 
 	"dumpguard/container"
-	"dumpguard/detectors"
 )
 
 // This file scans compressed files and archives: every member is
@@ -44,127 +43,71 @@ func kinds(ks []container.Kind) []string {
 // walkFunc runs a container walk with the given callbacks.
 type walkFunc func(fn func(container.Member) error, onErr func(string, error)) error
 
-// memberScan is what the first pass learnt of one member, for the hunt's pass.
-type memberScan struct {
-	path   string
-	report int // index in the reports
-	layout *Layout
-	h      *harvester
-	keys   []detectors.PublicKey // what the hunt pass looks for in it
-}
-
-// scanPacked scans every member a walk yields, one after the other; each
-// member's windows are spread over the pool. A member that cannot be read to
-// its end is reported with an error and the walk goes on with the next one.
+// scanPacked scans every member a walk yields, one after the other, each
+// through the pipeline (pipeline.go); each member's windows are spread over
+// the pool. A member that cannot be read to its end is reported with an error
+// and the walk goes on with the next one.
 //
-// The hunt needs a second pass over a member (it hunts the public keys the
-// first pass found, in the regions the first pass laid out): rewalk, when not
-// nil, walks the input again. A stream that cannot be read twice (stdin) is
-// hunted in its one pass, for the protected keys only.
+// The hunt pass needs a second read of a member: rewalk, when not nil, walks
+// the input again, once for every member that wants a hunt. A stream that
+// cannot be read twice (stdin) is hunted in its one pass.
 func (p *Pool) scanPacked(ctx context.Context, name string, walk, rewalk walkFunc, opt *FileOptions) []FileReport {
-	var reports []FileReport
-	var members []memberScan
-	oneHuntPass := opt.Hunt != nil && rewalk == nil
+	var reports []*FileReport
+	var members []*dumpScan
+	paths := map[*dumpScan]string{}
 	fn := func(m container.Member) error {
-		fr := FileReport{Path: name, Member: memberName(name, m.Path), Layers: kinds(m.Layers), Errors: []string{}, Format: "raw"}
-		o, h := firstPass(opt)
-		if oneHuntPass {
-			h, o.Visit = nil, nil
-			if ho := opt.Hunt.huntOptions(opt.Hunt.Protected, opt.Window); ho != nil {
-				o.Hunt, o.Deep = ho.Hunt, ho.Deep
-			}
-			if opt.Hunt.Harvest {
-				fr.Warnings = append(fr.Warnings, "hunt: a stream read once is hunted for the --pubkeys keys only, not for the public keys inside it")
-			}
-		}
-		o.Progress = compressedProgress(opt.Progress, m.Count)
-		res, err := p.ScanStream(ctx, m.R, KeepPrefix, nil, &o)
-		fr.Size = res.Size
-		l := streamLayout(res)
-		fr.describe(l)
-		Relocate(res.Findings, l)
-		fr.finish(res.Findings, err, res.Size, opt)
-		if err != nil {
-			fr.ScannedBytes = res.Size
-		}
-		reports = append(reports, fr)
-		members = append(members, memberScan{path: m.Path, report: len(reports) - 1, layout: l, h: h})
+		fr := &FileReport{Path: name, Member: memberName(name, m.Path), Layers: kinds(m.Layers), Errors: []string{}, Format: "raw"}
+		d := newDumpScan(opt, fr)
+		d.detect(streamSource{p, ctx, m.R}, rewalk != nil, compressedProgress(opt.Progress, m.Count))
+		reports, members = append(reports, fr), append(members, d)
+		paths[d] = m.Path
 		return ctx.Err()
 	}
 	onErr := func(path string, err error) {
 		msg := err.Error()
-		for i := range reports {
-			if reports[i].Member == memberName(name, path) {
-				if !slices.ContainsFunc(reports[i].Errors, func(e string) bool { return e == msg || errorsSame(e, msg) }) {
-					reports[i].Errors = append(reports[i].Errors, msg)
+		for _, fr := range reports {
+			if fr.Member == memberName(name, path) {
+				if !slices.ContainsFunc(fr.Errors, func(e string) bool { return e == msg || errorsSame(e, msg) }) {
+					fr.Errors = append(fr.Errors, msg)
 				}
 				return
 			}
 		}
-		reports = append(reports, FileReport{Path: name, Member: memberName(name, path), Format: "raw", Errors: []string{msg}, Findings: []Finding{}})
+		reports = append(reports, &FileReport{Path: name, Member: memberName(name, path), Format: "raw", Errors: []string{msg}, Findings: []Finding{}})
 	}
-	fail := func(err error) {
-		if errors.Is(err, context.Canceled) {
-			err = errors.New("scan interrupted")
-		}
-		reports = append(reports, FileReport{Path: name, Format: "raw", Errors: []string{err.Error()}, Findings: []Finding{}})
-	}
+	var failed error
 	if err := walk(fn, onErr); err != nil {
-		fail(err)
-	} else if opt.Hunt != nil && rewalk != nil {
-		if err := p.huntPacked(ctx, rewalk, members, reports, opt); err != nil {
-			fail(err)
-		}
-	}
-	if len(reports) == 0 {
-		// An archive with no member to scan is not an error: it holds no dump.
-		reports = append(reports, FileReport{Path: name, Format: "raw", Errors: []string{}, Findings: []Finding{}})
-	}
-	return reports
-}
-
-// huntPacked walks the input a second time and hunts each member, in the
-// layout and for the public keys its first pass found.
-func (p *Pool) huntPacked(ctx context.Context, rewalk walkFunc, members []memberScan, reports []FileReport, opt *FileOptions) error {
-	need := false
-	for i := range members {
-		ms := &members[i]
-		var warn []string
-		ms.keys, warn = opt.Hunt.huntPlan(ms.h)
-		need = need || len(reports[ms.report].Errors) == 0 && len(ms.keys) > 0
-		reports[ms.report].Warnings = append(reports[ms.report].Warnings, warn...)
-	}
-	if !need {
-		return nil
-	}
-	k := 0
-	fn := func(m container.Member) error {
-		if k >= len(members) || members[k].path != m.Path {
-			return fmt.Errorf("%s: the archive changed between two reads", m.Path)
-		}
-		ms := members[k]
-		k++
-		fr := &reports[ms.report]
-		ho := opt.Hunt.huntOptions(ms.keys, opt.Window)
-		if ho == nil || len(fr.Errors) > 0 {
-			return nil
-		}
-		res, err := p.ScanStream(ctx, m.R, 0, ms.layout, ho)
-		if err != nil {
-			fr.Errors = append(fr.Errors, "hunt: "+err.Error())
+		failed = err
+	} else if rewalk != nil && slices.ContainsFunc(members, (*dumpScan).wantsHunt) {
+		k := 0
+		again := func(m container.Member) error {
+			if k >= len(members) || paths[members[k]] != m.Path {
+				return fmt.Errorf("%s: the archive changed between two reads", m.Path)
+			}
+			members[k].hunt(streamSource{p, ctx, m.R})
+			k++
 			return ctx.Err()
 		}
-		markProtected(res.Findings, opt.Hunt)
-		for i := range res.Findings {
-			res.Findings[i].Member = fr.Member
-			if opt.Annotate != nil {
-				opt.Annotate(&res.Findings[i])
-			}
-		}
-		fr.Findings = mergeHunt(fr.Findings, res.Findings)
-		return ctx.Err()
+		failed = rewalk(again, func(string, error) {}) // the first pass reported these
 	}
-	return rewalk(fn, func(string, error) {}) // the first pass reported these
+	for _, d := range members {
+		d.finish()
+	}
+	out := make([]FileReport, 0, len(reports)+1)
+	for _, fr := range reports {
+		out = append(out, *fr)
+	}
+	if failed != nil {
+		if errors.Is(failed, context.Canceled) {
+			failed = errors.New("scan interrupted")
+		}
+		out = append(out, FileReport{Path: name, Format: "raw", Errors: []string{failed.Error()}, Findings: []Finding{}})
+	}
+	if len(out) == 0 {
+		// An archive with no member to scan is not an error: it holds no dump.
+		out = append(out, FileReport{Path: name, Format: "raw", Errors: []string{}, Findings: []Finding{}})
+	}
+	return out
 }
 
 // compressedProgress reports progress in bytes of the input on disk, as the

@@ -288,3 +288,6 @@ dumpentries+=("{\"dump\": \"$sdname\", \"process\": \"hold-files\", \"made_with\
 	echo "]"
 } >"$out/dumps.json"
 ls -l "$out"
+
+# ---- runtimes (Node.js, Python pyca/cryptography) --------------------------
+"$here/make-runtime-dumps.sh"

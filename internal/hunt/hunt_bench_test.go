@@ -1,9 +1,11 @@
-package detectors
+package hunt
 
 import (
 	"math/big"
 	"math/rand/v2"
 	"testing"
+
+	"dumpguard/detectors"
 )
 
 // coreLike returns n bytes that look like a core dump's memory: 64 KiB blocks
@@ -31,13 +33,13 @@ func coreLike(n int) []byte {
 // benchKeys returns 10 RSA-2048 moduli (random odd numbers: the hunt never
 // checks that n is a product of primes, and no key is there to find) and the
 // five EC and Ed25519 test keys.
-func benchKeys(b *testing.B) []PublicKey {
-	var tks []PublicKey
+func benchKeys(b *testing.B) []detectors.PublicKey {
+	var tks []detectors.PublicKey
 	for i := range 10 {
 		nb := junk(uint64(100+i), 256)
 		nb[0] |= 0x80
 		nb[255] |= 1
-		k, ok := rsaPublicKey(new(big.Int).SetBytes(nb), big.NewInt(65537))
+		k, ok := detectors.RSAPublicKey(new(big.Int).SetBytes(nb), big.NewInt(65537))
 		if !ok {
 			b.Fatal("bad modulus")
 		}
@@ -56,25 +58,31 @@ func benchKeys(b *testing.B) []PublicKey {
 // is a few MB/s, which is the point of it being an option.
 func BenchmarkHunt(b *testing.B) {
 	all := coreLike(64 << 20)
-	tks := benchKeys(b)
+	keys := benchKeys(b)
+	b.Run("pem", func(b *testing.B) { // the reference: the cheapest detector
+		b.SetBytes(int64(len(all)))
+		var hits []detectors.Hit
+		for b.Loop() {
+			hits = detectors.PEM{}.Detect(hits[:0], all)
+		}
+	})
 	for _, m := range []struct {
 		name string
-		d    Detector
+		d    *Hunter
 		n    int
 	}{
-		{"pem", PEM{}, len(all)},
-		{"default", NewHunt(tks, HuntOptions{}), len(all)},
-		{"all8", NewHunt(tks, HuntOptions{all8: true}), 16 << 20},
-		{"deep-4MiB", NewHunt(tks, HuntOptions{Deep: true}), 4 << 20},
+		{"default", New(keys, Options{}), len(all)},
+		{"all8", New(keys, Options{all8: true}), 16 << 20},
+		{"deep-4MiB", New(keys, Options{Deep: true}), 4 << 20},
 	} {
 		buf := all[:m.n]
 		b.Run(m.name, func(b *testing.B) {
 			b.SetBytes(int64(len(buf)))
 			b.ReportAllocs()
-			var hits []Hit
+			var hits []Find
 			for b.Loop() {
 				for off := 0; off < len(buf); off += 4 << 20 {
-					hits = m.d.Detect(hits[:0], buf[off:min(len(buf), off+4<<20+m.d.MaxLen())])
+					hits = m.d.Hunt(hits[:0], buf[off:min(len(buf), off+4<<20+m.d.Reach())])
 				}
 			}
 			if len(hits) != 0 {
@@ -88,8 +96,8 @@ func BenchmarkHarvest(b *testing.B) {
 	buf := coreLike(64 << 20)
 	b.SetBytes(int64(len(buf)))
 	b.ReportAllocs()
-	var tks []PublicKey
+	var keys []detectors.PublicKey
 	for b.Loop() {
-		tks = HarvestPublicKeys(tks[:0], buf)
+		keys = Harvest(keys[:0], buf)
 	}
 }

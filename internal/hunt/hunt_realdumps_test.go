@@ -1,4 +1,4 @@
-package detectors
+package hunt
 
 import (
 	"bytes"
@@ -12,7 +12,9 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
+	"dumpguard/detectors"
 	"dumpguard/internal/keys"
+	"dumpguard/internal/testpath"
 )
 
 // realDumps is where the Linux cores made by testdata/dumps/make-linux-dumps.sh
@@ -20,7 +22,7 @@ import (
 func realDumps(t *testing.T) string {
 	dir := os.Getenv("DUMPGUARD_LINUX_DUMPS")
 	if dir == "" {
-		dir = "../testdata/dumps/linux"
+		dir = testpath.Join(t, "dumps", "linux")
 	}
 	if _, err := os.Stat(filepath.Join(dir, "dumps.json")); err != nil {
 		t.Skipf("no real Linux dumps: %v", err)
@@ -75,17 +77,16 @@ func decompress(t *testing.T, name string) []byte {
 	return b
 }
 
-// scanWindows runs d over b in 4 MiB windows overlapping by d.MaxLen(), keeping
+// scanWindows runs d over b in 4 MiB windows overlapping by d.Reach(), keeping
 // the hits that start in each window's body, as the scanner does.
-func scanWindows(d Detector, b []byte) []Hit {
+func scanWindows(d *Hunter, b []byte) []Find {
 	const body = 4 << 20
-	var all, hits []Hit
+	var all, hits []Find
 	for off := 0; off < len(b); off += body {
-		end := min(len(b), off+body+d.MaxLen())
-		hits = d.Detect(hits[:0], b[off:end])
+		end := min(len(b), off+body+d.Reach())
+		hits = d.Hunt(hits[:0], b[off:end])
 		for _, h := range hits {
-			if h.Off < body {
-				h.Off += off
+			if h.Parts[0].Off < body {
 				for i := range h.Parts {
 					h.Parts[i].Off += off
 				}
@@ -117,12 +118,12 @@ func writableRegions(t *testing.T, core []byte) [][]byte {
 }
 
 // huntCore runs d over the writable regions of a core and returns the SPKIs found.
-func huntCore(t *testing.T, d Detector, core []byte) map[string]bool {
+func huntCore(t *testing.T, d *Hunter, core []byte) map[string]bool {
 	found := map[string]bool{}
 	for _, r := range writableRegions(t, core) {
 		for _, h := range scanWindows(d, r) {
-			if h.Status != keys.Validated || len(h.Parts) == 0 {
-				t.Errorf("hit %+v: want validated with parts", h)
+			if h.Key.Proof == "" || len(h.Parts) == 0 {
+				t.Errorf("hit %+v: want a proof and parts", h)
 			}
 			found[h.Key.SPKI.String()] = true
 		}
@@ -140,7 +141,7 @@ func TestHuntRealDumps(t *testing.T) {
 	var keyList []realKey
 	readJSON(t, filepath.Join(dir, "dumps.json"), &dumps)
 	readJSON(t, filepath.Join(dir, "keys", "keys.json"), &keyList)
-	var pubs []PublicKey
+	var pubs []detectors.PublicKey
 	spkiOf := map[string]string{} // key file -> spki
 	for _, k := range keyList {
 		name := filepath.Join(dir, "keys", k.Public)
@@ -148,21 +149,21 @@ func TestHuntRealDumps(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := LoadPublicKeys(k.Public, data)
+		got, err := detectors.LoadPublicKeys(k.Public, data)
 		if err != nil || len(got) != 1 || got[0].SPKI.String() != k.SPKI {
-			t.Fatalf("LoadPublicKeys(%s) = %d keys, %v; want 1 with SPKI %s", k.Public, len(got), err, k.SPKI)
+			t.Fatalf("detectors.LoadPublicKeys(%s) = %d keys, %v; want 1 with SPKI %s", k.Public, len(got), err, k.SPKI)
 		}
 		pubs = append(pubs, got...)
 		spkiOf[k.File] = k.SPKI
 	}
 	modes := []struct {
 		name string
-		opt  HuntOptions
+		opt  Options
 	}{
-		{"default", HuntOptions{}},
-		{"anchors-only", HuntOptions{noHeaders: true}},
-		{"headers-only", HuntOptions{noAnchors: true}},
-		{"deep", HuntOptions{Deep: true}},
+		{"default", Options{}},
+		{"anchors-only", Options{noHeaders: true}},
+		{"headers-only", Options{noAnchors: true}},
+		{"deep", Options{Deep: true}},
 	}
 	for _, d := range dumps {
 		if _, err := os.Stat(filepath.Join(dir, d.Dump)); err != nil {
@@ -174,7 +175,7 @@ func TestHuntRealDumps(t *testing.T) {
 				continue // minutes on the clean dumps full of random bytes
 			}
 			t.Run(d.Dump+"/"+m.name, func(t *testing.T) {
-				found := huntCore(t, NewHunt(pubs, m.opt), core)
+				found := huntCore(t, New(pubs, m.opt), core)
 				held := map[string]bool{}
 				for _, k := range d.Keys {
 					if k.Form == "raw-numbers" || k.Form == "evp-pkey" {
@@ -220,14 +221,14 @@ func TestHuntHarvestedRealDumps(t *testing.T) {
 				t.Skip(err)
 			}
 			core := decompress(t, filepath.Join(dir, dump))
-			var pubs []PublicKey
+			var pubs []detectors.PublicKey
 			for _, r := range writableRegions(t, core) {
 				for off := 0; off < len(r); off += 4 << 20 {
-					pubs = HarvestPublicKeys(pubs, r[off:min(len(r), off+4<<20+HarvestMaxLen)])
+					pubs = Harvest(pubs, r[off:min(len(r), off+4<<20+HarvestMaxLen)])
 				}
 			}
 			seen := map[keys.Fingerprint]bool{}
-			pubs = slices.DeleteFunc(pubs, func(k PublicKey) bool { // dedupe: the caller's job
+			pubs = slices.DeleteFunc(pubs, func(k detectors.PublicKey) bool { // dedupe: the caller's job
 				dup := seen[k.SPKI]
 				seen[k.SPKI] = true
 				return dup
@@ -238,9 +239,9 @@ func TestHuntHarvestedRealDumps(t *testing.T) {
 				harvested = harvested || k.SPKI.String() == spki
 			}
 			if !harvested {
-				t.Fatalf("HarvestPublicKeys: %d keys, not %s", len(pubs), spki)
+				t.Fatalf("Harvest: %d keys, not %s", len(pubs), spki)
 			}
-			if !huntCore(t, NewHunt(pubs, HuntOptions{}), core)[spki] {
+			if !huntCore(t, New(pubs, Options{}), core)[spki] {
 				t.Errorf("hunt with harvested keys misses %s", spki)
 			}
 		})

@@ -1,25 +1,12 @@
-package detectors
-
-import (
-	"bytes"
-	"crypto/ed25519"
-	"encoding/binary"
-	"math/big"
-	"math/bits"
-	"slices"
-	"sync"
-
-	"dumpguard/internal/keys"
-)
-
-// This file hunts for private keys kept as bare numbers: the BIGNUM limbs of
-// OpenSSL, the big.Int words of Go, a scalar in a byte array. Such numbers have
-// no marker, so the hunt needs the public half: for every known RSA modulus it
-// looks for a prime factor, for every known EC or Ed25519 public key for the
-// scalar or seed that yields it.
+// Package hunt finds private keys a process holds as bare numbers: the
+// BIGNUM limbs of OpenSSL, the big.Int words of Go, a scalar in a byte array.
+// Such numbers have no marker, so the hunt needs the public half: for every
+// known RSA modulus it looks for a prime factor, for every known EC or Ed25519
+// public key for the scalar or seed that yields it. The public halves come from
+// the user (--pubkeys) or from the dump itself ([Harvest]).
 //
-// What the default mode tries, at offsets aligned from the buffer start (the
-// scanner starts windows at region starts, so that is alignment in memory):
+// What the default mode tries, at offsets aligned from the start of the memory
+// it is handed (see [Hunter.Hunt]):
 //   - around an anchor, only the key the anchor belongs to: for RSA every
 //     8-aligned offset within huntNearRSA (32 KiB), for EC and Ed25519 every
 //     16-aligned one within huntNearEC (2 KiB). An anchor is the public half of
@@ -30,9 +17,9 @@ import (
 //   - every offset just after a glibc malloc chunk header whose size fits a
 //     factor or scalar (a 32-byte limb array sits behind a size word of 0x31,
 //     a 1024-bit factor behind 0x91), trying every key; EC scalars there only
-//     as little-endian limbs. This finds OpenSSL's
-//     BIGNUMs, including its EC scalars, whose public point OpenSSL keeps in
-//     Montgomery form, so no anchor is near them.
+//     as little-endian limbs. This finds OpenSSL's BIGNUMs, including its EC
+//     scalars, whose public point OpenSSL keeps in Montgomery form, so no
+//     anchor is near them.
 //
 // It does not try numbers far from their public half with no malloc header
 // (a Go process that dropped its *PrivateKey but kept a copy of p elsewhere,
@@ -41,16 +28,80 @@ import (
 // for RSA factors and every 8-aligned window that passes the entropy filter
 // for EC scalars and Ed25519 seeds, against every key: minutes per hundred
 // MiB of random-looking bytes.
+//
+// Every find is proved: n mod p = 0 with 1 < p < n for RSA, d·G = Q for EC,
+// the public key derived from the seed for Ed25519. Nothing is reported on a
+// parse or a likeness alone.
+package hunt
 
-// HuntOptions tunes the raw hunt.
-type HuntOptions struct {
+import (
+	"bytes"
+	"crypto/ed25519"
+	"encoding/binary"
+	"math/big"
+	"math/bits"
+	"slices"
+	"sync"
+
+	"dumpguard/detectors"
+	"dumpguard/internal/keys"
+)
+
+// Options tune the hunt.
+type Options struct {
 	// Deep tries every byte offset for RSA factors and every 8-aligned window
-	// for EC scalars and Ed25519 seeds, not only the likely ones.
+	// for EC scalars and Ed25519 seeds, not only the likely ones; the scanner
+	// then also hands the hunt every region, not only writable memory.
 	Deep bool
+
+	// Budget, when set, bounds the trials (divisions, scalar
+	// multiplications); when it runs out the hunt stops trying and
+	// Budget.Cut reports it.
+	Budget *Budget
 
 	// For measurements: all8 tries every 8-aligned offset for RSA;
 	// noAnchors and noHeaders switch off one source of default candidates.
 	all8, noAnchors, noHeaders bool
+}
+
+// Align is the alignment, in the process's address space, of the first byte
+// of every buffer handed to [Hunter.Hunt]. The hunt tries numbers at offsets
+// aligned within its buffer (8 for RSA factors and chunk headers, 16 for EC
+// scalars near an anchor), which are aligned in the process only when the
+// buffer starts at an address that is a multiple of Align.
+const Align = 64
+
+// A Find is one key the hunt proved. Its parts are the byte ranges of the
+// key's components it found (p, q, d, dp, dq, qinv for RSA; d for EC; seed for
+// Ed25519), relative to the buffer handed to [Hunter.Hunt] and sorted by
+// offset. Parts may lie anywhere in that buffer, before or after the number
+// that revealed the key, up to [Hunter.Reach] bytes from it: Parts[0] is
+// where the find starts, and the caller that scans overlapping buffers keeps a
+// find in the buffer that owns Parts[0].
+type Find struct {
+	Key      keys.KeyInfo // Status is validated by construction
+	Encoding string       // "raw-be", "raw-le": the byte order of the number that revealed the key
+	Parts    []Part       // at least one
+}
+
+// A Part is the byte range of one component of a found key.
+type Part struct {
+	Off, Len int
+	What     string // "p", "q", "d", "dp", "dq", "qinv", "seed"
+}
+
+// A Hunter proves raw numbers against a fixed set of public keys. It is safe
+// for concurrent use and retains no buffer it is handed.
+type Hunter struct {
+	opt     Options
+	keys    []detectors.PublicKey
+	rsa     []*rsaGroup // by factor size
+	ec      []*ecGroup  // by curve
+	anchors anchorIndex
+	chunks  []chunkKind // glibc chunk sizes worth a look, sorted
+	groupOf []int       // index of each key's group in rsa or ec; -1 for unusable keys
+	derived int         // keys whose seed the harvest holds (detectors.PublicKey.Derived)
+	reach   int
 }
 
 // Reach of the hunt around an anchor or a found component.
@@ -63,17 +114,6 @@ const (
 	ecNearStep = 16
 	maxParts   = 16
 )
-
-type hunt struct {
-	opt     HuntOptions
-	keys    []PublicKey
-	rsa     []*rsaGroup // by factor size
-	ec      []*ecGroup  // by curve
-	anchors anchorIndex
-	chunks  []chunkKind // glibc chunk sizes worth a look, sorted
-	groupOf []int       // index of each key's group in rsa or ec; -1 for unusable keys
-	maxLen  int
-}
 
 // An rsaGroup holds the moduli whose factors have the same byte length.
 type rsaGroup struct {
@@ -98,12 +138,16 @@ type ecGroup struct {
 	size    int      // bytes of a scalar or seed
 	targets [][]byte // X coordinate (EC) or public key (Ed25519), one per key
 	keys    []int
+	// byX maps a target to its indexes in targets, so that a candidate is
+	// matched against every key of the curve with one lookup, however many
+	// keys the dump holds.
+	byX map[string][]int
 }
 
-// NewHunt returns the raw-hunt detector for keys. Keys it cannot use (no
-// modulus, no point, an unknown curve) are ignored.
-func NewHunt(pubs []PublicKey, opt HuntOptions) Detector {
-	h := &hunt{opt: opt, keys: pubs, groupOf: make([]int, len(pubs))}
+// New returns a Hunter for pubs. Keys it cannot use (no modulus, no point,
+// an unknown curve) are ignored.
+func New(pubs []detectors.PublicKey, opt Options) *Hunter {
+	h := &Hunter{opt: opt, keys: pubs, groupOf: make([]int, len(pubs))}
 	for i, k := range pubs {
 		h.groupOf[i] = -1
 		switch {
@@ -142,6 +186,11 @@ func NewHunt(pubs []PublicKey, opt HuntOptions) Detector {
 			h.anchors.add(anchorNeedle{b: reversed(x), key: i, reach: huntNearEC})
 			h.addChunk(c.Size(), false)
 			h.addChunk((c.Size()+7)&^7, false)
+		case k.Type == "ed25519" && len(k.Point) == 32 && k.Derived:
+			// Not a target: its seed is known. Finding the public key in the
+			// dump is the proof.
+			h.anchors.add(anchorNeedle{b: k.Point, key: i, derived: true})
+			h.derived++
 		case k.Type == "ed25519" && len(k.Point) == 32:
 			g := h.ecGroupFor(keys.NoCurve, "Ed25519", 32)
 			g.targets, g.keys = append(g.targets, k.Point), append(g.keys, i)
@@ -150,11 +199,17 @@ func NewHunt(pubs []PublicKey, opt HuntOptions) Detector {
 			h.addChunk(32, false)
 		}
 	}
+	for _, g := range h.ec {
+		g.byX = make(map[string][]int, len(g.targets))
+		for j, t := range g.targets {
+			g.byX[string(t)] = append(g.byX[string(t)], j)
+		}
+	}
 	h.anchors.build()
 	slices.SortFunc(h.chunks, func(a, b chunkKind) int { return a.size - b.size })
-	h.maxLen = huntNear
+	h.reach = huntNear
 	for _, g := range h.rsa {
-		h.maxLen = max(h.maxLen, huntNear+4*g.size)
+		h.reach = max(h.reach, huntNear+4*g.size)
 	}
 	return h
 }
@@ -165,7 +220,7 @@ type chunkKind struct {
 	rsa, ec bool
 }
 
-func (h *hunt) addChunk(n int, rsa bool) {
+func (h *Hunter) addChunk(n int, rsa bool) {
 	c := chunkSize(n)
 	for i := range h.chunks {
 		if h.chunks[i].size == c {
@@ -177,7 +232,7 @@ func (h *hunt) addChunk(n int, rsa bool) {
 	h.chunks = append(h.chunks, chunkKind{c, rsa, !rsa})
 }
 
-func (h *hunt) rsaGroupFor(size int, topBit uint, loose bool) *rsaGroup {
+func (h *Hunter) rsaGroupFor(size int, topBit uint, loose bool) *rsaGroup {
 	for _, g := range h.rsa {
 		if g.size == size {
 			g.loose = g.loose || loose || g.topBit != topBit
@@ -189,7 +244,7 @@ func (h *hunt) rsaGroupFor(size int, topBit uint, loose bool) *rsaGroup {
 	return g
 }
 
-func (h *hunt) ecGroupFor(c keys.Curve, name string, size int) *ecGroup {
+func (h *Hunter) ecGroupFor(c keys.Curve, name string, size int) *ecGroup {
 	for _, g := range h.ec {
 		if g.name == name {
 			return g
@@ -200,11 +255,18 @@ func (h *hunt) ecGroupFor(c keys.Curve, name string, size int) *ecGroup {
 	return g
 }
 
-func (h *hunt) Name() string { return "raw-hunt" }
+// Reach is how far from the number that reveals a key the hunt looks for the
+// key's other components (a factor's cofactor, d and the CRT values), and so
+// how many bytes past the part of a buffer the caller wants hunted the buffer
+// must go on for every key there to be found whole.
+func (h *Hunter) Reach() int { return h.reach }
 
-// MaxLen covers the neighbourhood searched around a factor for its cofactor,
-// d and the CRT values.
-func (h *hunt) MaxLen() int { return h.maxLen }
+// Deep reports whether the hunt was made with [Options.Deep]: its caller then
+// hands it every region of a dump, not only writable memory.
+func (h *Hunter) Deep() bool { return h.opt.Deep }
+
+// Empty reports whether the hunter has no key it can look for.
+func (h *Hunter) Empty() bool { return len(h.rsa) == 0 && len(h.ec) == 0 && h.derived == 0 }
 
 // huntScratch is the per-call working memory, pooled so a miss allocates nothing.
 type huntScratch struct {
@@ -215,6 +277,7 @@ type huntScratch struct {
 	rev     []byte
 	found   []foundKey
 	headers []int
+	derived []foundKey // derived public keys seen: key, offset
 }
 
 // A span2 is a range of candidate offsets for one key (key −1: every key).
@@ -224,16 +287,28 @@ type foundKey struct{ key, hit int }
 
 var huntPool = sync.Pool{New: func() any { return new(huntScratch) }}
 
-func (h *hunt) Detect(dst []Hit, buf []byte) []Hit {
-	if len(h.rsa) == 0 && len(h.ec) == 0 {
+// Hunt appends to dst the keys whose private numbers it finds in buf and
+// proves. buf is memory of one process, or of adjacent regions, whose first
+// byte lies at an address that is a multiple of [Align]; numbers are tried at
+// offsets aligned from buf's start. Numbers are tried anywhere in buf, and
+// their components looked for up to [Hunter.Reach] bytes from them within buf:
+// a caller that hunts a region in overlapping pieces hands each piece with
+// Reach bytes of what follows, keeps the finds whose Parts[0] lies in the part
+// it owns, and merges the finds of one key that two pieces report. A miss
+// allocates nothing.
+func (h *Hunter) Hunt(dst []Find, buf []byte) []Find {
+	if h.Empty() {
 		return dst
 	}
 	s := huntPool.Get().(*huntScratch)
 	defer huntPool.Put(s)
-	s.ranges, s.rangesE, s.found = s.ranges[:0], s.rangesE[:0], s.found[:0]
+	s.ranges, s.rangesE, s.found, s.derived = s.ranges[:0], s.rangesE[:0], s.found[:0], s.derived[:0]
 
 	// One pass over the aligned words: anchors and allocator headers.
 	h.scanWords(s, buf)
+	for _, d := range s.derived {
+		dst = h.foundDerived(dst, s, d.key, d.hit)
+	}
 	if h.opt.Deep || h.opt.all8 {
 		s.ranges = append(s.ranges[:0], span2{0, len(buf), -1})
 	}
@@ -277,6 +352,25 @@ func (h *hunt) Detect(dst []Hit, buf []byte) []Hit {
 	return dst
 }
 
+// foundDerived reports the key whose public half, derived from a seed the
+// harvest met, lies at buf[off:]: the one part reported here is that public
+// key; the caller adds the seed, whose place the harvest knows
+// (detectors.PublicKey.SeedAt).
+func (h *Hunter) foundDerived(dst []Find, s *huntScratch, key, off int) []Find {
+	for _, f := range s.found {
+		if f.key == key {
+			return dst
+		}
+	}
+	k := h.keys[key]
+	s.found = append(s.found, foundKey{key, len(dst)})
+	return append(dst, Find{
+		Encoding: "raw-be",
+		Key:      keys.KeyInfo{Type: k.Type, Bits: 256, SPKI: k.SPKI, Proof: "public key derived from the seed found in the dump"},
+		Parts:    []Part{{Off: off, Len: len(k.Point), What: "public"}},
+	})
+}
+
 // mergeRanges sorts ranges by key and offset and merges those of one key that
 // overlap.
 func mergeRanges(r []span2) []span2 {
@@ -301,7 +395,7 @@ func mergeRanges(r []span2) []span2 {
 // public material) add candidate ranges to s; the offsets just after a glibc
 // chunk header whose data size fits a wanted number go to s.headers, with
 // bit 0 set for an RSA size and bit 1 for an EC one (offset<<2 | bits).
-func (h *hunt) scanWords(s *huntScratch, buf []byte) {
+func (h *Hunter) scanWords(s *huntScratch, buf []byte) {
 	s.headers = s.headers[:0]
 	lo, hi := 1, 0
 	if len(h.chunks) > 0 {
@@ -338,7 +432,7 @@ func chunkSize(n int) int { return max(32, (n+8+15)&^15) }
 
 // anchorAt checks the anchor entries for word w at aligned offset i and adds
 // the ranges around every needle that matches in full.
-func (h *hunt) anchorAt(s *huntScratch, buf []byte, i int, w uint64) {
+func (h *Hunter) anchorAt(s *huntScratch, buf []byte, i int, w uint64) {
 	a := &h.anchors
 	j, _ := slices.BinarySearchFunc(a.entries, w, func(e anchorEntry, w uint64) int {
 		switch {
@@ -355,6 +449,10 @@ func (h *hunt) anchorAt(s *huntScratch, buf []byte, i int, w uint64) {
 		off := i - e.skip
 		if off < 0 || off+len(nd.b) > len(buf) || !bytes.Equal(buf[off:off+len(nd.b)], nd.b) ||
 			nd.be && serialized(buf[:off], len(nd.b), nd.point) {
+			continue
+		}
+		if nd.derived {
+			s.derived = append(s.derived, foundKey{nd.key, off})
 			continue
 		}
 		r := span2{max(0, off-nd.reach), min(len(buf), off+len(nd.b)+nd.reach), nd.key}
@@ -406,6 +504,9 @@ type anchorNeedle struct {
 	reach int
 	be    bool // big-endian bytes, which a serialized public key also holds
 	point bool // an EC X coordinate, which a serialized point follows 04 with
+	// derived: the public key of a candidate seed; found anywhere, even
+	// serialized, it proves the seed.
+	derived bool
 }
 
 type anchorEntry struct {
@@ -449,7 +550,7 @@ func (a *anchorIndex) build() {
 
 // tryRSA tests the numbers at buf[i:] in both byte orders as factors of every
 // known modulus of each size.
-func (h *hunt) tryRSA(dst []Hit, s *huntScratch, buf []byte, i, only int) []Hit {
+func (h *Hunter) tryRSA(dst []Find, s *huntScratch, buf []byte, i, only int) []Find {
 	for gi, g := range h.rsa {
 		if i+g.size > len(buf) || (only >= 0 && h.groupOf[only] != gi) {
 			continue
@@ -476,7 +577,7 @@ func (g *rsaGroup) topOK(b byte) bool {
 
 // tryFactor runs the filters on one candidate and divides the survivors into
 // every modulus of the group.
-func (h *hunt) tryFactor(dst []Hit, s *huntScratch, buf []byte, g *rsaGroup, i int, le bool, only int) []Hit {
+func (h *Hunter) tryFactor(dst []Find, s *huntScratch, buf []byte, g *rsaGroup, i int, le bool, only int) []Find {
 	c := buf[i : i+g.size]
 	if !notRepetitive(c) {
 		return dst
@@ -494,6 +595,9 @@ func (h *hunt) tryFactor(dst []Hit, s *huntScratch, buf []byte, g *rsaGroup, i i
 	for _, t := range g.targets {
 		if only >= 0 && t.key != only || !g.loose && (top < t.topLo || top > t.topHi) {
 			continue
+		}
+		if !h.opt.Budget.spend(1) {
+			return dst
 		}
 		if s.q.QuoRem(t.n, &s.c, &s.r); s.r.Sign() != 0 || s.c.Cmp(bigOne) <= 0 || s.c.Cmp(t.n) >= 0 {
 			continue
@@ -625,7 +729,7 @@ func sieve(limbs []big.Word) bool {
 
 // seen returns the index in dst of the hit already made for key in this
 // buffer, after adding the span to its parts; -1 when the key is new.
-func (s *huntScratch) seen(dst []Hit, key int, sp Span) int {
+func (s *huntScratch) seen(dst []Find, key int, sp Part) int {
 	for _, f := range s.found {
 		if f.key != key {
 			continue
@@ -638,8 +742,7 @@ func (s *huntScratch) seen(dst []Hit, key int, sp Span) int {
 		}
 		if len(h.Parts) < maxParts {
 			h.Parts = append(h.Parts, sp)
-			slices.SortFunc(h.Parts, func(a, b Span) int { return a.Off - b.Off })
-			h.Off, h.Len = h.Parts[0].Off, h.Parts[0].Len
+			slices.SortFunc(h.Parts, func(a, b Part) int { return a.Off - b.Off })
 		}
 		return f.hit
 	}
@@ -649,8 +752,8 @@ func (s *huntScratch) seen(dst []Hit, key int, sp Span) int {
 // foundFactor reports the key whose modulus the number at buf[i:i+size]
 // divides, with its cofactor, private exponent and CRT values when they sit
 // within huntNear bytes.
-func (h *hunt) foundFactor(dst []Hit, s *huntScratch, buf []byte, key, i, size int, le bool) []Hit {
-	if s.seen(dst, key, Span{i, size, "p"}) >= 0 {
+func (h *Hunter) foundFactor(dst []Find, s *huntScratch, buf []byte, key, i, size int, le bool) []Find {
+	if s.seen(dst, key, Part{i, size, "p"}) >= 0 {
 		return dst
 	}
 	k := h.keys[key]
@@ -682,7 +785,7 @@ func (h *hunt) foundFactor(dst []Hit, s *huntScratch, buf []byte, key, i, size i
 	if le {
 		enc = "raw-le"
 	}
-	parts := []Span{{i, size, "p"}}
+	parts := []Part{{i, size, "p"}}
 	lo, hi := max(0, i-huntNear), min(len(buf), i+size+huntNear)
 	for _, c := range comps {
 		be := c.v.Bytes()
@@ -691,25 +794,25 @@ func (h *hunt) foundFactor(dst []Hit, s *huntScratch, buf []byte, key, i, size i
 		}
 		for _, nd := range [][]byte{be, reversed(be)} {
 			if j := bytes.Index(buf[lo:hi], nd); j >= 0 && len(parts) < maxParts && !hasPart(parts, lo+j) {
-				parts = append(parts, Span{lo + j, len(nd), c.what})
+				parts = append(parts, Part{lo + j, len(nd), c.what})
 				dProof = dProof || c.what == "d"
 			}
 		}
 	}
-	slices.SortFunc(parts, func(a, b Span) int { return a.Off - b.Off })
+	slices.SortFunc(parts, func(a, b Part) int { return a.Off - b.Off })
 	proof := "n mod p = 0, 1<p<n"
 	if dProof {
 		proof += "; d = e⁻¹ mod λ(n) or φ(n) found beside it"
 	}
-	hit := Hit{
-		Off: parts[0].Off, Len: parts[0].Len, Encoding: enc, Status: keys.Validated, Parts: parts,
+	hit := Find{
+		Encoding: enc, Parts: parts,
 		Key: keys.KeyInfo{Type: k.Type, Bits: k.N.BitLen(), SPKI: k.SPKI, Proof: proof},
 	}
 	s.found = append(s.found, foundKey{key, len(dst)})
 	return append(dst, hit)
 }
 
-func hasPart(parts []Span, off int) bool {
+func hasPart(parts []Part, off int) bool {
 	for _, p := range parts {
 		if p.Off == off {
 			return true
@@ -723,7 +826,7 @@ func hasPart(parts []Span, off int) bool {
 // After a malloc header (leOnly) it tries little-endian scalars only: BIGNUM
 // limbs. Big-endian scalars in malloc'd buffers are rare, and each try costs
 // a scalar multiplication, 140 µs on P-384.
-func (h *hunt) tryEC(dst []Hit, s *huntScratch, buf []byte, i, only int, leOnly bool) []Hit {
+func (h *Hunter) tryEC(dst []Find, s *huntScratch, buf []byte, i, only int, leOnly bool) []Find {
 	lastSize, random := 0, false // the entropy filter, once per window size
 	for gi, g := range h.ec {
 		if i+g.size > len(buf) || (only >= 0 && h.groupOf[only] != gi) {
@@ -735,6 +838,9 @@ func (h *hunt) tryEC(dst []Hit, s *huntScratch, buf []byte, i, only int, leOnly 
 		}
 		if !random {
 			continue
+		}
+		if !h.opt.Budget.spend(ecCost) {
+			return dst
 		}
 		if g.curve == keys.NoCurve {
 			pub := ed25519.NewKeyFromSeed(w)[32:]
@@ -753,20 +859,17 @@ func (h *hunt) tryEC(dst []Hit, s *huntScratch, buf []byte, i, only int, leOnly 
 	return dst
 }
 
-func (h *hunt) matchEC(dst []Hit, s *huntScratch, g *ecGroup, x []byte, i int, enc string) []Hit {
+func (h *Hunter) matchEC(dst []Find, s *huntScratch, g *ecGroup, x []byte, i int, enc string) []Find {
 	if x == nil {
 		return dst
 	}
-	for j, t := range g.targets {
-		if !bytes.Equal(x, t) {
-			continue
-		}
+	for _, j := range g.byX[string(x)] {
 		key := g.keys[j]
 		what := "d"
 		if g.curve == keys.NoCurve {
 			what = "seed"
 		}
-		sp := Span{i, g.size, what}
+		sp := Part{i, g.size, what}
 		if s.seen(dst, key, sp) >= 0 {
 			continue
 		}
@@ -776,7 +879,7 @@ func (h *hunt) matchEC(dst []Hit, s *huntScratch, g *ecGroup, x []byte, i int, e
 			info.Proof = "public key derived from the seed matches"
 		}
 		s.found = append(s.found, foundKey{key, len(dst)})
-		dst = append(dst, Hit{Off: i, Len: g.size, Encoding: enc, Status: keys.Validated, Key: info, Parts: []Span{sp}})
+		dst = append(dst, Find{Encoding: enc, Key: info, Parts: []Part{sp}})
 	}
 	return dst
 }
@@ -794,4 +897,15 @@ func ecX(c keys.Curve, d []byte) []byte {
 // starts or ends in three zero bytes, and [keys.LooksRandom].
 func scalarLooksRandom(w []byte) bool {
 	return notRepetitive(w[:len(w)&^7]) && keys.LooksRandom(w)
+}
+
+var bigOne = big.NewInt(1)
+
+// reversed returns a reversed copy of b.
+func reversed(b []byte) []byte {
+	r := make([]byte, len(b))
+	for i, c := range b {
+		r[len(b)-1-i] = c
+	}
+	return r
 }

@@ -1,4 +1,4 @@
-package detectors
+package hunt
 
 import (
 	"bytes"
@@ -9,7 +9,6 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"math/big"
 	"os"
@@ -18,13 +17,15 @@ import (
 	"strings"
 	"testing"
 
+	"dumpguard/detectors"
 	"dumpguard/internal/keys"
+	"dumpguard/internal/testpath"
 )
 
 // A testSecret is a checked-in test key split into what the hunt looks for.
 type testSecret struct {
 	file       string
-	pub        PublicKey
+	pub        detectors.PublicKey
 	p, q, d    *big.Int // RSA
 	size       int      // bytes of p, or of the scalar or seed
 	scalar     []byte   // EC scalar (big-endian) or Ed25519 seed
@@ -37,7 +38,7 @@ func testSecrets(t testing.TB) []testSecret {
 	tks := loadKeys(t)
 	var out []testSecret
 	for _, name := range []string{"rsa2048.pkcs8.pem", "p256.sec1.pem", "p384.sec1.pem", "p521.sec1.pem", "k256.sec1.pem", "ed25519.pkcs8.pem"} {
-		b, err := os.ReadFile(filepath.Join("testdata/keys", name))
+		b, err := os.ReadFile(keyFile(t, name))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -50,7 +51,7 @@ func testSecrets(t testing.TB) []testSecret {
 			if _, err := asn1.Unmarshal(blk.Bytes, &k); err != nil {
 				t.Fatal(err)
 			}
-			s.pub, ok = ecPublicKey(keys.CurveByOID(k.Curve), k.Pub.RightAlign())
+			s.pub, ok = detectors.ECPublicKey(keys.CurveByOID(k.Curve), k.Pub.RightAlign())
 			s.scalar, s.size, s.what = k.Key, len(k.Key), "d"
 		default:
 			k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
@@ -59,10 +60,10 @@ func testSecrets(t testing.TB) []testSecret {
 			}
 			switch k := k.(type) {
 			case *rsa.PrivateKey:
-				s.pub, ok = rsaPublicKey(k.N, big.NewInt(int64(k.E)))
+				s.pub, ok = detectors.RSAPublicKey(k.N, big.NewInt(int64(k.E)))
 				s.p, s.q, s.d, s.size, s.what = k.Primes[0], k.Primes[1], k.D, 128, "p"
 			case ed25519.PrivateKey:
-				s.pub, ok = ed25519PublicKey(k.Public().(ed25519.PublicKey))
+				s.pub, ok = detectors.Ed25519PublicKey(k.Public().(ed25519.PublicKey))
 				s.scalar, s.size, s.what = k.Seed(), 32, "seed"
 			}
 		}
@@ -76,103 +77,11 @@ func testSecrets(t testing.TB) []testSecret {
 
 func pubkeyFile(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata/pubkeys", name))
+	b, err := os.ReadFile(filepath.Join(testpath.Root(t), "detectors", "testdata", "pubkeys", name))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return b
-}
-
-// pubCNGRSABlob, pubCNGECBlob and pubCAPIRSABlob build Windows public key blobs.
-func pubCNGRSABlob(k PublicKey) []byte {
-	n := k.N.Bytes()
-	b := []byte(magicRSAPublic)
-	b = binary.LittleEndian.AppendUint32(b, uint32(k.N.BitLen()))
-	b = binary.LittleEndian.AppendUint32(b, 3)
-	b = binary.LittleEndian.AppendUint32(b, uint32(len(n)))
-	b = binary.LittleEndian.AppendUint64(b, 0)
-	return append(append(b, 1, 0, 1), n...)
-}
-
-func pubCNGECBlob(k PublicKey, magic uint32) []byte {
-	b := binary.LittleEndian.AppendUint32(nil, magic)
-	b = binary.LittleEndian.AppendUint32(b, uint32((len(k.Point)-1)/2))
-	return append(b, k.Point[1:]...)
-}
-
-func pubCAPIRSABlob(k PublicKey) []byte {
-	b := []byte{capiPublicKeyBlob, 2, 0, 0, 0, 0xa4, 0, 0}
-	b = append(b, magicRSAPublic...)
-	b = binary.LittleEndian.AppendUint32(b, uint32(k.N.BitLen()))
-	b = binary.LittleEndian.AppendUint32(b, uint32(k.E))
-	return append(b, reversed(k.N.Bytes())...)
-}
-
-func TestLoadPublicKeys(t *testing.T) {
-	tks := loadKeys(t)
-	secrets := map[string]PublicKey{}
-	for _, s := range testSecrets(t) {
-		secrets[s.file] = s.pub
-	}
-	fp := func(names ...string) []string {
-		var out []string
-		for _, n := range names {
-			out = append(out, tks[n].spki)
-		}
-		return out
-	}
-	tests := []struct {
-		name string
-		data []byte
-		want []string
-	}{
-		{"cert.pem", pubkeyFile(t, "cert.pem"), fp("rsa2048.pkcs8.pem")},
-		{"cert.der", pubkeyFile(t, "cert.der"), fp("p256.sec1.pem")},
-		{"pub.pem", pubkeyFile(t, "pub.pem"), fp("p384.sec1.pem")},
-		{"ed25519-pub.pem", pubkeyFile(t, "ed25519-pub.pem"), fp("ed25519.pkcs8.pem")},
-		{"k256-pub.pem", pubkeyFile(t, "k256-pub.pem"), fp("k256.sec1.pem")},
-		{"p521-pub.der", pubkeyFile(t, "p521-pub.der"), fp("p521.sec1.pem")},
-		{"rsa-pub.pem", pubkeyFile(t, "rsa-pub.pem"), fp("rsa2048.pkcs8.pem")},
-		{"jwks.json", pubkeyFile(t, "jwks.json"), fp("rsa2048.pkcs8.pem", "p256.sec1.pem", "p384.sec1.pem", "ed25519.pkcs8.pem")},
-		{"authorized_keys", pubkeyFile(t, "authorized_keys"), fp("ssh-rsa.pem", "ssh-ed25519.pem", "ssh-ecdsa.pem")},
-		{"ssh-rsa.pub", tks["ssh-rsa.pem"].pem[:0:0], nil}, // replaced below
-		{"cng-rsa.blob", pubCNGRSABlob(secrets["rsa2048.pkcs8.pem"]), fp("rsa2048.pkcs8.pem")},
-		{"cng-ecs1.blob", pubCNGECBlob(secrets["p256.sec1.pem"], 0x31534345), fp("p256.sec1.pem")},
-		{"cng-eck3.blob", pubCNGECBlob(secrets["p384.sec1.pem"], 0x334B4345), fp("p384.sec1.pem")},
-		{"capi-rsa.blob", pubCAPIRSABlob(secrets["rsa2048.pkcs8.pem"]), fp("rsa2048.pkcs8.pem")},
-		{"empty", nil, nil},
-		{"text", []byte("hello, world\n"), nil},
-		{"cut-cert.der", pubkeyFile(t, "cert.der")[:200], nil},
-		{"bad-point.blob", append(pubCNGECBlob(secrets["p256.sec1.pem"], 0x31534345)[:40], make([]byte, 32)...), nil},
-		{"jwk-oct", []byte(`{"kty":"oct","k":"c2VjcmV0"}`), nil},
-		{"jwk-x5c", []byte(`{"kty":"oct","x5c":["` + base64.StdEncoding.EncodeToString(pubkeyFile(t, "cert.der")) + `"]}`), fp("p256.sec1.pem")},
-	}
-	tests[9].data, _ = os.ReadFile("testdata/keys/ssh-rsa.pub")
-	tests[9].want = fp("ssh-rsa.pem")
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := LoadPublicKeys(tt.name, tt.data)
-			if len(tt.want) == 0 {
-				if !errors.Is(err, ErrNoPublicKeys) || len(got) != 0 {
-					t.Fatalf("LoadPublicKeys = %d keys, %v; want ErrNoPublicKeys", len(got), err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			var fps []string
-			for _, k := range got {
-				fps = append(fps, k.SPKI.String())
-				if !k.Protected || k.Source != tt.name {
-					t.Errorf("key %s: Protected %v Source %q, want true %q", k.SPKI, k.Protected, k.Source, tt.name)
-				}
-			}
-			if !slices.Equal(fps, tt.want) {
-				t.Errorf("LoadPublicKeys = %v, want %v", fps, tt.want)
-			}
-		})
-	}
 }
 
 // pemDER returns the DER of the first PEM block of a fixture.
@@ -184,19 +93,19 @@ func pemDER(t *testing.T, name string) []byte {
 	return blk.Bytes
 }
 
-func TestHarvestPublicKeys(t *testing.T) {
-	tks := loadKeys(t)
-	secrets := map[string]PublicKey{}
+func TestHarvest(t *testing.T) {
+	keys := loadKeys(t)
+	secrets := map[string]detectors.PublicKey{}
 	for _, s := range testSecrets(t) {
 		secrets[s.file] = s.pub
 	}
 	sshBlob := func(name string) []byte {
-		b, _ := os.ReadFile("testdata/keys/" + name)
+		b, _ := os.ReadFile(keyFile(t, name))
 		f := bytes.Fields(b)
 		blob, _ := base64.StdEncoding.DecodeString(string(f[1]))
 		return blob
 	}
-	sshPub, _ := os.ReadFile("testdata/keys/ssh-ed25519.pub")
+	sshPub, _ := os.ReadFile(keyFile(t, "ssh-ed25519.pub"))
 	p256 := secrets["p256.sec1.pem"]
 	jwkText := fmt.Sprintf(`{"keys":[{"crv":"P-256","kty":"EC","x":"%s","y":"%s"}]}`,
 		base64.RawURLEncoding.EncodeToString(p256.Point[1:33]), base64.RawURLEncoding.EncodeToString(p256.Point[33:]))
@@ -224,7 +133,7 @@ func TestHarvestPublicKeys(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, off := range []int{0, 1001} {
 				buf := plant(tt.data, off, off+len(tt.data)+300)
-				got := HarvestPublicKeys(nil, buf)
+				got := Harvest(nil, buf)
 				var fps []string
 				for _, k := range got {
 					fps = append(fps, k.SPKI.String())
@@ -232,12 +141,12 @@ func TestHarvestPublicKeys(t *testing.T) {
 						t.Errorf("harvested key marked Protected %v Source %q", k.Protected, k.Source)
 					}
 				}
-				if !slices.Contains(fps, tks[tt.want].spki) {
-					t.Errorf("HarvestPublicKeys at %d = %v, want %s", off, fps, tks[tt.want].spki)
+				if !slices.Contains(fps, keys[tt.want].spki) {
+					t.Errorf("Harvest at %d = %v, want %s", off, fps, keys[tt.want].spki)
 				}
 				// Cut short, it must not panic nor invent a key.
-				for _, k := range HarvestPublicKeys(nil, buf[:off+len(tt.data)/2]) {
-					if k.SPKI.String() != tks[tt.want].spki {
+				for _, k := range Harvest(nil, buf[:off+len(tt.data)/2]) {
+					if k.SPKI.String() != keys[tt.want].spki {
 						t.Errorf("cut short: harvested %s", k.SPKI)
 					}
 				}
@@ -246,11 +155,34 @@ func TestHarvestPublicKeys(t *testing.T) {
 	}
 }
 
+// cngRSABlob, cngECBlob and capiRSABlob build Windows public key blobs.
+func cngRSABlob(k detectors.PublicKey) []byte {
+	n := k.N.Bytes()
+	b := []byte("RSA1")
+	b = binary.LittleEndian.AppendUint32(b, uint32(k.N.BitLen()))
+	b = binary.LittleEndian.AppendUint32(b, 3)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(n)))
+	b = binary.LittleEndian.AppendUint64(b, 0)
+	return append(append(b, 1, 0, 1), n...)
+}
+
+func cngECBlob(k detectors.PublicKey, magic string) []byte {
+	b := binary.LittleEndian.AppendUint32([]byte(magic), uint32((len(k.Point)-1)/2))
+	return append(b, k.Point[1:]...)
+}
+
+func capiRSABlob(k detectors.PublicKey) []byte {
+	b := []byte{0x06, 2, 0, 0, 0, 0xa4, 0, 0, 'R', 'S', 'A', '1'}
+	b = binary.LittleEndian.AppendUint32(b, uint32(k.N.BitLen()))
+	b = binary.LittleEndian.AppendUint32(b, uint32(k.E))
+	return append(b, reversed(k.N.Bytes())...)
+}
+
 func TestHarvestMissAllocs(t *testing.T) {
 	buf := coreLike(1 << 20)
-	var dst []PublicKey
-	if n := testing.AllocsPerRun(5, func() { dst = HarvestPublicKeys(dst[:0], buf) }); n != 0 || len(dst) != 0 {
-		t.Errorf("HarvestPublicKeys on keyless data: %v allocs, %d keys; want 0, 0", n, len(dst))
+	var dst []detectors.PublicKey
+	if n := testing.AllocsPerRun(5, func() { dst = Harvest(dst[:0], buf) }); n != 0 || len(dst) != 0 {
+		t.Errorf("Harvest on keyless data: %v allocs, %d keys; want 0, 0", n, len(dst))
 	}
 }
 
@@ -281,8 +213,8 @@ func (s testSecret) publicBytes() []byte {
 	return s.pub.Point
 }
 
-func allPublic(secrets []testSecret) []PublicKey {
-	var tks []PublicKey
+func allPublic(secrets []testSecret) []detectors.PublicKey {
+	var tks []detectors.PublicKey
 	for _, s := range secrets {
 		tks = append(tks, s.pub)
 	}
@@ -293,8 +225,8 @@ func allPublic(secrets []testSecret) []PublicKey {
 // checks which placements each mode finds.
 func TestHuntPlanted(t *testing.T) {
 	secrets := testSecrets(t)
-	tks := allPublic(secrets)
-	def := NewHunt(tks, HuntOptions{})
+	keys := allPublic(secrets)
+	def := New(keys, Options{})
 	type placement struct {
 		name            string
 		off             int  // of the secret
@@ -309,7 +241,7 @@ func TestHuntPlanted(t *testing.T) {
 	}
 	for _, s := range secrets {
 		// Deep mode is slow on random bytes: hunt only this key.
-		deep := NewHunt([]PublicKey{s.pub}, HuntOptions{Deep: true})
+		deep := New([]detectors.PublicKey{s.pub}, Options{Deep: true})
 		orders := []bool{false, true}
 		if s.what == "seed" {
 			orders = []bool{false}
@@ -331,10 +263,10 @@ func TestHuntPlanted(t *testing.T) {
 					defWant := pl.defWant && !(pl.header && s.pub.Type == "ec" && !le)
 					for _, m := range []struct {
 						name string
-						d    Detector
+						d    *Hunter
 						want bool
 					}{{"default", def, defWant}, {"deep", deep, deepWant}} {
-						hits := m.d.Detect(nil, buf)
+						hits := m.d.Hunt(nil, buf)
 						if !m.want {
 							if len(hits) != 0 {
 								t.Errorf("%s: Detect = %+v, want no hit", m.name, hits)
@@ -349,14 +281,14 @@ func TestHuntPlanted(t *testing.T) {
 						if le {
 							enc = "raw-le"
 						}
-						if h.Status != keys.Validated || h.Key.SPKI.String() != s.spki || h.Encoding != enc || h.Key.Type != s.pub.Type {
-							t.Errorf("%s: Detect = %v %s %s %s, want validated %s %s %s", m.name, h.Status, h.Key.SPKI, h.Encoding, h.Key.Type, s.spki, enc, s.pub.Type)
+						if h.Key.Proof == "" || h.Key.SPKI.String() != s.spki || h.Encoding != enc || h.Key.Type != s.pub.Type {
+							t.Errorf("%s: Hunt = %q %s %s %s, want a proof, %s %s %s", m.name, h.Key.Proof, h.Key.SPKI, h.Encoding, h.Key.Type, s.spki, enc, s.pub.Type)
 						}
-						if !slices.Contains(h.Parts, Span{pl.off, s.size, s.what}) {
-							t.Errorf("%s: Parts = %v, want %v", m.name, h.Parts, Span{pl.off, s.size, s.what})
+						if !slices.Contains(h.Parts, Part{pl.off, s.size, s.what}) {
+							t.Errorf("%s: Parts = %v, want %v", m.name, h.Parts, Part{pl.off, s.size, s.what})
 						}
-						if h.Off != h.Parts[0].Off || h.Len != h.Parts[0].Len {
-							t.Errorf("%s: hit at %#x+%d, want its first part %v", m.name, h.Off, h.Len, h.Parts[0])
+						if !slices.IsSortedFunc(h.Parts, func(a, b Part) int { return a.Off - b.Off }) {
+							t.Errorf("%s: parts %v not sorted by offset", m.name, h.Parts)
 						}
 					}
 				})
@@ -369,12 +301,12 @@ func TestHuntPlanted(t *testing.T) {
 // both byte orders: one hit that lists them all.
 func TestHuntRSAComponents(t *testing.T) {
 	s := testSecrets(t)[0]
-	k, err := x509.ParsePKCS8PrivateKey(mustPEM(t, "testdata/keys/rsa2048.pkcs8.pem"))
+	k, err := x509.ParsePKCS8PrivateKey(mustPEM(t, keyFile(t, "rsa2048.pkcs8.pem")))
 	if err != nil {
 		t.Fatal(err)
 	}
 	rk := k.(*rsa.PrivateKey)
-	d := NewHunt([]PublicKey{s.pub}, HuntOptions{})
+	d := New([]detectors.PublicKey{s.pub}, Options{})
 	for _, le := range []bool{false, true} {
 		enc := func(v *big.Int) []byte {
 			b := v.Bytes()
@@ -391,7 +323,7 @@ func TestHuntRSAComponents(t *testing.T) {
 		copy(buf[4096+800:], enc(rk.Precomputed.Dp))
 		copy(buf[4096+1000:], enc(rk.Precomputed.Dq))
 		copy(buf[4096+1200:], enc(rk.Precomputed.Qinv))
-		hits := d.Detect(nil, buf)
+		hits := d.Hunt(nil, buf)
 		if len(hits) != 1 {
 			t.Fatalf("le=%v: Detect = %d hits, want 1", le, len(hits))
 		}
@@ -421,19 +353,19 @@ func mustPEM(t *testing.T, name string) []byte {
 // TestHuntFlippedBit: a factor or scalar with one bit flipped is not a key.
 func TestHuntFlippedBit(t *testing.T) {
 	secrets := testSecrets(t)
-	d := NewHunt(allPublic(secrets), HuntOptions{})
+	d := New(allPublic(secrets), Options{})
 	for _, s := range secrets {
 		for _, bit := range []int{0, 9, 8*s.size - 9} {
 			buf := junk(3, 16<<10)
 			binary.LittleEndian.PutUint64(buf[4096-8:], uint64(chunkSize(s.size)|1))
 			sec := s.secretBytes(s.what != "seed")
 			copy(buf[4096:], sec)
-			if hits := d.Detect(nil, buf); len(hits) != 1 {
+			if hits := d.Hunt(nil, buf); len(hits) != 1 {
 				t.Fatalf("%s: Detect = %d hits, want 1 before the flip", s.file, len(hits))
 			}
 			sec[bit/8] ^= 1 << (bit % 8)
 			copy(buf[4096:], sec)
-			if hits := d.Detect(nil, buf); len(hits) != 0 {
+			if hits := d.Hunt(nil, buf); len(hits) != 0 {
 				t.Errorf("%s with bit %d flipped: Detect = %+v, want none", s.file, bit, hits)
 			}
 		}
@@ -444,9 +376,9 @@ func TestHuntFlippedBit(t *testing.T) {
 // so that the default mode hunts around it, and chunk headers everywhere.
 func TestHuntRandom(t *testing.T) {
 	secrets := testSecrets(t)
-	tks := allPublic(secrets)
-	def, all8 := NewHunt(tks, HuntOptions{}), NewHunt(tks, HuntOptions{all8: true})
-	deep := NewHunt(tks, HuntOptions{Deep: true})
+	keys := allPublic(secrets)
+	def, all8 := New(keys, Options{}), New(keys, Options{all8: true})
+	deep := New(keys, Options{Deep: true})
 	for seed := range uint64(30) {
 		buf := junk(1000+seed, 32<<10)
 		for i, s := range secrets {
@@ -457,13 +389,13 @@ func TestHuntRandom(t *testing.T) {
 		for i := 0; i < len(buf); i += 512 {
 			binary.LittleEndian.PutUint64(buf[i:], 0x31+uint64(i/512%7)*0x10)
 		}
-		for _, d := range []Detector{def, all8} {
-			if hits := d.Detect(nil, buf); len(hits) != 0 {
+		for _, d := range []*Hunter{def, all8} {
+			if hits := d.Hunt(nil, buf); len(hits) != 0 {
 				t.Fatalf("seed %d: Detect = %+v, want none", seed, hits)
 			}
 		}
 		if seed < 2 {
-			if hits := deep.Detect(nil, buf[:8<<10]); len(hits) != 0 {
+			if hits := deep.Hunt(nil, buf[:8<<10]); len(hits) != 0 {
 				t.Fatalf("seed %d deep: Detect = %+v, want none", seed, hits)
 			}
 		}
@@ -474,14 +406,14 @@ func TestHuntRandom(t *testing.T) {
 // starts in, once.
 func TestHuntAcrossWindows(t *testing.T) {
 	secrets := testSecrets(t)
-	d := NewHunt(allPublic(secrets), HuntOptions{})
+	d := New(allPublic(secrets), Options{})
 	for _, s := range secrets {
 		buf := junk(5, 9<<20)
 		off := 4<<20 - 64 // the secret straddles the first window's edge
 		binary.LittleEndian.PutUint64(buf[off-8:], uint64(chunkSize(s.size)|1))
 		copy(buf[off:], s.secretBytes(s.what != "seed"))
 		hits := scanWindows(d, buf)
-		if len(hits) != 1 || hits[0].Off != off || hits[0].Key.SPKI.String() != s.spki {
+		if len(hits) != 1 || hits[0].Parts[0].Off != off || hits[0].Key.SPKI.String() != s.spki {
 			t.Errorf("%s: hits %+v, want one at %#x", s.file, hits, off)
 		}
 	}
@@ -489,12 +421,34 @@ func TestHuntAcrossWindows(t *testing.T) {
 
 func TestHuntMissAllocs(t *testing.T) {
 	secrets := testSecrets(t)
-	d := NewHunt(allPublic(secrets), HuntOptions{})
+	d := New(allPublic(secrets), Options{})
 	buf := coreLike(1 << 20)
-	var hits []Hit
-	d.Detect(hits, buf)
-	if n := testing.AllocsPerRun(5, func() { hits = d.Detect(hits[:0], buf) }); n != 0 || len(hits) != 0 {
+	var hits []Find
+	d.Hunt(hits, buf)
+	if n := testing.AllocsPerRun(5, func() { hits = d.Hunt(hits[:0], buf) }); n != 0 || len(hits) != 0 {
 		t.Errorf("Detect on keyless data: %v allocs, %d hits; want 0, 0", n, len(hits))
+	}
+}
+
+// TestScalarLooksRandom measures the entropy filter on random scalars: it may drop
+// almost none of them.
+func TestScalarLooksRandom(t *testing.T) {
+	for _, n := range []int{32, 48, 66} {
+		miss := 0
+		const tries = 20000
+		for i := range tries {
+			if !scalarLooksRandom(junk(uint64(i), n)) {
+				miss++
+			}
+		}
+		if miss > tries/1000 {
+			t.Errorf("scalarLooksRandom drops %d of %d random %d-byte strings, want under 0.1%%", miss, tries, n)
+		}
+	}
+	for _, w := range [][]byte{make([]byte, 32), bytes.Repeat([]byte("abcdefgh"), 4), []byte("0123456789abcdef0123456789abcdef")} {
+		if scalarLooksRandom(w) {
+			t.Errorf("scalarLooksRandom(%q) = true", w)
+		}
 	}
 }
 
@@ -534,7 +488,7 @@ func TestHuntSerializedAnchor(t *testing.T) {
 			p256 = s
 		}
 	}
-	d := NewHunt([]PublicKey{p256.pub}, HuntOptions{})
+	d := New([]detectors.PublicKey{p256.pub}, Options{})
 	cert := pubkeyFile(t, "cert.der") // holds 03 42 00 04 X Y
 	for _, tt := range []struct {
 		name   string
@@ -548,7 +502,7 @@ func TestHuntSerializedAnchor(t *testing.T) {
 		buf := junk(11, 8<<10)
 		copy(buf[1024:], tt.public)
 		copy(buf[2048:], p256.secretBytes(false))
-		if got := len(d.Detect(nil, buf)); got != tt.want {
+		if got := len(d.Hunt(nil, buf)); got != tt.want {
 			t.Errorf("%s: Detect = %d hits, want %d", tt.name, got, tt.want)
 		}
 	}

@@ -1,38 +1,15 @@
-package detectors
+package hunt
 
 import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"dumpguard/internal/testpath"
 )
 
-func FuzzLoadPublicKeys(f *testing.F) {
-	names, _ := filepath.Glob("testdata/pubkeys/*")
-	pubs, _ := filepath.Glob("testdata/keys/*.pub")
-	for _, n := range append(names, pubs...) {
-		b, err := os.ReadFile(n)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
-	f.Add([]byte(`{"kty":"EC","crv":"P-256","x":"AAAA","y":"AAAA"}`))
-	f.Add([]byte("RSA1\x00\x08\x00\x00\x03\x00\x00\x00\xff\xff\xff\xff"))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		tks, err := LoadPublicKeys("fuzz", b)
-		if err != nil {
-			return
-		}
-		for _, k := range tks {
-			if k.SPKI.IsZero() || !k.Protected || (k.N == nil && len(k.Point) == 0) {
-				t.Fatalf("LoadPublicKeys gave an unusable key %+v", k)
-			}
-		}
-	})
-}
-
 func FuzzHarvest(f *testing.F) {
-	names, _ := filepath.Glob("testdata/pubkeys/*")
+	names, _ := filepath.Glob(filepath.Join(testpath.Root(f), "detectors", "testdata", "pubkeys", "*"))
 	for _, n := range names {
 		b, err := os.ReadFile(n)
 		if err != nil {
@@ -44,10 +21,20 @@ func FuzzHarvest(f *testing.F) {
 	f.Add([]byte("\x30\x59\x30\x13\x06\x07\x2a\x86\x48\xce\x3d\x02\x01\x06\x08"))
 	f.Add([]byte("\x00\x00\x00\x13ecdsa-sha2-nistp256\x00\x00\x00\x08nistp256"))
 	f.Add([]byte(`x {"kty":"RSA","n":"AQAB","e":"AQAB"} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5`))
+	f.Add([]byte("\x31\x00\x00\x00\x00\x00\x00\x00" + "0123456789abcdef0123456789abcdef" + "\x91\x00\x00\x00\x00\x00\x00\x00"))
+	f.Add([]byte("RSA1\x00\x08\x00\x00\x03\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		for _, k := range HarvestPublicKeys(nil, b) {
+		for _, k := range Harvest(nil, b) {
 			if k.SPKI.IsZero() || k.Protected || (k.N == nil && len(k.Point) == 0) {
-				t.Fatalf("HarvestPublicKeys gave an unusable key %+v", k)
+				t.Fatalf("Harvest gave an unusable key %+v", k)
+			}
+		}
+		// The number harvest, with a budget: it must not panic, and every
+		// key it gives is usable; an EC point lies on its curve.
+		for _, k := range HarvestNumbers(nil, b, NewBudget(int64(len(b)), false)) {
+			if k.SPKI.IsZero() || (k.N == nil && len(k.Point) == 0) || k.Type == "ec" && !k.Curve.OnCurve(k.Point) ||
+				k.Derived && (k.SeedAt < 0 || k.SeedAt+32 > int64(len(b))) {
+				t.Fatalf("HarvestNumbers gave an unusable key %+v", k)
 			}
 		}
 	})
@@ -59,12 +46,12 @@ func FuzzHarvest(f *testing.F) {
 func FuzzHunt(f *testing.F) {
 	f.Add(make([]byte, 300))
 	f.Add([]byte("\x31\x00\x00\x00\x00\x00\x00\x00" + "0123456789abcdef0123456789abcdefXYZ"))
-	var d Detector
+	var d *Hunter
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if d == nil {
-			d = NewHunt(allPublic(testSecrets(t)), HuntOptions{})
+			d = New(allPublic(testSecrets(t)), Options{})
 		}
-		if hits := d.Detect(nil, b); len(hits) != 0 {
+		if hits := d.Hunt(nil, b); len(hits) != 0 {
 			t.Fatalf("Detect = %+v", hits)
 		}
 	})

@@ -1,0 +1,569 @@
+package hunt
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"encoding/binary"
+	"math/big"
+	"sync/atomic"
+
+	"github.com/decred/dcrd/dcrec/secp256k1/v4"
+
+	"dumpguard/detectors"
+	"dumpguard/internal/keys"
+)
+
+// This file harvests public keys from bare numbers, for a process that holds
+// its key only as numbers and no certificate or public key encoding: the
+// case of a token-signing service that loaded its key once, wiped the file
+// and publishes its public key elsewhere (a JWKS).
+//
+//   - RSA: a modulus-sized number that a nearby prime-sized number divides is
+//     a modulus. Found (n, p) pairs are kept only when the private exponent
+//     for a common e (65537, 3, 5, 17, 257), or one of its CRT values, sits
+//     near them too, which proves e; the hunt pass then reports the key.
+//   - EC: two coordinate-sized numbers X and Y near each other with
+//     Y² = X³ + aX + b on P-256, P-384, P-521 or secp256k1 are a public point,
+//     as big-endian bytes or little-endian limbs, plain or in Montgomery form
+//     (OpenSSL keeps X·2^256 mod p for P-256). Matching is by value: every
+//     candidate's X³+aX+b and Y² go in a map, so the cost is linear in the
+//     candidates and a match is an exact on-curve check.
+//   - a bare 04‖X‖Y point in an allocation of its size.
+//   - Ed25519: every 32-byte random-looking candidate may be a seed; its
+//     public key is derived and kept as Derived, to be looked for in the whole
+//     dump by the hunt pass, which proves the seed when it finds it.
+//
+// The same scan reads Windows CNG and CAPI public key blobs (RSA1,
+// ECS1/3/5, ECK1/3/5, PUBLICKEYBLOB), at 8-aligned offsets.
+//
+// Candidates are numbers where runtimes put them: just after a glibc chunk
+// header whose size fits the number (C libraries: OpenSSL, mbedTLS, GnuTLS),
+// or after a length word equal to the number's size (a .NET byte[] behind
+// its 64-bit length, a Java byte[] behind its 32-bit length, a Python bytes
+// object 16 bytes after its ob_size).
+
+// A Budget bounds the trial work of a harvest and a hunt over one dump: a
+// crafted dump full of candidates must not make a scan take hours. It is safe
+// for concurrent use. When it runs out the work stops and Cut reports it; the
+// caller must then treat the scan as incomplete.
+type Budget struct {
+	left   atomic.Int64
+	earned atomic.Int64
+	cut    atomic.Bool
+	scale  int64
+}
+
+// Budget sizes: units are roughly a microsecond of trial arithmetic (an RSA
+// trial division is one; an EC scalar multiplication ecCost). Real cores use
+// far less: OpenSSL s_server's 3.5 MiB core spends about 45 000 units in the
+// hunt and 4 500 in the harvest, a tenth of its budget.
+const (
+	BudgetPerMiB  = 1 << 16 // ~65 ms of trials per MiB of dump
+	BudgetPerFile = 1 << 26 // ~1 min, whatever the size
+	budgetBase    = 1 << 18 // a small dump with a few keys still gets ~0.25 s
+	ecCost        = 32
+)
+
+// NewBudget returns the budget for a dump of size bytes; a budget for a
+// stream of unknown size starts at size 0 and earns as it reads ([Budget.Earn]).
+// A deep budget is 16 times larger.
+func NewBudget(size int64, deep bool) *Budget {
+	b := &Budget{scale: 1}
+	if deep {
+		b.scale = 16
+	}
+	b.left.Store(budgetBase * b.scale)
+	b.Earn(size)
+	return b
+}
+
+// Earn adds the budget of n more bytes of dump, up to the per-file cap.
+func (b *Budget) Earn(n int64) {
+	if b == nil {
+		return
+	}
+	add := n * BudgetPerMiB >> 20 * b.scale
+	for {
+		old := b.earned.Load()
+		e := min(old+add, (BudgetPerFile-budgetBase)*b.scale)
+		if b.earned.CompareAndSwap(old, e) {
+			b.left.Add(e - old)
+			return
+		}
+	}
+}
+
+// spend takes n units, and reports false (and records the cut) when the
+// budget is gone. A nil budget is unlimited.
+func (b *Budget) spend(n int64) bool {
+	if b == nil {
+		return true
+	}
+	if b.left.Add(-n) >= 0 {
+		return true
+	}
+	b.cut.Store(true)
+	return false
+}
+
+// Cut reports whether the budget ran out: some candidates were not tried.
+func (b *Budget) Cut() bool { return b != nil && b.cut.Load() }
+
+// Byte orders of a candidate number.
+const (
+	orderLE   = iota // little-endian limbs (BIGNUM, mbedTLS, GMP)
+	orderBE          // big-endian bytes (.NET, Java byte[], Python bytes)
+	orderJava        // Java int[]: 32-bit words most significant first, each little-endian
+)
+
+type number struct {
+	off, size, order int
+}
+
+// value returns the number's value.
+func (n number) value(buf []byte) *big.Int {
+	b := buf[n.off : n.off+n.size]
+	switch n.order {
+	case orderLE:
+		return new(big.Int).SetBytes(reversed(b))
+	case orderJava:
+		be := make([]byte, len(b))
+		for i := 0; i+4 <= len(b); i += 4 {
+			binary.BigEndian.PutUint32(be[i:], binary.LittleEndian.Uint32(b[i:]))
+		}
+		return new(big.Int).SetBytes(be)
+	}
+	return new(big.Int).SetBytes(b)
+}
+
+// Sizes of the numbers the harvest looks at, in bytes.
+var (
+	modulusSizes = []int{128, 256, 384, 512}
+	coordSizes   = []int{32, 48, 66, 72} // 72: P-521 as nine 64-bit limbs
+	pointSizes   = []int{65, 97, 133}    // 04‖X‖Y
+)
+
+// numberReach is how far apart the numbers of one key may lie.
+const numberReach = 256 << 10
+
+// HarvestNumbers appends to dst the public keys that bare numbers in buf
+// reveal (see the top of this file), spending budget on its trials. buf is
+// memory whose first byte is at an address aligned to [Align]. It allocates
+// nothing when buf holds no candidate.
+func HarvestNumbers(dst []detectors.PublicKey, buf []byte, budget *Budget) []detectors.PublicKey {
+	var mods, primes, coords, seeds []number
+	prevSmall := false // the word before is in [16, 0x210]
+	for i := 8; i+8 <= len(buf); i += 8 {
+		// Every header and length word is in [16, 0x210], or has its high
+		// 32 bits in [4, 512] (Java), or is the word 16 bytes back (Python's
+		// ob_size): random bytes, zeros and the pointers that fill a heap
+		// fail this one test.
+		w := binary.LittleEndian.Uint64(buf[i-8:])
+		if m := uint32(w); m == magicRSA1 || m&0xffff == magicEC {
+			dst = appendBlob(dst, buf, i-8)
+		}
+		small := w-16 <= 0x210-16
+		if !small && !prevSmall && (w>>32)-4 > 512-4 {
+			continue
+		}
+		prevSmall = small
+		var w16 uint64 = 1 << 63
+		if i >= 16 {
+			w16 = binary.LittleEndian.Uint64(buf[i-16:])
+		}
+		if !interesting(w, w16) {
+			continue
+		}
+		// A glibc chunk header, with flag bits in the low three.
+		if c := int(w &^ 7); w>>32 == 0 && c >= 32 && c <= 0x210 {
+			for _, n := range modulusSizes {
+				if chunkSize(n) == c {
+					mods = appendNumber(mods, buf, i, n, orderLE, orderBE)
+				}
+				if chunkSize(n/2) == c {
+					primes = appendNumber(primes, buf, i, n/2, orderLE, orderBE)
+				}
+			}
+			for _, n := range coordSizes {
+				switch {
+				case chunkSize(n) == c:
+					coords = appendNumber(coords, buf, i, n, orderLE, orderBE)
+				case chunkSize(n) < c && c <= 0x90 && zeroTail(buf, i+n, i+c-23):
+					// Limbs in a larger array, the top ones zero: mbedTLS
+					// grows a coordinate to six limbs. c-23 is the shortest
+					// request a chunk of size c holds: those bytes must be
+					// zero; the rest may be the next chunk's prev_size.
+					coords = appendNumber(coords, buf, i, n, orderLE, -1)
+				}
+			}
+			if c == chunkSize(32) {
+				seeds = appendNumber(seeds, buf, i, 32, orderBE)
+			}
+			for _, n := range pointSizes {
+				if chunkSize(n) == c && i+n <= len(buf) && buf[i] == 4 {
+					dst = appendPoint(dst, buf[i:i+n])
+				}
+			}
+		}
+		// Length words: .NET byte[] (64-bit length just before), Java byte[]
+		// and int[] (32-bit length just before), Python bytes (ob_size 16
+		// bytes before).
+		j32 := w >> 32
+		lenBefore := func(n int) bool { return w == uint64(n) || j32 == uint64(n) || w16 == uint64(n) }
+		for _, n := range modulusSizes {
+			if lenBefore(n) {
+				mods = appendNumber(mods, buf, i, n, orderBE, -1)
+			}
+			if lenBefore(n / 2) {
+				primes = appendNumber(primes, buf, i, n/2, orderBE, -1)
+			}
+			if j32 == uint64(n/4) {
+				mods = appendNumber(mods, buf, i, n, orderJava, -1)
+			}
+			if j32 == uint64(n/8) {
+				primes = appendNumber(primes, buf, i, n/2, orderJava, -1)
+			}
+		}
+		for _, n := range coordSizes[:3] {
+			if lenBefore(n) {
+				coords = appendNumber(coords, buf, i, n, orderBE, -1)
+			}
+		}
+		if lenBefore(32) {
+			seeds = appendNumber(seeds, buf, i, 32, orderBE)
+		}
+		for _, n := range pointSizes {
+			if lenBefore(n) && i+n <= len(buf) && buf[i] == 4 {
+				dst = appendPoint(dst, buf[i:i+n])
+			}
+		}
+	}
+	if len(mods) > 0 && len(primes) > 0 {
+		dst = rsaPairs(dst, buf, mods, primes, budget)
+	}
+	if len(coords) > 1 {
+		dst = ecPairs(dst, buf, coords, budget)
+	}
+	for _, sd := range seeds {
+		if !budget.spend(ecCost) {
+			break
+		}
+		seed := buf[sd.off : sd.off+32]
+		if !scalarLooksRandom(seed) {
+			continue
+		}
+		if k, ok := detectors.Ed25519PublicKey(ed25519.NewKeyFromSeed(seed)[32:]); ok {
+			k.Derived, k.SeedAt = true, int64(sd.off)
+			dst = append(dst, k)
+		}
+	}
+	return dst
+}
+
+// appendNumber adds the n bytes at buf[i:] in each given order that passes
+// the cheap filters: no run of three zero bytes at either end of a 64-bit
+// group, three quarters of the bytes distinct (random numbers pass).
+func appendNumber(dst []number, buf []byte, i, n int, orders ...int) []number {
+	if i+n > len(buf) || len(dst) >= maxNumbers {
+		return dst
+	}
+	b := buf[i : i+n]
+	if !notRepetitive(b[:n&^7]) || !keys.LooksRandom(b[:min(n, 64)]) {
+		return dst
+	}
+	for _, o := range orders {
+		if o >= 0 {
+			dst = append(dst, number{i, n, o})
+		}
+	}
+	return dst
+}
+
+// interestingLen[n] says whether n is a length word before a number the
+// harvest reads: a size in bytes, or in 32-bit words (Java int[]).
+// interestingChunk[c/16] says whether c is a glibc chunk size that holds one.
+var interestingLen, interestingChunk = func() (l [0x211]bool, c [0x22]bool) {
+	for _, n := range modulusSizes {
+		l[n], l[n/2], l[n/4], l[n/8] = true, true, true, true
+		c[chunkSize(n)>>4], c[chunkSize(n/2)>>4] = true, true
+	}
+	for _, n := range coordSizes {
+		l[n] = true
+		for k := chunkSize(n); k <= 0x90; k += 16 {
+			c[k>>4] = true // and larger chunks, for limbs grown with zeros
+		}
+	}
+	for _, n := range pointSizes {
+		l[n], c[chunkSize(n)>>4] = true, true
+	}
+	return l, c
+}()
+
+// interesting is the harvest's quick test of the word w before an 8-aligned
+// offset and of the word w16 before that: a chunk header or a length word
+// that announces a number of a size it reads.
+func interesting(w, w16 uint64) bool {
+	if w>>32 == 0 && w <= 0x210 && (interestingLen[w] || interestingChunk[w>>4]) {
+		return true
+	}
+	return w>>32 <= 0x210 && interestingLen[w>>32] || w16 <= 0x210 && interestingLen[w16]
+}
+
+// zeroTail reports whether buf[from:to] is all zeros and within buf.
+func zeroTail(buf []byte, from, to int) bool {
+	if to > len(buf) || from >= to {
+		return false
+	}
+	for _, b := range buf[from:to] {
+		if b != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// maxNumbers bounds the candidates of one kind kept from one buffer.
+const maxNumbers = 1 << 14
+
+func appendPoint(dst []detectors.PublicKey, pt []byte) []detectors.PublicKey {
+	for _, c := range []keys.Curve{keys.P256, keys.Secp256k1, keys.P384, keys.P521} {
+		if 1+2*c.Size() == len(pt) {
+			if k, ok := detectors.ECPublicKey(c, bytes.Clone(pt)); ok {
+				dst = append(dst, k)
+			}
+		}
+	}
+	return dst
+}
+
+// Windows public key blob magics, as the low half of the blob's first word.
+const (
+	magicRSA1 = 0x31415352 // "RSA1": a CNG RSA public blob, or 8 bytes into a CAPI PUBLICKEYBLOB
+	magicEC   = 0x4345     // "EC": ECS1/3/5, ECK1/3/5 (the parser checks the rest)
+)
+
+// appendBlob adds the public key of the Windows blob at buf[at:]: a CNG
+// BCRYPT_RSAPUBLIC_BLOB or BCRYPT_ECCPUBLIC_BLOB, or the CAPI PUBLICKEYBLOB
+// whose RSAPUBKEY it is. Heaps align blobs as they align all allocations,
+// so the number scan's 8-aligned words find them.
+func appendBlob(dst []detectors.PublicKey, buf []byte, at int) []detectors.PublicKey {
+	if k, ok := detectors.PublicKeyFromBlob(buf[at:min(len(buf), at+maxBlob)]); ok {
+		return append(dst, k)
+	}
+	if at >= 8 && buf[at-8] == 0x06 {
+		if k, ok := detectors.PublicKeyFromBlob(buf[at-8 : min(len(buf), at-8+maxBlob)]); ok {
+			return append(dst, k)
+		}
+	}
+	return dst
+}
+
+// commonE are the public exponents tried for a modulus found with a factor.
+var commonE = []int64{65537, 3, 5, 17, 257}
+
+// rsaPairs finds moduli among mods that a prime-sized number of primes
+// near it divides, and keeps those whose private exponent is near too.
+func rsaPairs(dst []detectors.PublicKey, buf []byte, mods, primes []number, budget *Budget) []detectors.PublicKey {
+	var done []*big.Int
+	var limbs []big.Word
+	var c, q, r big.Int
+next:
+	for _, m := range mods {
+		top := buf[m.off+m.size-1]
+		if m.order != orderLE {
+			top = buf[m.off]
+		}
+		odd := buf[m.off]&1 == 1
+		if m.order != orderLE {
+			odd = buf[m.off+m.size-1]&1 == 1
+		}
+		if top < 0x80 || !odd {
+			continue
+		}
+		var n *big.Int
+		for _, p := range primes {
+			if p.size*2 != m.size || abs(p.off-m.off) > numberReach || p.off == m.off {
+				continue
+			}
+			b := buf[p.off : p.off+p.size]
+			ptop, pbot := b[len(b)-1], b[0]
+			if p.order != orderLE {
+				ptop, pbot = b[0], b[len(b)-1]
+			}
+			if ptop < 0x80 || pbot&1 == 0 {
+				continue
+			}
+			if p.order == orderJava {
+				c.Set(p.value(buf))
+				limbs = c.Bits()
+			} else {
+				limbs = loadLimbs(limbs[:0], b, p.order == orderLE)
+			}
+			if !sieve(limbs) {
+				continue
+			}
+			if !budget.spend(1) {
+				return dst
+			}
+			if n == nil {
+				n = m.value(buf)
+				for _, d := range done {
+					if d.Cmp(n) == 0 {
+						continue next
+					}
+				}
+			}
+			c.SetBits(limbs)
+			if q.QuoRem(n, &c, &r); r.Sign() != 0 || c.Cmp(bigOne) <= 0 || c.Cmp(n) >= 0 {
+				continue
+			}
+			if e := provenE(buf, m.off, n, &c, &q); e > 0 {
+				if k, ok := detectors.RSAPublicKey(n, big.NewInt(e)); ok {
+					dst = append(dst, k)
+					done = append(done, n)
+					continue next
+				}
+			}
+		}
+	}
+	return dst
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// provenE returns the public exponent e of the key n = p·q when its private
+// exponent d (mod λ(n) or φ(n)) or a CRT value d mod p−1, d mod q−1 sits within
+// numberReach of at, in either byte order; 0 when none does.
+func provenE(buf []byte, at int, n, p, q *big.Int) int64 {
+	lo, hi := max(0, at-numberReach), min(len(buf), at+numberReach)
+	p1, q1 := new(big.Int).Sub(p, bigOne), new(big.Int).Sub(q, bigOne)
+	phi := new(big.Int).Mul(p1, q1)
+	lambda := new(big.Int).Quo(phi, new(big.Int).GCD(nil, nil, p1, q1))
+	for _, e := range commonE {
+		eb := big.NewInt(e)
+		for _, mod := range []*big.Int{lambda, phi} {
+			d := new(big.Int).ModInverse(eb, mod)
+			if d == nil {
+				continue
+			}
+			for _, v := range []*big.Int{d, new(big.Int).Mod(d, p1), new(big.Int).Mod(d, q1)} {
+				be := v.Bytes()
+				if len(be) < 16 {
+					continue
+				}
+				if bytes.Contains(buf[lo:hi], be) || bytes.Contains(buf[lo:hi], reversed(be)) {
+					return e
+				}
+			}
+		}
+	}
+	return 0
+}
+
+// An ecField is what the on-curve match needs of a curve.
+type ecField struct {
+	c       keys.Curve
+	size    int
+	p, a, b *big.Int
+	rinv    []*big.Int // inverses of the Montgomery radixes OpenSSL uses
+	gx      *big.Int
+}
+
+var ecFields = func() []ecField {
+	var out []ecField
+	for _, c := range []keys.Curve{keys.P256, keys.P384, keys.P521, keys.Secp256k1} {
+		var f ecField
+		f.c, f.size = c, c.Size()
+		switch c {
+		case keys.Secp256k1:
+			prm := secp256k1.Params()
+			f.p, f.a, f.b, f.gx = prm.P, big.NewInt(0), big.NewInt(7), prm.Gx
+		default:
+			std := map[keys.Curve]elliptic.Curve{keys.P256: elliptic.P256(), keys.P384: elliptic.P384(), keys.P521: elliptic.P521()}[c]
+			prm := std.Params()
+			f.p, f.b, f.gx = prm.P, prm.B, prm.Gx
+			f.a = new(big.Int).Sub(prm.P, big.NewInt(3))
+		}
+		limbs := (f.p.BitLen() + 63) / 64
+		r := new(big.Int).Lsh(bigOne, uint(64*limbs))
+		f.rinv = []*big.Int{new(big.Int).ModInverse(r, f.p)}
+		out = append(out, f)
+	}
+	return out
+}()
+
+// A coordinate is a candidate read as a value on one curve.
+type coordinate struct {
+	at int // offset in buf
+	f  int // index in ecFields
+	v  *big.Int
+}
+
+// ecPairs finds pairs of coordinates (X, Y) with Y² = X³ + aX + b among coords.
+func ecPairs(dst []detectors.PublicKey, buf []byte, coords []number, budget *Budget) []detectors.PublicKey {
+	rhs := map[string]coordinate{} // curve and X³+aX+b → X
+	var ys []coordinate
+	var ySq []string
+	for _, n := range coords {
+		v := n.value(buf)
+		for fi := range ecFields {
+			f := &ecFields[fi]
+			if n.size != f.size && !(n.size == 72 && f.size == 66) || v.Cmp(f.p) >= 0 || v.Sign() == 0 {
+				continue
+			}
+			if !budget.spend(2) {
+				return dst
+			}
+			vals := []*big.Int{v}
+			for _, ri := range f.rinv {
+				vals = append(vals, new(big.Int).Mod(new(big.Int).Mul(v, ri), f.p))
+			}
+			for _, x := range vals {
+				if x.Cmp(f.gx) == 0 {
+					continue // the generator, kept by every library
+				}
+				y := new(big.Int).Mul(x, x)
+				y.Mul(y, x).Add(y, new(big.Int).Mul(f.a, x)).Add(y, f.b).Mod(y, f.p)
+				rhs[string(rune(fi))+string(y.Bytes())] = coordinate{n.off, fi, x}
+				s := new(big.Int).Mul(x, x)
+				s.Mod(s, f.p)
+				ys = append(ys, coordinate{n.off, fi, x})
+				ySq = append(ySq, string(rune(fi))+string(s.Bytes()))
+			}
+		}
+	}
+	seen := map[string]bool{}
+	for i, y := range ys {
+		x, ok := rhs[ySq[i]]
+		if !ok || x.at == y.at || abs(x.at-y.at) > numberReach {
+			continue
+		}
+		f := &ecFields[y.f]
+		pt := make([]byte, 1+2*f.size)
+		pt[0] = 4
+		x.v.FillBytes(pt[1 : 1+f.size])
+		y.v.FillBytes(pt[1+f.size:])
+		if seen[string(pt)] {
+			continue
+		}
+		seen[string(pt)] = true
+		if k, ok := detectors.ECPublicKey(f.c, pt); ok {
+			dst = append(dst, k)
+		}
+	}
+	return dst
+}
+
+// Spent is how many units of the budget have been used.
+func (b *Budget) Spent() int64 {
+	if b == nil {
+		return 0
+	}
+	return budgetBase*b.scale + b.earned.Load() - b.left.Load()
+}

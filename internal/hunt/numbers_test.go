@@ -1,0 +1,327 @@
+package hunt
+
+import (
+	"encoding/binary"
+	"math/big"
+	"slices"
+	"testing"
+
+	"dumpguard/detectors"
+)
+
+// heap lays out glibc-like chunks in random bytes: put writes a chunk header
+// fitting len(data) and the data after it, at a 16-aligned data offset.
+type heap struct {
+	b   []byte
+	off int
+}
+
+func newHeap(seed uint64, n int) *heap { return &heap{b: junk(seed, n), off: 64} }
+
+func (h *heap) put(data []byte) int {
+	at := (h.off + 15) &^ 15
+	if at%16 != 0 {
+		panic("unaligned")
+	}
+	binary.LittleEndian.PutUint64(h.b[at-8:], uint64(chunkSize(len(data))|1))
+	copy(h.b[at:], data)
+	h.off = at + chunkSize(len(data)) + 8
+	return at
+}
+
+// gap leaves n bytes of random memory.
+func (h *heap) gap(n int) { h.off += n }
+
+// putLen writes data after a 64-bit length word (a .NET byte[]).
+func (h *heap) putLen(data []byte) int {
+	at := (h.off + 15) &^ 15
+	binary.LittleEndian.PutUint64(h.b[at-8:], uint64(len(data)))
+	copy(h.b[at:], data)
+	h.off = at + len(data) + 8
+	return at
+}
+
+func le(x *big.Int, n int) []byte {
+	b := x.FillBytes(make([]byte, n))
+	slices.Reverse(b)
+	return b
+}
+
+// harvested lists the public keys harvested, less the derived ones
+// (candidate seeds' public keys, which prove nothing yet).
+func harvested(pubs []detectors.PublicKey) []string {
+	var out []string
+	for _, k := range pubs {
+		if !k.Derived {
+			out = append(out, k.SPKI.String())
+		}
+	}
+	return out
+}
+
+func secret(t *testing.T, file string) testSecret {
+	for _, s := range testSecrets(t) {
+		if s.file == file {
+			return s
+		}
+	}
+	t.Fatalf("no test secret %s", file)
+	return testSecret{}
+}
+
+// TestHarvestNumbersRSA finds an RSA public key from its modulus, a factor
+// and d, each in its own malloc chunk as OpenSSL keeps them, with no public
+// key encoding anywhere.
+func TestHarvestNumbersRSA(t *testing.T) {
+	s := secret(t, "rsa2048.pkcs8.pem")
+	n := s.pub.N
+	tests := []struct {
+		name string
+		make func(h *heap)
+		want bool
+	}{
+		{"le limbs", func(h *heap) {
+			h.put(le(s.p, 128))
+			h.gap(3000)
+			h.put(le(n, 256))
+			h.gap(500)
+			h.put(le(s.d, 256))
+		}, true},
+		{"be, .NET byte[]", func(h *heap) {
+			h.putLen(n.FillBytes(make([]byte, 256)))
+			h.putLen(s.q.FillBytes(make([]byte, 128)))
+			h.putLen(s.d.FillBytes(make([]byte, 256)))
+		}, true},
+		{"no d: e unproven", func(h *heap) {
+			h.put(le(s.p, 128))
+			h.put(le(n, 256))
+		}, false},
+		{"flipped bit in p", func(h *heap) {
+			p := le(s.p, 128)
+			p[40] ^= 4
+			h.put(p)
+			h.put(le(n, 256))
+			h.put(le(s.d, 256))
+		}, false},
+		{"no chunk headers", func(h *heap) {
+			copy(h.b[1000:], le(s.p, 128))
+			copy(h.b[2000:], le(n, 256))
+			copy(h.b[3000:], le(s.d, 256))
+		}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHeap(7, 64<<10)
+			tt.make(h)
+			got := HarvestNumbers(nil, h.b, NewBudget(int64(len(h.b)), false))
+			if found := slices.Contains(harvested(got), s.spki); found != tt.want {
+				t.Errorf("harvested %v; want %s: %v", harvested(got), s.spki[:12], tt.want)
+			}
+			if !tt.want && len(harvested(got)) != 0 {
+				t.Errorf("harvested %d keys from numbers that prove none", len(got))
+			}
+		})
+	}
+}
+
+// TestHarvestNumbersEC finds EC public points from their coordinates: as
+// little-endian limbs in Montgomery form in separate chunks (OpenSSL), plain
+// big-endian behind length words, and as a bare 04‖X‖Y allocation.
+func TestHarvestNumbersEC(t *testing.T) {
+	for _, file := range []string{"p256.sec1.pem", "p384.sec1.pem", "p521.sec1.pem", "k256.sec1.pem"} {
+		s := secret(t, file)
+		c := s.pub.Curve
+		size := c.Size()
+		x := new(big.Int).SetBytes(s.pub.Point[1 : 1+size])
+		y := new(big.Int).SetBytes(s.pub.Point[1+size:])
+		var f *ecField
+		for i := range ecFields {
+			if ecFields[i].c == c {
+				f = &ecFields[i]
+			}
+		}
+		limbs := (f.p.BitLen() + 63) / 64
+		mont := func(v *big.Int) *big.Int {
+			m := new(big.Int).Lsh(v, uint(64*limbs))
+			return m.Mod(m, f.p)
+		}
+		tests := []struct {
+			name string
+			make func(h *heap)
+		}{
+			{"montgomery le limbs", func(h *heap) {
+				h.put(le(mont(x), 8*limbs))
+				h.gap(2000)
+				h.put(le(mont(y), 8*limbs))
+			}},
+			{"plain le limbs", func(h *heap) {
+				h.put(le(x, 8*limbs))
+				h.put(le(y, 8*limbs))
+			}},
+			{"le limbs grown by two zero limbs (mbedTLS)", func(h *heap) {
+				h.put(le(x, 8*limbs+16))
+				h.put(le(y, 8*limbs))
+			}},
+			{"be behind length words", func(h *heap) {
+				h.putLen(x.FillBytes(make([]byte, size)))
+				h.putLen(y.FillBytes(make([]byte, size)))
+			}},
+			{"04XY chunk", func(h *heap) { h.put(s.pub.Point) }},
+		}
+		for _, tt := range tests {
+			t.Run(file+"/"+tt.name, func(t *testing.T) {
+				h := newHeap(9, 32<<10)
+				tt.make(h)
+				got := HarvestNumbers(nil, h.b, nil)
+				if !slices.Contains(harvested(got), s.spki) {
+					t.Errorf("harvested %v, want %s", harvested(got), s.spki[:12])
+				}
+				for _, k := range got {
+					if k.Type == "ec" && !k.Curve.OnCurve(k.Point) {
+						t.Errorf("harvested a point off its curve")
+					}
+				}
+			})
+		}
+		t.Run(file+"/y flipped", func(t *testing.T) {
+			h := newHeap(9, 32<<10)
+			h.put(le(mont(x), 8*limbs))
+			yb := le(mont(y), 8*limbs)
+			yb[3] ^= 1
+			h.put(yb)
+			if got := harvested(HarvestNumbers(nil, h.b, nil)); len(got) != 0 {
+				t.Errorf("harvested %v from a point off the curve", got)
+			}
+		})
+	}
+}
+
+// TestHarvestNumbersRandom: random memory full of chunk headers and length
+// words yields no key (an on-curve match or a factor by chance would be news).
+func TestHarvestNumbersRandom(t *testing.T) {
+	for seed := range uint64(4) {
+		h := newHeap(100+seed, 1<<20)
+		for h.off < len(h.b)-1024 {
+			r := junk(uint64(h.off)+seed, 600)
+			switch n := []int{32, 48, 66, 72, 128, 256}[h.off%6]; h.off % 2 {
+			case 0:
+				h.put(r[:n])
+			default:
+				h.putLen(r[:n])
+			}
+		}
+		if got := harvested(HarvestNumbers(nil, h.b, nil)); len(got) != 0 {
+			t.Errorf("seed %d: harvested %v from random numbers", seed, got)
+		}
+	}
+}
+
+func TestHarvestNumbersMissAllocs(t *testing.T) {
+	buf := coreLike(1 << 20)
+	var dst []detectors.PublicKey
+	if n := testing.AllocsPerRun(3, func() { dst = HarvestNumbers(dst[:0], buf, nil) }); n != 0 || len(dst) != 0 {
+		t.Errorf("HarvestNumbers on keyless data: %v allocs, %d keys; want 0, 0", n, len(dst))
+	}
+}
+
+// TestBudgetCuts: a spent budget stops the work and says so.
+func TestBudgetCuts(t *testing.T) {
+	b := NewBudget(0, false)
+	if b.Cut() {
+		t.Fatal("a new budget is cut")
+	}
+	for b.spend(1 << 16) {
+	}
+	if !b.Cut() {
+		t.Fatal("a spent budget is not cut")
+	}
+	b = NewBudget(1<<40, false)
+	if b.left.Load() != BudgetPerFile {
+		t.Errorf("budget of 1 TiB = %d, want the per-file cap %d", b.left.Load(), BudgetPerFile)
+	}
+	var nb *Budget
+	if !nb.spend(1<<40) || nb.Cut() {
+		t.Error("a nil budget is not unlimited")
+	}
+}
+
+// TestDerivedSeed: a 32-byte seed in a malloc chunk yields a derived public
+// key, and the hunt proves it only where that public key is in memory too.
+func TestDerivedSeed(t *testing.T) {
+	s := secret(t, "ed25519.pkcs8.pem")
+	for _, withPub := range []bool{true, false} {
+		h := newHeap(11, 64<<10)
+		h.gap(1000)
+		at := h.put(s.scalar)
+		if withPub {
+			copy(h.b[40001:], s.pub.Point) // anywhere, unaligned: inside a struct
+		}
+		var derived []detectors.PublicKey
+		for _, k := range HarvestNumbers(nil, h.b, nil) {
+			if k.Derived {
+				derived = append(derived, k)
+			}
+		}
+		i := slices.IndexFunc(derived, func(k detectors.PublicKey) bool { return k.SPKI.String() == s.spki })
+		if i < 0 || derived[i].SeedAt != int64(at) {
+			t.Fatalf("derived %d keys; want %s with its seed at %#x", len(derived), s.spki[:12], at)
+		}
+		finds := New(derived, Options{}).Hunt(nil, h.b)
+		switch {
+		case withPub && (len(finds) != 1 || finds[0].Key.SPKI.String() != s.spki || finds[0].Parts[0] != (Part{Off: 40001, Len: 32, What: "public"})):
+			t.Errorf("with its public key: finds %+v", finds)
+		case !withPub && len(finds) != 0:
+			t.Errorf("with no public key in memory: finds %+v, want none", finds)
+		}
+	}
+}
+
+// TestHarvestBlobs reads Windows public key blobs where a heap puts them, at
+// 8-aligned offsets, and invents no key from one cut short.
+func TestHarvestBlobs(t *testing.T) {
+	rsaKey, p256, p384 := secret(t, "rsa2048.pkcs8.pem"), secret(t, "p256.sec1.pem"), secret(t, "p384.sec1.pem")
+	tests := []struct {
+		name string
+		blob []byte
+		want string
+	}{
+		{"cng-rsa1", cngRSABlob(rsaKey.pub), rsaKey.spki},
+		{"cng-ecs1", cngECBlob(p256.pub, "ECS1"), p256.spki},
+		{"cng-eck3", cngECBlob(p384.pub, "ECK3"), p384.spki},
+		{"capi-publickeyblob", capiRSABlob(rsaKey.pub), rsaKey.spki},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, off := range []int{0, 1000, 4096 + 8} {
+				buf := plant(tt.blob, off, off+len(tt.blob)+300)
+				if got := harvested(HarvestNumbers(nil, buf, nil)); !slices.Contains(got, tt.want) {
+					t.Errorf("at %d: harvested %v, want %s", off, got, tt.want[:12])
+				}
+				if got := harvested(HarvestNumbers(nil, buf[:off+len(tt.blob)/2], nil)); len(got) != 0 {
+					t.Errorf("cut short: harvested %v", got)
+				}
+			}
+		})
+	}
+}
+
+// TestHarvestPrivate takes the public half of a validated key's encoding.
+func TestHarvestPrivate(t *testing.T) {
+	tks := loadKeys(t)
+	for _, name := range []string{"rsa2048.pkcs8.pem", "p256.sec1.pem", "p384.sec1.pem", "ed25519.pkcs8.pem"} {
+		k := tks[name]
+		got := HarvestPrivate(nil, append([]byte("junk before "), k.pem...))
+		if name == "p384.sec1.pem" { // left out: too costly to hunt
+			if len(got) != 0 {
+				t.Errorf("%s: harvested %v, want none", name, harvested(got))
+			}
+			continue
+		}
+		if len(got) != 1 || got[0].SPKI.String() != k.spki {
+			t.Errorf("%s: harvested %v, want %s", name, harvested(got), k.spki[:12])
+		}
+	}
+	if got := HarvestPrivate(nil, []byte("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")); len(got) != 0 {
+		t.Errorf("harvested %v from a broken key", harvested(got))
+	}
+}
