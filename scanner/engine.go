@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-	"runtime/debug"
 	"sync"
 
 	"dumpguard/detectors"
+	"dumpguard/internal/dumpio"
 	"dumpguard/internal/hunt"
 	"dumpguard/internal/keys"
 )
@@ -143,7 +143,7 @@ func (p *Pool) work() {
 				buf = make([]byte, j.n)
 			}
 			data = buf[:j.n]
-			if err := readAt(j.r, data, j.off); err != nil {
+			if err := dumpio.ReadFull(j.r, data, j.off); err != nil {
 				f.cancel(fmt.Errorf("reading %d bytes at offset %#x: %w", j.n, j.off, err))
 			}
 		}
@@ -247,7 +247,7 @@ func (f *fileScan) scanSeams(r io.ReaderAt, l *Layout) {
 		a, b := s[0], s[1]
 		na, nb := min(a.Size, overlap), min(b.Size, overlap)
 		buf := make([]byte, na+nb)
-		if readAt(r, buf[:na], a.Off+a.Size-na) != nil || readAt(r, buf[na:], b.Off) != nil {
+		if dumpio.ReadFull(r, buf[:na], a.Off+a.Size-na) != nil || dumpio.ReadFull(r, buf[na:], b.Off) != nil {
 			continue // the windows over these bytes already reported the read error
 		}
 		for _, d := range f.opt.Detectors {
@@ -274,22 +274,3 @@ func scanErr(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// readAt fills b from r at off. A mapped file that shrinks under us faults
-// instead of returning an error; SetPanicOnFault turns that fault into a panic
-// in this goroutine, which becomes an error here.
-func readAt(r io.ReaderAt, b []byte, off int64) (err error) {
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer func() {
-		if e := recover(); e != nil {
-			err = fmt.Errorf("memory fault reading the file (was it truncated while being scanned?): %v", e)
-		}
-	}()
-	n, err := r.ReadAt(b, off)
-	if n == len(b) {
-		return nil
-	}
-	if err == nil || err == io.EOF {
-		err = io.ErrUnexpectedEOF
-	}
-	return err
-}
