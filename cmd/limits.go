@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"dumpguard/container"
 	"dumpguard/internal/policy"
+	"dumpguard/scanner"
 )
 
 // limitFlags bound the unpacking of compressed files and archives.
@@ -22,23 +22,23 @@ type limitFlags struct {
 
 func (f *limitFlags) register(c *cobra.Command) {
 	fl := c.Flags()
-	f.maxExpand = container.DefaultMaxExpand
-	f.maxTotal = container.DefaultMaxTotal
-	fl.IntVar(&f.maxDepth, "max-depth", container.DefaultMaxDepth, "most container layers to unpack (a tar.gz holding a .zst is 3)")
+	f.maxExpand = scanner.DefaultMaxExpand
+	f.maxTotal = scanner.DefaultMaxTotal
+	fl.IntVar(&f.maxDepth, "max-depth", scanner.DefaultMaxDepth, "most container layers to unpack (a tar.gz holding a .zst is 3)")
 	fl.Var(&f.maxExpand, "max-expand", "largest decompressed-to-compressed `RATIO` a stream may reach, such as 1000 (decompression bombs)")
 	fl.Var(&f.maxTotal, "max-total", "most decompressed `SIZE` per input: "+policy.SizeSyntax)
 }
 
-func (f *limitFlags) limits() (container.Limits, error) {
+func (f *limitFlags) limits() (scanner.Limits, error) {
 	switch {
 	case f.maxDepth < 1:
-		return container.Limits{}, fmt.Errorf("--max-depth %d: want at least 1", f.maxDepth)
+		return scanner.Limits{}, fmt.Errorf("--max-depth %d: want at least 1", f.maxDepth)
 	case f.maxExpand < 1:
-		return container.Limits{}, fmt.Errorf("--max-expand %v: want at least 1", f.maxExpand)
+		return scanner.Limits{}, fmt.Errorf("--max-expand %v: want at least 1", f.maxExpand)
 	case f.maxTotal < 1:
-		return container.Limits{}, fmt.Errorf("--max-total %v: want at least 1 byte", f.maxTotal)
+		return scanner.Limits{}, fmt.Errorf("--max-total %v: want at least 1 byte", f.maxTotal)
 	}
-	return container.Limits{MaxDepth: f.maxDepth, MaxExpand: float64(f.maxExpand), MaxTotal: int64(f.maxTotal)}, nil
+	return scanner.Limits{MaxDepth: f.maxDepth, MaxExpand: float64(f.maxExpand), MaxTotal: int64(f.maxTotal)}, nil
 }
 
 // A sizeFlag is a flag whose value is a number of bytes, with or without a

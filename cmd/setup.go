@@ -6,7 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"dumpguard/container"
 	"dumpguard/detectors"
 	"dumpguard/internal/policy"
 	"dumpguard/internal/report"
@@ -16,7 +15,7 @@ import (
 // scanSetup is what scan, gate and redact derive from their shared flags
 // and the policy file: flags given on the command line win over the file.
 type scanSetup struct {
-	limits container.Limits
+	limits scanner.Limits
 	rules  *policy.Policy
 	warn   func(string)
 	// protected are the public keys hunted: --pubkeys and the policy's
