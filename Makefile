@@ -66,7 +66,7 @@ FUZZ_TARGETS := \
 	detectors:FuzzBlob detectors:FuzzOpenSSHBlob detectors:FuzzPuTTY detectors:FuzzPGP \
 	detectors:FuzzLoadPublicKeys internal/hunt:FuzzHarvest internal/hunt:FuzzHunt \
 	elfcore:FuzzNewFile minidump:FuzzNewFile scanner:FuzzWindows \
-	internal/policy:FuzzDecodePolicy internal/redact:FuzzWriter internal/report:FuzzEscape \
+	internal/policy:FuzzDecodePolicy internal/redact:FuzzWriter internal/dumpio:FuzzEscape \
 	internal/prefilter:FuzzFind
 
 fuzz:

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"dumpguard/internal/dumpio"
 	"dumpguard/internal/policy"
 	"dumpguard/internal/release"
 	"dumpguard/internal/report"
@@ -200,12 +201,12 @@ func (f *gateFlags) run(ctx context.Context, s stdio, args []string) error {
 
 // line is the text form of an action: "released\tSRC\tDEST".
 func (a gateAction) line() string {
-	parts := []string{a.Action, report.Escape(a.Path)}
+	parts := []string{a.Action, dumpio.Escape(a.Path)}
 	if a.Dest != "" {
-		parts = append(parts, report.Escape(a.Dest))
+		parts = append(parts, dumpio.Escape(a.Dest))
 	}
 	if a.Error != "" {
-		parts = append(parts, report.Escape(a.Error))
+		parts = append(parts, dumpio.Escape(a.Error))
 	}
 	return strings.Join(parts, "\t")
 }

@@ -123,7 +123,7 @@ func (f *inspectFlags) run(ctx context.Context, s stdio, name string) error {
 				display = rep.Member
 			}
 			fmt.Fprintf(s.err, "dumpguard: %s: %d bytes of memory missing from the dump (truncated?); use --allow-partial to accept\n",
-				dumpio.Printable(display), rep.MissingBytes)
+				dumpio.Escape(display), rep.MissingBytes)
 		}
 		reps = append(reps, rep)
 		if f.format == "text" {
@@ -192,18 +192,18 @@ func (f *inspectFlags) inspection(name string, in scanner.Inspection) inspection
 // printableError is err with its message escaped for the terminal: it names
 // files given on the command line and members of archives.
 func printableError(err error) error {
-	return errors.New(dumpio.Printable(err.Error()))
+	return errors.New(dumpio.Escape(err.Error()))
 }
 
 func writeInspection(w io.Writer, r *inspection, l *scanner.Layout) {
-	fmt.Fprintf(w, "file:     %s (%s)\n", dumpio.Printable(r.Path), humanBytes(r.Size))
+	fmt.Fprintf(w, "file:     %s (%s)\n", dumpio.Escape(r.Path), humanBytes(r.Size))
 	if r.Member != "" {
-		fmt.Fprintf(w, "member:   %s\n", dumpio.Printable(r.Member))
+		fmt.Fprintf(w, "member:   %s\n", dumpio.Escape(r.Member))
 	}
 	if len(r.Layers) > 0 {
-		fmt.Fprintf(w, "packed:   %s\n", dumpio.Printable(strings.Join(r.Layers, " > ")))
+		fmt.Fprintf(w, "packed:   %s\n", dumpio.Escape(strings.Join(r.Layers, " > ")))
 	}
-	fmt.Fprintf(w, "format:   %s\n", dumpio.Printable(r.Format))
+	fmt.Fprintf(w, "format:   %s\n", dumpio.Escape(r.Format))
 	var coverage map[string]int64
 	if d := l.Detail; d != nil { // the format's own lines: arch, threads, modules...
 		d.WriteText(w)
@@ -223,7 +223,7 @@ func writeInspection(w io.Writer, r *inspection, l *scanner.Layout) {
 		if g.Addr != nil {
 			va = fmt.Sprintf("%#x", *g.Addr)
 		}
-		extra := dumpio.Printable(g.Module)
+		extra := dumpio.Escape(g.Module)
 		if g.Thread != 0 {
 			extra = strings.TrimSpace(fmt.Sprintf("thread %d %s", g.Thread, extra))
 		}
@@ -243,13 +243,13 @@ func writeInspection(w io.Writer, r *inspection, l *scanner.Layout) {
 			return coverage[keys[i]] > coverage[keys[j]] || coverage[keys[i]] == coverage[keys[j]] && keys[i] < keys[j]
 		})
 		for _, k := range keys {
-			fmt.Fprintf(w, "  %-24s %12d bytes  %5.1f%%\n", dumpio.Printable(k), coverage[k], 100*float64(coverage[k])/float64(max(r.Size, 1)))
+			fmt.Fprintf(w, "  %-24s %12d bytes  %5.1f%%\n", dumpio.Escape(k), coverage[k], 100*float64(coverage[k])/float64(max(r.Size, 1)))
 		}
 	}
 	for _, e := range r.Warnings {
-		fmt.Fprintf(w, "warning:  %s\n", dumpio.Printable(e))
+		fmt.Fprintf(w, "warning:  %s\n", dumpio.Escape(e))
 	}
 	for _, e := range r.Errors {
-		fmt.Fprintf(w, "error:    %s\n", dumpio.Printable(e))
+		fmt.Fprintf(w, "error:    %s\n", dumpio.Escape(e))
 	}
 }

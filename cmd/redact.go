@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"dumpguard/internal/dumpio"
 	"dumpguard/internal/policy"
 	"dumpguard/internal/redact"
 	"dumpguard/internal/release"
@@ -86,6 +87,6 @@ func (f *redactFlags) run(ctx context.Context, s stdio, in string) error {
 	case err != nil:
 		return err
 	}
-	_, err = fmt.Fprintf(s.out, "redacted %d findings (%d bytes in %d ranges): %s -> %s\n", len(rep.Findings), rep.Bytes, len(rep.Ranges), report.Escape(in), report.Escape(f.output))
+	_, err = fmt.Fprintf(s.out, "redacted %d findings (%d bytes in %d ranges): %s -> %s\n", len(rep.Findings), rep.Bytes, len(rep.Ranges), dumpio.Escape(in), dumpio.Escape(f.output))
 	return err
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"dumpguard/internal/dumpio"
 	"dumpguard/internal/policy"
 	"dumpguard/internal/report"
 )
@@ -62,7 +63,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		errors.As(err, &e)
 		return e.code
 	default:
-		fmt.Fprintf(stderr, "dumpguard: %s\n", report.Escape(err.Error()))
+		fmt.Fprintf(stderr, "dumpguard: %s\n", dumpio.Escape(err.Error()))
 		return ExitError
 	}
 }

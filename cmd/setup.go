@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"dumpguard/detectors"
+	"dumpguard/internal/dumpio"
 	"dumpguard/internal/policy"
 	"dumpguard/internal/report"
 	"dumpguard/scanner"
@@ -26,7 +27,7 @@ type scanSetup struct {
 
 // setup checks the detection flags and loads the policy file.
 func (f *scanFlags) setup(s stdio) (*scanSetup, error) {
-	st := &scanSetup{warn: func(msg string) { fmt.Fprintf(s.err, "dumpguard: %s\n", report.Escape(msg)) }}
+	st := &scanSetup{warn: func(msg string) { fmt.Fprintf(s.err, "dumpguard: %s\n", dumpio.Escape(msg)) }}
 	if f.workers < 1 {
 		return nil, fmt.Errorf("--workers %d: want at least 1", f.workers)
 	}

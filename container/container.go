@@ -94,7 +94,6 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"unicode/utf8"
 )
 
 // Kind names a container format, or "raw" for content that is none.
@@ -297,36 +296,6 @@ func (c *Counter) In() int64 { return c.in.Load() }
 
 // Out returns the content bytes delivered so far through [Member.R].
 func (c *Counter) Out() int64 { return c.out.Load() }
-
-// cleanName escapes control characters and invalid UTF-8 in
-// an entry name so that a path prints safely.
-func cleanName(s string) string {
-	ok := true
-	for _, r := range s {
-		if r == utf8.RuneError || r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			ok = false
-			break
-		}
-	}
-	if ok {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError || r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			for _, c := range []byte(s[i : i+n]) {
-				b.WriteString(`\x`)
-				b.WriteString(strconv.FormatUint(uint64(c)>>4, 16))
-				b.WriteString(strconv.FormatUint(uint64(c)&0xf, 16))
-			}
-		} else {
-			b.WriteString(s[i : i+n])
-		}
-		i += n
-	}
-	return b.String()
-}
 
 // unsafeName reports whether an entry name would escape the directory it is
 // extracted into: absolute, a Windows drive or UNC path, or a ".." element.

@@ -115,19 +115,3 @@ func TestUnsafeName(t *testing.T) {
 		}
 	}
 }
-
-func TestCleanName(t *testing.T) {
-	tests := []struct{ name, want string }{
-		{"core.1234", "core.1234"},
-		{"héllo/日本", "héllo/日本"},
-		{"a\nb", `a\x0ab`},
-		{"\x1b[31m", `\x1b[31m`},
-		{"bad\xffutf8", `bad\xffutf8`},
-		{"c1\u0085", `c1\xc2\x85`},
-	}
-	for _, tt := range tests {
-		if got := cleanName(tt.name); got != tt.want {
-			t.Errorf("cleanName(%q) = %q, want %q", tt.name, got, tt.want)
-		}
-	}
-}

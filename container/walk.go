@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+
+	"dumpguard/internal/dumpio"
 )
 
 // bufSize is the read-ahead of each layer: enough for [SniffLen] and for
@@ -228,7 +230,7 @@ func (w *walker) walkTar(path string, layers []Kind, r io.Reader) {
 		default:
 			continue // directories, links, devices, fifos: no content of their own
 		}
-		mpath := path + "!/" + cleanName(h.Name)
+		mpath := path + "!/" + dumpio.Escape(h.Name)
 		if unsafeName(h.Name) {
 			w.report(&Error{Path: mpath, Err: ErrTraversal, Msg: "tar: name " + strconv.Quote(h.Name)})
 		}

@@ -178,7 +178,7 @@ func TestWalk(t *testing.T) {
 		{name: "zip traversal", data: zipc(entry{name: `..\evil`, body: core}),
 			members: []string{`in!/..\evil [zip] "ELF core with a secret\n"`}, errs: []string{`in!/..\evil: traversal`}},
 		{name: "control characters in names", data: tarc(entry{name: "a\x1b[2Jb\n\xff", body: core}),
-			members: []string{`in!/a\x1b[2Jb\x0a\xff [tar] "ELF core with a secret\n"`}},
+			members: []string{`in!/a\x1b[2Jb\n\xff [tar] "ELF core with a secret\n"`}},
 		{name: "truncated gzip", data: gz(bytes.Repeat(core, 100))[:60], members: []string{`in [gzip] <2300 bytes>`}, errs: []string{"in: truncated"}},
 		{name: "truncated zstd", data: zst(bytes.Repeat(core, 100))[:30], members: []string{`in [zstd] ""`}, errs: []string{"in: truncated"}},
 		{name: "truncated xz", data: xzc(noise(3000))[:2000], members: []string{`in [xz] <1973 bytes>`}, errs: []string{"in: truncated"}},

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 
+	"dumpguard/internal/dumpio"
+
 	"github.com/klauspost/compress/flate"
 )
 
@@ -107,7 +109,7 @@ func (w *walker) walkZipStream(path string, layers []Kind, br *bufio.Reader) {
 			return
 		}
 		e.zip64 = zip64Sizes(extra, &e.usize, &e.csize)
-		mpath := path + "!/" + cleanName(string(name))
+		mpath := path + "!/" + dumpio.Escape(string(name))
 		skip := func() bool { // past the data of an entry not read; false if impossible
 			var err error
 			if e.desc {
@@ -466,7 +468,7 @@ func (w *walker) walkZipFile(path string, layers []Kind, ra io.ReaderAt, size in
 			w.report(w.classify(path, Zip, fmt.Errorf("name at %#x: %w", z.nameOff, err)))
 			continue
 		}
-		mpath := path + "!/" + cleanName(string(name))
+		mpath := path + "!/" + dumpio.Escape(string(name))
 		switch {
 		case z.flags&(flagEncrypted|flagStrong) != 0 || z.method == methodAES:
 			w.report(&Error{Path: mpath, Err: ErrEncrypted, Msg: fmt.Sprintf("zip: flags %#04x method %d", z.flags, z.method)})

@@ -105,18 +105,18 @@ func (f *File) Summary() Summary {
 
 // WriteText writes s for `dumpguard inspect`: machine, process, threads, file
 // mappings and missing memory, one line each. Strings from the core pass
-// through [dumpio.Printable].
+// through [dumpio.Escape].
 func (s Summary) WriteText(w io.Writer) error {
 	fmt.Fprintf(w, "machine:  %s (ELF%d, %s-endian)\nos:       %s\nprocess:  %s [%s] pid %d, signal %d\nexecutable: %s\n",
-		dumpio.Printable(s.Machine), s.Class, s.ByteOrder, dumpio.Printable(s.OS), dumpio.Printable(s.Process), dumpio.Printable(s.Args), s.PID, s.Signal,
-		dumpio.Printable(s.Executable))
+		dumpio.Escape(s.Machine), s.Class, s.ByteOrder, dumpio.Escape(s.OS), dumpio.Escape(s.Process), dumpio.Escape(s.Args), s.PID, s.Signal,
+		dumpio.Escape(s.Executable))
 	fmt.Fprintf(w, "threads:  %d\n", len(s.Threads))
 	for _, t := range s.Threads {
 		fmt.Fprintf(w, "  %d\tsp %#x\n", t.ID, uint64(t.SP))
 	}
 	fmt.Fprintf(w, "files:    %d\n", len(s.Files))
 	for _, m := range s.Files {
-		fmt.Fprintf(w, "  %#x-%#x\t%s\n", uint64(m.Start), uint64(m.End), dumpio.Printable(m.Path))
+		fmt.Fprintf(w, "  %#x-%#x\t%s\n", uint64(m.Start), uint64(m.End), dumpio.Escape(m.Path))
 	}
 	_, err := fmt.Fprintf(w, "segments: %d\n", len(s.Segments))
 	for _, g := range s.Missing {

@@ -47,24 +47,24 @@ func (f *File) Summary() Summary {
 
 // WriteText writes s for `dumpguard inspect`: architecture, streams, threads,
 // modules and missing memory, one line each. Strings from the dump pass
-// through [dumpio.Printable].
+// through [dumpio.Escape].
 func (s Summary) WriteText(w io.Writer) error {
-	fmt.Fprintf(w, "arch:     %s (%d-bit pointers)\nos:       %s\nflags:    %#x\n", dumpio.Printable(s.Arch), 8*s.PointerSize, dumpio.Printable(s.OS), s.Flags)
+	fmt.Fprintf(w, "arch:     %s (%d-bit pointers)\nos:       %s\nflags:    %#x\n", dumpio.Escape(s.Arch), 8*s.PointerSize, dumpio.Escape(s.OS), s.Flags)
 	fmt.Fprintf(w, "streams:  %d\n", len(s.Streams))
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 	for _, st := range s.Streams {
-		fmt.Fprintf(tw, "  %#x\t%s\toffset %#x\t%d bytes\n", st.Type, dumpio.Printable(st.Name), st.Off, st.Size)
+		fmt.Fprintf(tw, "  %#x\t%s\toffset %#x\t%d bytes\n", st.Type, dumpio.Escape(st.Name), st.Off, st.Size)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "threads:  %d\n", len(s.Threads))
 	for _, t := range s.Threads {
-		fmt.Fprintf(w, "  %d\tstack %#x +%#x %s\n", t.ID, t.StackAddr, t.StackSize, dumpio.Printable(t.Name))
+		fmt.Fprintf(w, "  %d\tstack %#x +%#x %s\n", t.ID, t.StackAddr, t.StackSize, dumpio.Escape(t.Name))
 	}
 	fmt.Fprintf(w, "modules:  %d\n", len(s.Modules))
 	for _, m := range s.Modules {
-		fmt.Fprintf(w, "  %#x +%#x\t%s\n", m.Base, m.Size, dumpio.Printable(m.Name))
+		fmt.Fprintf(w, "  %#x +%#x\t%s\n", m.Base, m.Size, dumpio.Escape(m.Name))
 	}
 	for _, g := range s.Missing {
 		if _, err := fmt.Fprintf(w, "missing:  %#x +%#x (%s)\n", g.Addr, g.Size, g.Why); err != nil {

@@ -273,4 +273,3 @@ func scanErr(ctx context.Context) error {
 	}
 	return ctx.Err()
 }
-

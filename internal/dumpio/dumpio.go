@@ -16,9 +16,6 @@ import (
 	"math"
 	"math/bits"
 	"runtime/debug"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 )
 
 // ErrFault is wrapped by the error of a read that faulted: the file shrank
@@ -118,40 +115,4 @@ func (w *Warnings) List() []string {
 		return w.list
 	}
 	return append(w.list[:len(w.list):len(w.list)], fmt.Sprintf("%d further warnings suppressed", w.dropped))
-}
-
-// Printable returns s safe to print on a terminal: a string from a dump
-// (module path, thread name, mapped file) may hold escape sequences. Control
-// and other non-printing characters become \xNN or \uNNNN and invalid UTF-8
-// bytes \xNN; everything else, backslashes included, is kept as it is, so
-// ordinary names (C:\app.exe) print unchanged.
-func Printable(s string) string {
-	ok := true
-	for _, r := range s {
-		if r == utf8.RuneError || !unicode.IsPrint(r) {
-			ok = false
-			break
-		}
-	}
-	if ok {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && n <= 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case !unicode.IsPrint(r) && r < 0x80:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case !unicode.IsPrint(r) && r <= 0xffff:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		case !unicode.IsPrint(r):
-			fmt.Fprintf(&b, `\U%08x`, r)
-		default:
-			b.WriteString(s[i : i+n])
-		}
-		i += n
-	}
-	return b.String()
 }

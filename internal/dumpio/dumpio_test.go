@@ -96,20 +96,3 @@ func TestKindText(t *testing.T) {
 		t.Error("UnmarshalText(bogus) succeeded")
 	}
 }
-
-func TestPrintable(t *testing.T) {
-	for _, tt := range []struct{ in, want string }{
-		{`C:\Windows\app.exe`, `C:\Windows\app.exe`},
-		{"/usr/lib/libc.so.6 (deleted)", "/usr/lib/libc.so.6 (deleted)"},
-		{"résumé", "résumé"},
-		{"a\x1b[2Jb", `a\x1b[2Jb`},
-		{"tab\there\n", `tab\x09here\x0a`},
-		{"bad\xffutf8", `bad\xffutf8`},
-		{"\u202eevil", `\u202eevil`},
-		{"\u00ad", `\u00ad`},
-	} {
-		if got := Printable(tt.in); got != tt.want {
-			t.Errorf("Printable(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}

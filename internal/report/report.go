@@ -1,8 +1,8 @@
 // Package report gives scan results the shapes dumpguard promises: it builds
 // the wire report from the scanner's typed findings and the policy's
 // annotations ([New]), renders it as JSON, JSON Lines, SARIF 2.1.0 or text,
-// and owns the one function, [Escape], through which every string that came
-// from an input or a file name reaches a terminal. It imports scanner, keys
+// and passes every string that came from an input or a file name through
+// [dumpio.Escape] on its way to a terminal. It imports scanner, keys, dumpio
 // and policy (whose decisions it records), and nothing that reads files.
 package report
 
@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"dumpguard/internal/dumpio"
 )
 
 // Options are what a renderer needs beside the report.
@@ -158,7 +160,7 @@ func TextFile(w io.Writer, fr FileReport) error {
 		if len(tags) > 0 {
 			extra = "\t" + strings.Join(tags, ",")
 		}
-		fmt.Fprintf(&b, "%s\t%#x\t%s\t%s\t%s\t%s\t%s\t%s%s\n", Escape(f.Detector), f.Offset, fp, f.Status, Escape(key), Escape(f.Encoding), Escape(Name(fr)), Escape(where), extra)
+		fmt.Fprintf(&b, "%s\t%#x\t%s\t%s\t%s\t%s\t%s\t%s%s\n", dumpio.Escape(f.Detector), f.Offset, fp, f.Status, dumpio.Escape(key), dumpio.Escape(f.Encoding), dumpio.Escape(Name(fr)), dumpio.Escape(where), extra)
 	}
 	_, err := io.WriteString(w, b.String()) // one write: a file's lines stay together
 	return err

@@ -1,4 +1,4 @@
-package report
+package dumpio
 
 import (
 	"fmt"
@@ -7,7 +7,8 @@ import (
 	"unicode/utf8"
 )
 
-// Escape makes a string that came from an input (a file name, an archive
+// Escape makes a string that came from an input (the one escaping function:
+// readers, containers, reports and the command line all use it) (a file name, an archive
 // member, a module name read from a dump) safe to print on a terminal, as
 // `ls -b` does: control bytes become \t, \n, \r or \x1b-style escapes,
 // bytes that are not UTF-8 become \xff, and invisible Unicode controls
