@@ -43,9 +43,9 @@ FUZZ_TARGETS := \
 	container:FuzzSniff container:FuzzWalk \
 	detectors:FuzzPEM detectors:FuzzDER detectors:FuzzPKCS12 detectors:FuzzJWK \
 	detectors:FuzzBlob detectors:FuzzOpenSSHBlob detectors:FuzzPuTTY detectors:FuzzPGP \
-	detectors:FuzzLoadPublicKeys detectors:FuzzHarvest detectors:FuzzHunt \
-	elfcore:FuzzNewFile minidump:FuzzNewFile scanner:FuzzWindows \
-	cmd:FuzzDecodePolicy cmd:FuzzRedactWriter
+	detectors:FuzzLoadPublicKeys detectors:FuzzHarvest detectors:FuzzHunt detectors:FuzzSet \
+	elfcore:FuzzNewFile minidump:FuzzNewFile scanner:FuzzWindows internal/prefilter:FuzzFind \
+	internal/policy:FuzzDecodePolicy internal/redact:FuzzWriter internal/report:FuzzEscape
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
