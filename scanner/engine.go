@@ -107,6 +107,15 @@ type fileScan struct {
 	wg       sync.WaitGroup
 	mu       sync.Mutex
 	findings []Finding
+
+	setOnce sync.Once
+	set     *detectors.Set // opt.Detectors, for one prefilter pass per window
+}
+
+// detectorSet is the Set of opt.Detectors, built by the first window.
+func (f *fileScan) detectorSet() *detectors.Set {
+	f.setOnce.Do(func() { f.set = detectors.NewSet(f.opt.Detectors) })
+	return f.set
 }
 
 func (f *fileScan) add(local []Finding, n int) {
@@ -151,14 +160,13 @@ func (p *Pool) work() {
 // scanWindow runs every detector over one window and keeps the hits it owns.
 func (f *fileScan) scanWindow(local []Finding, hits []detectors.Hit, spans [][2]int64, data []byte, j job) ([]Finding, []detectors.Hit, [][2]int64) {
 	opt, l := f.opt, f.layout
-	for _, d := range opt.Detectors {
-		hits = d.Detect(hits[:0], data)
+	hits = f.detectorSet().Each(hits[:0], data, func(d detectors.Detector, hits []detectors.Hit) {
 		for _, h := range hits {
 			if h.Off >= j.lo && h.Off < j.hi {
 				local = append(local, newFinding(l, d, h, j.off))
 			}
 		}
-	}
+	})
 	if opt.Hunt != nil {
 		spans = l.huntSpans(spans[:0], j.off, int64(len(data)), opt.Deep)
 		for _, s := range spans {
