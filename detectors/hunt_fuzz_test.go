@@ -45,6 +45,7 @@ func FuzzHarvest(f *testing.F) {
 	f.Add([]byte("\x00\x00\x00\x13ecdsa-sha2-nistp256\x00\x00\x00\x08nistp256"))
 	f.Add([]byte(`x {"kty":"RSA","n":"AQAB","e":"AQAB"} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5`))
 	f.Fuzz(func(t *testing.T, b []byte) {
+		checkHarvest(t, "fuzz input", b)
 		for _, k := range HarvestPublicKeys(nil, b) {
 			if k.SPKI.IsZero() || k.Protected || (k.N == nil && len(k.Point) == 0) {
 				t.Fatalf("HarvestPublicKeys gave an unusable key %+v", k)

@@ -10,8 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"sync"
 
 	"dumpguard/internal/keys"
+	"dumpguard/internal/prefilter"
 )
 
 // This file gathers the public keys the raw hunt (hunt.go) looks for: from
@@ -373,6 +375,23 @@ var (
 	harvestSSHText  = []byte("AAAA")
 )
 
+// harvestAnchors are the marker bytes above, by anchor id.
+var harvestAnchors = [][]byte{derSeq2, derSeq1, ecAlgOID, ed25519SPKIHdr, pemBegin, jwkKty,
+	harvestSSHTypes[0], harvestSSHTypes[1], harvestSSHTypes[2], harvestSSHText}
+
+// harvestMatcher finds every harvest anchor in one pass. It is built from
+// the constant anchors on first use and immutable after.
+var harvestMatcher = sync.OnceValue(func() *prefilter.Matcher {
+	m, err := prefilter.New(harvestAnchors)
+	if err != nil {
+		panic("detectors: harvest anchors: " + err.Error()) // the anchors are constants
+	}
+	return m
+})
+
+// harvestMatches holds the prefilter's matches between calls.
+var harvestMatches = sync.Pool{New: func() any { return new([]prefilter.Match) }}
+
 // HarvestPublicKeys appends the public keys found in buf to dst: X.509 DER
 // certificates and SubjectPublicKeyInfo by their shape, PKCS#1 RSA public keys,
 // PEM certificates and public keys, JWKs with n/e or x/y, and OpenSSH public
@@ -380,29 +399,41 @@ var (
 // when buf holds no candidate. The same key is often found many times; the
 // caller dedupes by SPKI.
 func HarvestPublicKeys(dst []PublicKey, buf []byte) []PublicKey {
+	ms := harvestMatches.Get().(*[]prefilter.Match)
+	defer harvestMatches.Put(ms)
+	*ms = harvestMatcher().Find((*ms)[:0], buf)
+	if len(*ms) == 0 {
+		return dst
+	}
+	m := marks{buf: buf, lits: harvestAnchors, ms: *ms, matched: true}
+	return harvestAt(dst, buf, &m)
+}
+
+// harvestAt is HarvestPublicKeys from the anchors that m finds.
+func harvestAt(dst []PublicKey, buf []byte, m *marks) []PublicKey {
 	add := func(k PublicKey, ok bool) {
 		if ok {
 			dst = append(dst, k)
 		}
 	}
-	for _, mark := range [][]byte{derSeq2, derSeq1} {
+	for k := range 2 { // derSeq2, derSeq1
 		for at := 0; ; at++ {
-			i := bytes.Index(buf[at:], mark)
+			i := m.index(k, at)
 			if i < 0 {
 				break
 			}
-			at += i
+			at = i
 			if n := harvestDER(&dst, buf[at:]); n > 0 {
 				at += n - 1
 			}
 		}
 	}
 	for at := 0; ; at++ {
-		i := bytes.Index(buf[at:], ecAlgOID)
+		i := m.index(2, at)
 		if i < 0 {
 			break
 		}
-		at += i
+		at = i
 		// SPKI: 30 len (30 len 06 07 <oid> 06 len <curve>) 03 len 00 point; short
 		// lengths only: longer ones are found through 30 81/30 82 above.
 		if at >= 4 && buf[at-2] == 0x30 && buf[at-4] == 0x30 && buf[at-3] < 0x80 {
@@ -412,29 +443,29 @@ func HarvestPublicKeys(dst []PublicKey, buf []byte) []PublicKey {
 		}
 	}
 	for at := 0; ; at++ {
-		i := bytes.Index(buf[at:], ed25519SPKIHdr)
+		i := m.index(3, at)
 		if i < 0 {
 			break
 		}
-		at += i
+		at = i
 		if at+44 <= len(buf) {
 			add(keyFromSPKI(buf[at : at+44]))
 		}
 	}
 	for at := 0; ; at++ {
-		i := bytes.Index(buf[at:], pemBegin)
+		i := m.index(4, at)
 		if i < 0 {
 			break
 		}
-		at += i
+		at = i
 		harvestPEM(&dst, buf[at:min(len(buf), at+HarvestMaxLen)])
 	}
 	for at := 0; ; at++ {
-		i := bytes.Index(buf[at:], jwkKty)
+		i := m.index(5, at)
 		if i < 0 {
 			break
 		}
-		at += i
+		at = i
 		start := bytes.LastIndexByte(buf[max(0, at-maxJWKText):at], '{')
 		if start < 0 {
 			continue
@@ -450,24 +481,24 @@ func HarvestPublicKeys(dst []PublicKey, buf []byte) []PublicKey {
 		}
 	}
 	// OpenSSH public keys, as wire blobs and as authorized_keys text.
-	for _, typ := range harvestSSHTypes {
+	for k := 6; k < 9; k++ { // harvestSSHTypes
 		for at := 0; ; at++ {
-			i := bytes.Index(buf[at:], typ)
+			i := m.index(k, at)
 			if i < 0 {
 				break
 			}
-			at += i
+			at = i
 			if at >= 3 && buf[at-3] == 0 && buf[at-2] == 0 && buf[at-1] == 0 {
 				add(keyFromSSHBlob(buf[at-3 : min(len(buf), at+4096)]))
 			}
 		}
 	}
 	for at := 0; ; at++ {
-		i := bytes.Index(buf[at:], harvestSSHText)
+		i := m.index(9, at)
 		if i < 0 {
 			break
 		}
-		at += i
+		at = i
 		end := at
 		for end < len(buf) && end-at < 4096 && isBase64(buf[end]) {
 			end++

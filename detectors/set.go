@@ -21,7 +21,7 @@ type anchored interface {
 }
 
 // maxAnchors bounds one detector's anchors, for the search cache of marks.
-const maxAnchors = 8
+const maxAnchors = 16
 
 // marks finds where a detector's anchors start in a buffer: in the matches
 // a Set's prefilter found (the anchors' bits shifted to 0), or, for a
