@@ -268,3 +268,26 @@ func TestHarvestPrefilter(t *testing.T) {
 		t.Error("no public keys harvested")
 	}
 }
+
+// TestSetCandidates counts the offsets where some detector's anchor starts,
+// by bytes.Index, and requires the same count from Candidates.
+func TestSetCandidates(t *testing.T) {
+	s := NewSet(All())
+	buf := plantedBuffer(t, 5, 4<<20)
+	offs := map[int]bool{}
+	for _, d := range All() {
+		for _, l := range d.(anchored).anchors() {
+			for at := 0; ; at++ {
+				i := bytes.Index(buf[at:], l)
+				if i < 0 {
+					break
+				}
+				at += i
+				offs[at] = true
+			}
+		}
+	}
+	if got := s.Candidates(buf); got != len(offs) || got == 0 {
+		t.Errorf("Candidates = %d, want %d (and not 0)", got, len(offs))
+	}
+}
