@@ -2,6 +2,7 @@ package detectors
 
 import (
 	"bytes"
+	"encoding/binary"
 	"sort"
 	"sync"
 
@@ -104,8 +105,11 @@ type Set struct {
 	an   []anchored // an[i] is nil when ds[i] runs alone, by Detect
 	base []int      // the prefilter id of an[i]'s first anchor
 	m    *prefilter.Matcher
-	pool sync.Pool // *setScratch
 }
+
+// setScratches are the buffers of a Set's pass, shared by every Set so that
+// a scan of many small files grows them once.
+var setScratches = sync.Pool{New: func() any { return new(setScratch) }}
 
 type setScratch struct {
 	ms, sub []prefilter.Match
@@ -116,7 +120,6 @@ type setScratch struct {
 // anchors would not fit in the prefilter, run whole by Detect.
 func NewSet(ds []Detector) *Set {
 	s := &Set{ds: ds, an: make([]anchored, len(ds)), base: make([]int, len(ds))}
-	s.pool.New = func() any { return new(setScratch) }
 	var lits [][]byte
 	for i, d := range ds {
 		a, ok := d.(anchored)
@@ -131,13 +134,36 @@ func NewSet(ds []Detector) *Set {
 		lits = append(lits, al...)
 	}
 	if len(lits) > 0 {
-		m, err := prefilter.New(lits)
+		m, err := matcherFor(lits)
 		if err != nil { // cannot happen: the literals are checked above
 			clear(s.an)
 		}
 		s.m = m
 	}
 	return s
+}
+
+// matchers memoizes prefilter.New by literal list. Building a Matcher takes
+// about 2 ms (it searches bucket assignments), and the scanner builds a Set
+// for every file it scans; the lists come from code, not input, so there are
+// a handful, and a Matcher is immutable and safe for concurrent use.
+var matchers sync.Map // string (the lists, length-prefixed) → *prefilter.Matcher
+
+func matcherFor(lits [][]byte) (*prefilter.Matcher, error) {
+	key := make([]byte, 0, 512)
+	for _, l := range lits {
+		key = binary.AppendUvarint(key, uint64(len(l)))
+		key = append(key, l...)
+	}
+	if m, ok := matchers.Load(string(key)); ok {
+		return m.(*prefilter.Matcher), nil
+	}
+	m, err := prefilter.New(lits)
+	if err != nil {
+		return nil, err
+	}
+	matchers.Store(string(key), m)
+	return m, nil
 }
 
 func hasEmpty(lits [][]byte) bool {
@@ -163,8 +189,8 @@ func (s *Set) Detect(dst []Hit, buf []byte) []Hit {
 // detector that found keys and its hits (a part of the returned slice,
 // which found must not retain).
 func (s *Set) Each(dst []Hit, buf []byte, found func(d Detector, hits []Hit)) []Hit {
-	sc := s.pool.Get().(*setScratch)
-	defer s.pool.Put(sc)
+	sc := setScratches.Get().(*setScratch)
+	defer setScratches.Put(sc)
 	if s.m != nil {
 		sc.ms = s.m.Find(sc.ms[:0], buf)
 	}
@@ -202,8 +228,8 @@ func (s *Set) Candidates(buf []byte) int {
 	if s.m == nil {
 		return 0
 	}
-	sc := s.pool.Get().(*setScratch)
-	defer s.pool.Put(sc)
+	sc := setScratches.Get().(*setScratch)
+	defer setScratches.Put(sc)
 	sc.ms = s.m.Find(sc.ms[:0], buf)
 	return len(sc.ms)
 }
