@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -41,19 +42,31 @@ func TestMakefileFuzzTargets(t *testing.T) {
 		t.Fatal(err)
 	}
 	tests, _ := filepath.Glob("*/*_test.go")
-	nested, _ := filepath.Glob("*/*/*_test.go")
-	tests = append(tests, nested...)
+	nested, _ := filepath.Glob("*/*/*_test.go") // internal/prefilter
 	re := regexp.MustCompile(`(?m)^func (Fuzz\w+)\(`)
-	for _, f := range tests {
+	have := map[string]bool{}
+	for _, f := range append(tests, nested...) {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, m := range re.FindAllSubmatch(b, -1) {
-			target := filepath.Dir(f) + ":" + string(m[1])
+			target := filepath.ToSlash(filepath.Dir(f)) + ":" + string(m[1])
+			have[target] = true
 			if !regexp.MustCompile(`\s` + regexp.QuoteMeta(target) + `\s`).Match(mk) {
 				t.Errorf("Makefile FUZZ_TARGETS lacks %s", target)
 			}
+		}
+	}
+	// And every target listed exists: a moved fuzz test must not leave a
+	// line that fuzzes nothing.
+	list := regexp.MustCompile(`(?s)FUZZ_TARGETS := \\\n(.*?)\n\n`).FindSubmatch(mk)
+	if list == nil {
+		t.Fatal("no FUZZ_TARGETS list in the Makefile")
+	}
+	for _, target := range strings.Fields(strings.ReplaceAll(string(list[1]), "\\", " ")) {
+		if !have[target] {
+			t.Errorf("Makefile FUZZ_TARGETS names %s, which no test file defines", target)
 		}
 	}
 }

@@ -51,39 +51,39 @@ func (DER) Name() string { return "der" }
 
 func (DER) MaxLen() int { return derMaxLen }
 
-var (
-	derVersion = []byte{0x02, 0x01}                               // INTEGER, one byte: the version
-	derPKCSOID = []byte{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01} // OID arc 1.2.840.113549.1
-)
+var derPKCSOID = []byte{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01} // OID arc 1.2.840.113549.1
 
-// indexFrom is bytes.Index of needle in buf[from:], as an offset in buf.
-func indexFrom(buf []byte, from int, needle []byte) int {
-	if from >= len(buf) {
-		return -1
-	}
-	i := bytes.Index(buf[from:], needle)
-	if i < 0 {
-		return -1
-	}
-	return from + i
+// derAnchors are the version INTEGERs (02 01 v) that derAtVersion accepts:
+// 0, 1, and 3 before the PFX's SEQUENCE; a bare 02 01 occurs 142 times per
+// MiB in the dumps of key-holding processes. Then the PKCS OID arc.
+var derAnchors = [][]byte{{0x02, 0x01, 0x00}, {0x02, 0x01, 0x01}, pfxAnchor, derPKCSOID}
+
+// derVersions and derOID are the anchor bits of the two streams.
+const derVersions, derOID = 1 | 2 | 4, 8
+
+func (DER) anchors() [][]byte { return derAnchors }
+
+func (d DER) Detect(dst []Hit, buf []byte) []Hit {
+	var m marks
+	return d.detectAt(dst, buf, searchMarks(&m, buf, derAnchors))
 }
 
-func (DER) Detect(dst []Hit, buf []byte) []Hit {
+func (DER) detectAt(dst []Hit, buf []byte, m *marks) []Hit {
 	// Both anchor streams are walked in order of offset, so that end (the end
 	// of the last hit, or of a PFX left to PKCS12) hides what is nested in it.
 	end := 0
-	v := indexFrom(buf, 0, derVersion)
-	e := indexFrom(buf, 0, derPKCSOID)
+	v, _ := m.find(derVersions, 0)
+	e, _ := m.find(derOID, 0)
 	for v >= 0 || e >= 0 {
 		var h Hit
 		var skip int
 		var ok bool
 		if e < 0 || (v >= 0 && v < e) {
 			h, skip, ok = derAtVersion(buf, v)
-			v = indexFrom(buf, max(v+1, end), derVersion)
+			v, _ = m.find(derVersions, max(v+1, end))
 		} else {
 			h, ok = derAtPBE(buf, e)
-			e = indexFrom(buf, max(e+1, end), derPKCSOID)
+			e, _ = m.find(derOID, max(e+1, end))
 		}
 		if ok && h.Off >= end {
 			dst = append(dst, h)
@@ -92,10 +92,10 @@ func (DER) Detect(dst []Hit, buf []byte) []Hit {
 		if skip > end {
 			end = skip
 			if v >= 0 && v < end {
-				v = indexFrom(buf, end, derVersion)
+				v, _ = m.find(derVersions, end)
 			}
 			if e >= 0 && e < end {
-				e = indexFrom(buf, end, derPKCSOID)
+				e, _ = m.find(derOID, end)
 			}
 		}
 	}

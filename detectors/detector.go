@@ -1,8 +1,9 @@
 // Package detectors finds private keys in a buffer of memory, by their
 // encodings (PEM, DER, PKCS#12, JWK, CNG and CAPI blobs, OpenSSH, PuTTY,
 // OpenPGP), and proves each with package keys before reporting it. A
-// [Detector] looks for cheap marker bytes first (a byte search that touches the
-// buffer once and allocates nothing), parses what follows with bounded,
+// [Detector] looks for cheap marker bytes first (a [Set] finds every
+// detector's markers in one prefilter pass and allocates nothing on a miss;
+// Detect alone searches for them), parses what follows with bounded,
 // non-panicking code, and hands the numbers to keys for trial math; a parse
 // success alone is never reported as a key, and a [Hit] names the key by its
 // SubjectPublicKeyInfo fingerprint without retaining or returning key bytes.

@@ -34,28 +34,37 @@ var (
 	jwkAnchorUTF16   = []byte("\"\x00k\x00t\x00y\x00\"\x00")
 )
 
-func (JWK) Detect(dst []Hit, buf []byte) []Hit {
+// jwkAnchors are the anchors less their opening quote, which JSON text is
+// full of: the scan checks it after a match.
+var jwkAnchors = [][]byte{jwkAnchor[1:], jwkAnchorUTF16[2:], jwkAnchorEscaped}
+
+func (JWK) anchors() [][]byte { return jwkAnchors }
+
+func (d JWK) Detect(dst []Hit, buf []byte) []Hit {
+	var m marks
+	return d.detectAt(dst, buf, searchMarks(&m, buf, jwkAnchors))
+}
+
+func (JWK) detectAt(dst []Hit, buf []byte, m *marks) []Hit {
 	// Each loop passes the previous anchor to objectStart as a floor: the brace
 	// of a later key lies after it, and without the floor a run of anchors would
 	// make every one scan back the whole bound. A failed parse also skips what it
 	// read, so the work stays linear in len(buf).
 	//
-	// The searches skip the anchors' opening quote, which JSON text is full of,
-	// and check it after a match. The plain and the UTF-16LE anchors then both
-	// start with 'k', so one search serves the two; each keeps its own floor
-	// and the end of its last key.
+	// The plain and the UTF-16LE anchors are walked together; each keeps its
+	// own floor and the end of its last key.
 	var plain, wide jwkScan
 	var v16 textView
 	for at := 0; ; at++ {
-		i := bytes.IndexByte(buf[at:], 'k')
+		i, ids := m.find(1|2, at)
 		if i < 0 {
 			break
 		}
-		at += i
-		switch rest := buf[at:]; {
-		case bytes.HasPrefix(rest, jwkAnchor[1:]) && at >= plain.next:
+		at = i
+		switch {
+		case ids&1 != 0 && at >= plain.next:
 			dst = plain.step(dst, buf, at-1)
-		case bytes.HasPrefix(rest, jwkAnchorUTF16[2:]) && at >= wide.next:
+		case ids&2 != 0 && at >= wide.next:
 			dst = wide.stepUTF16(dst, buf, at-2, &v16)
 		}
 	}
@@ -65,11 +74,11 @@ func (JWK) Detect(dst []Hit, buf []byte) []Hit {
 	var v textView
 	floor := 0
 	for at := 0; ; {
-		i := bytes.Index(buf[at:], jwkAnchorEscaped)
+		i := m.index(2, at)
 		if i < 0 {
 			break
 		}
-		at += i
+		at = i
 		start, ok := objectStart(buf, at, floor)
 		floor, i = at, at+len(jwkAnchorEscaped)
 		if ok {

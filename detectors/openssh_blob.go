@@ -1,7 +1,6 @@
 package detectors
 
 import (
-	"bytes"
 	"encoding/binary"
 	"math/big"
 
@@ -32,14 +31,27 @@ func (OpenSSHBlob) MaxLen() int  { return opensshMaxLen }
 
 var sshWireTypes = []string{"ssh-rsa", "ssh-ed25519", "ssh-dss", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521"}
 
-func (OpenSSHBlob) Detect(dst []Hit, buf []byte) []Hit {
+// opensshAnchors are the openssh-key-v1 magic, then the wire anchors: every
+// type name follows its length, whose low byte starts the anchor: 7 for
+// ssh-rsa and ssh-dss, 11 for ssh-ed25519, 19 for the ECDSA names. Those
+// bytes are rare in text, where "ssh-" and 'e' are not.
+var opensshAnchors = [][]byte{[]byte(opensshMagic), []byte("\x07ssh-"), []byte("\x0bssh-ed25519"), []byte("\x13ecdsa-sha2-nistp")}
+
+func (OpenSSHBlob) anchors() [][]byte { return opensshAnchors }
+
+func (d OpenSSHBlob) Detect(dst []Hit, buf []byte) []Hit {
+	var m marks
+	return d.detectAt(dst, buf, searchMarks(&m, buf, opensshAnchors))
+}
+
+func (OpenSSHBlob) detectAt(dst []Hit, buf []byte, m *marks) []Hit {
 	first := len(dst)
 	for at := 0; ; {
-		i := bytes.Index(buf[at:], []byte(opensshMagic))
+		i := m.index(0, at)
 		if i < 0 {
 			break
 		}
-		at += i
+		at = i
 		b := buf[at:min(len(buf), at+opensshMaxLen)]
 		d, ok := decodeOpenSSH(b)
 		if !ok {
@@ -53,25 +65,20 @@ func (OpenSSHBlob) Detect(dst []Hit, buf []byte) []Hit {
 		at += len(opensshMagic)
 	}
 	keyV1 := dst[first:len(dst):len(dst)]
-	// Every type name follows its length, whose low byte starts the anchor:
-	// 7 for ssh-rsa and ssh-dss, 11 for ssh-ed25519, 19 for the ECDSA names.
-	// Those bytes are rare in text, where "ssh-" and 'e' are not.
-	for _, a := range []struct {
-		anchor string
-		skip   int // bytes before the type name
-	}{{"\x07ssh-", 1}, {"\x0bssh-ed25519", 1}, {"\x13ecdsa-sha2-nistp", 1}} {
+	// Each wire anchor is one byte of length before the type name.
+	for k := 1; k < len(opensshAnchors); k++ {
 		for at := 0; ; {
-			i := bytes.Index(buf[at:], []byte(a.anchor))
+			i := m.index(k, at)
 			if i < 0 {
 				break
 			}
-			at += i + a.skip
+			at = i + 1
 			if h, ok := sshWireKey(buf, at); ok && !inside(keyV1, h.Off) {
 				dst = append(dst, h)
 				at = h.Off + h.Len
 				continue
 			}
-			at += len(a.anchor) - a.skip
+			at += len(opensshAnchors[k]) - 1
 		}
 	}
 	return dst

@@ -33,25 +33,33 @@ var (
 	pemPrivate     = []byte("PRIVATE KEY")
 )
 
-func (PEM) Detect(dst []Hit, buf []byte) []Hit {
-	// One pass finds the dashes of both "-----BEGIN " and its UTF-16LE form
-	// ("-\x00-\x00…"): every search costs a stop per dash, so one search
-	// serves the two.
+var pemAnchors = [][]byte{pemBegin, pemBeginUTF16, pemBeginBase64}
+
+func (PEM) anchors() [][]byte { return pemAnchors }
+
+func (d PEM) Detect(dst []Hit, buf []byte) []Hit {
+	var m marks
+	return d.detectAt(dst, buf, searchMarks(&m, buf, pemAnchors))
+}
+
+func (PEM) detectAt(dst []Hit, buf []byte, m *marks) []Hit {
+	// "-----BEGIN " and its UTF-16LE form ("-\x00-\x00…") are walked together,
+	// in order of offset, so that a block found in one hides what it holds.
 	for at := 0; ; {
-		i := bytes.IndexByte(buf[at:], '-')
+		i, ids := m.find(1|2, at)
 		if i < 0 {
 			break
 		}
-		at += i
+		at = i
 		switch rest := buf[at:]; {
-		case bytes.HasPrefix(rest, pemBegin):
+		case ids&1 != 0:
 			if n, d, ok := parsePEM(rest[:min(len(rest), pemMaxText)]); ok {
 				dst = append(dst, Hit{Off: at, Len: n, Encoding: "pem", Status: d.Status, Key: d.Key})
 				at += n
 				continue
 			}
 			at += len(pemBegin)
-		case bytes.HasPrefix(rest, pemBeginUTF16):
+		default: // pemBeginUTF16
 			text := narrowUTF16(rest[:min(len(rest), 2*pemMaxText)])
 			if n, d, ok := parsePEM(text); ok {
 				dst = append(dst, Hit{Off: at, Len: 2 * n, Encoding: "pem-utf16le", Status: d.Status, Key: d.Key})
@@ -59,16 +67,14 @@ func (PEM) Detect(dst []Hit, buf []byte) []Hit {
 				continue
 			}
 			at += len(pemBeginUTF16)
-		default:
-			at++
 		}
 	}
 	for at := 0; ; {
-		i := bytes.Index(buf[at:], pemBeginBase64)
+		i := m.index(2, at)
 		if i < 0 {
 			break
 		}
-		at += i
+		at = i
 		end := at
 		for end < len(buf) && end-at < pemMaxText*4/3+4 && isBase64(buf[end]) {
 			end++

@@ -33,13 +33,22 @@ var (
 	pgpEnd   = []byte("-----END PGP PRIVATE KEY BLOCK-----")
 )
 
-func (PGP) Detect(dst []Hit, buf []byte) []Hit {
+var pgpAnchors = [][]byte{pgpBegin}
+
+func (PGP) anchors() [][]byte { return pgpAnchors }
+
+func (d PGP) Detect(dst []Hit, buf []byte) []Hit {
+	var m marks
+	return d.detectAt(dst, buf, searchMarks(&m, buf, pgpAnchors))
+}
+
+func (PGP) detectAt(dst []Hit, buf []byte, m *marks) []Hit {
 	for at := 0; ; {
-		i := bytes.Index(buf[at:], pgpBegin)
+		i := m.index(0, at)
 		if i < 0 {
 			break
 		}
-		at += i
+		at = i
 		if n, d, ok := parsePGPArmour(buf[at:min(len(buf), at+pgpMaxText)]); ok {
 			dst = append(dst, Hit{Off: at, Len: n, Encoding: "pgp", Status: d.Status, Key: d.Key})
 			at += n

@@ -41,9 +41,18 @@ func (PKCS12) MaxLen() int { return pkcs12MaxLen }
 // pfxAnchor is the PFX version, 3, and the authSafe ContentInfo's SEQUENCE tag.
 var pfxAnchor = []byte{0x02, 0x01, 0x03, 0x30}
 
-func (PKCS12) Detect(dst []Hit, buf []byte) []Hit {
+var pkcs12Anchors = [][]byte{pfxAnchor}
+
+func (PKCS12) anchors() [][]byte { return pkcs12Anchors }
+
+func (d PKCS12) Detect(dst []Hit, buf []byte) []Hit {
+	var m marks
+	return d.detectAt(dst, buf, searchMarks(&m, buf, pkcs12Anchors))
+}
+
+func (PKCS12) detectAt(dst []Hit, buf []byte, m *marks) []Hit {
 	for at := 0; ; {
-		v := indexFrom(buf, at, pfxAnchor)
+		v := m.index(0, at)
 		if v < 0 {
 			break
 		}

@@ -24,13 +24,22 @@ func (PuTTY) MaxLen() int  { return puttyMaxText }
 
 var puttyMagic = []byte("PuTTY-User-Key-File-")
 
-func (PuTTY) Detect(dst []Hit, buf []byte) []Hit {
+var puttyAnchors = [][]byte{puttyMagic}
+
+func (PuTTY) anchors() [][]byte { return puttyAnchors }
+
+func (d PuTTY) Detect(dst []Hit, buf []byte) []Hit {
+	var m marks
+	return d.detectAt(dst, buf, searchMarks(&m, buf, puttyAnchors))
+}
+
+func (PuTTY) detectAt(dst []Hit, buf []byte, m *marks) []Hit {
 	for at := 0; ; {
-		i := bytes.Index(buf[at:], puttyMagic)
+		i := m.index(0, at)
 		if i < 0 {
 			break
 		}
-		at += i
+		at = i
 		if n, d, ok := parsePPK(buf[at:min(len(buf), at+puttyMaxText)]); ok {
 			dst = append(dst, Hit{Off: at, Len: n, Encoding: "putty", Status: d.Status, Key: d.Key})
 			at += n

@@ -119,6 +119,15 @@ type fileScan struct {
 	wg       sync.WaitGroup
 	mu       sync.Mutex
 	findings []Finding
+
+	setOnce sync.Once
+	set     *detectors.Set // opt.Detectors, for one prefilter pass per window
+}
+
+// detectorSet is the Set of opt.Detectors, built by the first window.
+func (f *fileScan) detectorSet() *detectors.Set {
+	f.setOnce.Do(func() { f.set = detectors.NewSet(f.opt.Detectors) })
+	return f.set
 }
 
 func (f *fileScan) add(local []Finding, n int) {
@@ -170,9 +179,8 @@ type windowScratch struct {
 // hits it owns.
 func (f *fileScan) scanWindow(local []Finding, w *windowScratch, data []byte, j job) []Finding {
 	opt, l := f.opt, f.layout
-	for _, d := range opt.Detectors {
-		w.hits = d.Detect(w.hits[:0], data)
-		for _, h := range w.hits {
+	w.hits = f.detectorSet().Each(w.hits[:0], data, func(d detectors.Detector, hits []detectors.Hit) {
+		for _, h := range hits {
 			if h.Off >= j.lo && h.Off < j.hi {
 				local = append(local, newFinding(l, d.Name(), h, j.off))
 				if opt.VisitKey != nil && h.Status == keys.Validated && len(h.Parts) == 0 {
@@ -180,7 +188,7 @@ func (f *fileScan) scanWindow(local []Finding, w *windowScratch, data []byte, j 
 				}
 			}
 		}
-	}
+	})
 	if opt.VisitMemory != nil {
 		w.spans = l.huntSpans(w.spans[:0], j.off, int64(len(data)), false)
 		for _, s := range w.spans {

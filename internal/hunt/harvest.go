@@ -6,9 +6,12 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
+	"sort"
+	"sync"
 
 	"dumpguard/detectors"
 	"dumpguard/internal/keys"
+	"dumpguard/internal/prefilter"
 )
 
 // This file gathers the public keys the hunt looks for from the dump itself.
@@ -39,6 +42,64 @@ var (
 	harvestSSHMarks = [][]byte{[]byte("ssh-"), []byte("ecdsa-sha2-nistp")}
 )
 
+// The harvest's anchors, by id: [Harvest] finds them all in one prefilter
+// pass over the buffer and visits each kind in turn.
+const (
+	aDER2 = iota
+	aDER1
+	aEC
+	aEd
+	aPEM
+	aJWK
+	aSSH
+	aECDSA
+	aSSHText
+)
+
+var harvestAnchors = [][]byte{aDER2: derSeq2, aDER1: derSeq1, aEC: ecAlgOID, aEd: ed25519SPKIHdr,
+	aPEM: pemBegin, aJWK: jwkKty, aSSH: harvestSSHMarks[0], aECDSA: harvestSSHMarks[1], aSSHText: harvestSSHText}
+
+// harvestMatcher finds every anchor in one pass; built on first use from the
+// constant anchors, immutable after.
+var harvestMatcher = sync.OnceValue(func() *prefilter.Matcher {
+	m, err := prefilter.New(harvestAnchors)
+	if err != nil {
+		panic("hunt: harvest anchors: " + err.Error()) // the anchors are constants
+	}
+	return m
+})
+
+// harvestMatches holds a worker's prefilter matches between calls.
+var harvestMatches = sync.Pool{New: func() any { return new([]prefilter.Match) }}
+
+// anchors finds the next anchor of a kind: in the prefilter's matches, or,
+// when not matched (the tests' reference), by bytes.Index.
+type anchors struct {
+	ms      []prefilter.Match // sorted by Off
+	matched bool
+}
+
+// next returns the least offset at or after from where anchor k starts in
+// buf, or -1.
+func (a anchors) next(buf []byte, k, from int) int {
+	if !a.matched {
+		if from >= len(buf) {
+			return -1
+		}
+		if i := bytes.Index(buf[from:], harvestAnchors[k]); i >= 0 {
+			return from + i
+		}
+		return -1
+	}
+	i := sort.Search(len(a.ms), func(i int) bool { return a.ms[i].Off >= from })
+	for ; i < len(a.ms); i++ {
+		if a.ms[i].IDs&(1<<k) != 0 {
+			return a.ms[i].Off
+		}
+	}
+	return -1
+}
+
 // maxBlob is the longest public key blob: a 16384-bit RSA modulus and its
 // header.
 const maxBlob = 24 + 8 + 16384/8
@@ -51,29 +112,36 @@ const maxBlob = 24 + 8 + 16384/8
 // when buf holds no candidate. The same key is often found many times; the
 // caller dedupes by SPKI.
 func Harvest(dst []detectors.PublicKey, buf []byte) []detectors.PublicKey {
+	ms := harvestMatches.Get().(*[]prefilter.Match)
+	defer harvestMatches.Put(ms)
+	*ms = harvestMatcher().Find((*ms)[:0], buf)
+	if len(*ms) == 0 {
+		return dst
+	}
+	return harvestAt(dst, buf, anchors{ms: *ms, matched: true})
+}
+
+// harvestAt is [Harvest] from the anchors a finds in buf.
+func harvestAt(dst []detectors.PublicKey, buf []byte, a anchors) []detectors.PublicKey {
 	add := func(k detectors.PublicKey, ok bool) {
 		if ok {
 			dst = append(dst, k)
 		}
 	}
-	for _, mark := range [][]byte{derSeq2, derSeq1} {
+	for _, k := range []int{aDER2, aDER1} {
 		for at := 0; ; at++ {
-			i := bytes.Index(buf[at:], mark)
-			if i < 0 {
+			if at = a.next(buf, k, at); at < 0 {
 				break
 			}
-			at += i
 			if n := harvestDER(&dst, buf[at:]); n > 0 {
 				at += n - 1
 			}
 		}
 	}
 	for at := 0; ; at++ {
-		i := bytes.Index(buf[at:], ecAlgOID)
-		if i < 0 {
+		if at = a.next(buf, aEC, at); at < 0 {
 			break
 		}
-		at += i
 		// SPKI: 30 len (30 len 06 07 <oid> 06 len <curve>) 03 len 00 point; short
 		// lengths only: longer ones are found through 30 81/30 82 above.
 		if at >= 4 && buf[at-2] == 0x30 && buf[at-4] == 0x30 && buf[at-3] < 0x80 {
@@ -83,29 +151,23 @@ func Harvest(dst []detectors.PublicKey, buf []byte) []detectors.PublicKey {
 		}
 	}
 	for at := 0; ; at++ {
-		i := bytes.Index(buf[at:], ed25519SPKIHdr)
-		if i < 0 {
+		if at = a.next(buf, aEd, at); at < 0 {
 			break
 		}
-		at += i
 		if at+44 <= len(buf) {
 			add(detectors.PublicKeyFromSPKI(buf[at : at+44]))
 		}
 	}
 	for at := 0; ; at++ {
-		i := bytes.Index(buf[at:], pemBegin)
-		if i < 0 {
+		if at = a.next(buf, aPEM, at); at < 0 {
 			break
 		}
-		at += i
 		harvestPEM(&dst, buf[at:min(len(buf), at+HarvestMaxLen)])
 	}
 	for at := 0; ; at++ {
-		i := bytes.Index(buf[at:], jwkKty)
-		if i < 0 {
+		if at = a.next(buf, aJWK, at); at < 0 {
 			break
 		}
-		at += i
 		start := bytes.LastIndexByte(buf[max(0, at-detectors.MaxJWKText):at], '{')
 		if start < 0 {
 			continue
@@ -120,13 +182,11 @@ func Harvest(dst []detectors.PublicKey, buf []byte) []detectors.PublicKey {
 	// OpenSSH public keys, as wire blobs and as authorized_keys text.
 	// "ssh-rsa" and "ssh-ed25519" share one search, for "ssh-" after the
 	// length byte; "ecdsa-sha2-nistp" has its own.
-	for _, mark := range harvestSSHMarks {
+	for _, k := range []int{aSSH, aECDSA} {
 		for at := 0; ; at++ {
-			i := bytes.Index(buf[at:], mark)
-			if i < 0 {
+			if at = a.next(buf, k, at); at < 0 {
 				break
 			}
-			at += i
 			t := at - 1
 			if t < 3 || buf[t-3] != 0 || buf[t-2] != 0 || buf[t-1] != 0 {
 				continue
@@ -140,11 +200,9 @@ func Harvest(dst []detectors.PublicKey, buf []byte) []detectors.PublicKey {
 		}
 	}
 	for at := 0; ; at++ {
-		i := bytes.Index(buf[at:], harvestSSHText)
-		if i < 0 {
+		if at = a.next(buf, aSSHText, at); at < 0 {
 			break
 		}
-		at += i
 		end := at
 		for end < len(buf) && end-at < 4096 && isBase64(buf[end]) {
 			end++

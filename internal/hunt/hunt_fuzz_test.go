@@ -24,6 +24,7 @@ func FuzzHarvest(f *testing.F) {
 	f.Add([]byte("\x31\x00\x00\x00\x00\x00\x00\x00" + "0123456789abcdef0123456789abcdef" + "\x91\x00\x00\x00\x00\x00\x00\x00"))
 	f.Add([]byte("RSA1\x00\x08\x00\x00\x03\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"))
 	f.Fuzz(func(t *testing.T, b []byte) {
+		checkHarvest(t, "fuzz input", b)
 		for _, k := range Harvest(nil, b) {
 			if k.SPKI.IsZero() || k.Protected || (k.N == nil && len(k.Point) == 0) {
 				t.Fatalf("Harvest gave an unusable key %+v", k)

@@ -4,13 +4,10 @@ import (
 	"bytes"
 	"debug/elf"
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
-
-	"github.com/klauspost/compress/zstd"
 
 	"dumpguard/detectors"
 	"dumpguard/internal/keys"
@@ -57,25 +54,7 @@ func readJSON(t *testing.T, name string, v any) {
 }
 
 // decompress reads a zstd-compressed core, refusing more than 256 MiB.
-func decompress(t *testing.T, name string) []byte {
-	t.Helper()
-	f, err := os.Open(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := zstd.NewReader(f, zstd.WithDecoderMaxMemory(512<<20))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer zr.Close()
-	const limit = 256 << 20
-	b, err := io.ReadAll(io.LimitReader(zr, limit+1))
-	if err != nil || len(b) > limit {
-		t.Fatalf("%s: %v (%d bytes)", name, err, len(b))
-	}
-	return b
-}
+func decompress(t *testing.T, name string) []byte { return testpath.ReadDump(t, name) }
 
 // scanWindows runs d over b in 4 MiB windows overlapping by d.Reach(), keeping
 // the hits that start in each window's body, as the scanner does.

@@ -4,10 +4,14 @@
 package testpath
 
 import (
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
+
+	"github.com/klauspost/compress/zstd"
 )
 
 var root = sync.OnceValues(func() (string, error) {
@@ -64,4 +68,30 @@ func Path(elem ...string) string {
 		panic("testpath: no go.mod above the working directory")
 	}
 	return filepath.Join(append([]string{r, "testdata"}, elem...)...)
+}
+
+// ReadDump reads a test dump, decompressing it when its name ends in .zst;
+// more than 256 MiB is an error.
+func ReadDump(tb testing.TB, name string) []byte {
+	tb.Helper()
+	f, err := os.Open(name)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	var r io.Reader = f
+	if strings.HasSuffix(name, ".zst") {
+		zr, err := zstd.NewReader(f, zstd.WithDecoderMaxMemory(512<<20))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		defer zr.Close()
+		r = zr
+	}
+	const limit = 256 << 20
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil || len(b) > limit {
+		tb.Fatalf("%s: %v (%d bytes)", name, err, len(b))
+	}
+	return b
 }

@@ -25,6 +25,7 @@ func main() {
 	out := flag.String("out", "bench/data.bin", "output file")
 	keys := flag.String("keys", "detectors/testdata/keys", "directory of PEM keys to plant")
 	plant := flag.Int("plant", 16, "number of keys to plant")
+	random := flag.Bool("random", false, "random bytes only, no zero pages or text: the prefilter's worst case")
 	hunt := flag.String("hunt", "", "also plant the raw numbers of 10 new RSA-2048 and 5 new EC keys, and write their public keys to this directory")
 	flag.Parse()
 	var raw []rawKey
@@ -35,7 +36,7 @@ func main() {
 			os.Exit(1)
 		}
 	}
-	if err := write(*out, *size<<20, *keys, *plant, raw); err != nil {
+	if err := write(*out, *size<<20, *keys, *plant, raw, *random); err != nil {
 		fmt.Fprintln(os.Stderr, "benchgen:", err)
 		os.Exit(1)
 	}
@@ -46,7 +47,7 @@ var words = []string{"the", "request", "failed", "with", "status", "connection",
 	"config", "value", "for", "key", "database", "query", "took", "ms", "retrying", "in", "seconds",
 	"GET", "/api/v1/items", "HTTP/1.1", "200", "404", "500", "INFO", "WARN", "DEBUG", "2026-11-22T07:30:00Z"}
 
-func write(name string, size int64, keyDir string, plant int, raw []rawKey) error {
+func write(name string, size int64, keyDir string, plant int, raw []rawKey, random bool) error {
 	pems, err := filepath.Glob(filepath.Join(keyDir, "*.pem"))
 	if err != nil || len(pems) == 0 {
 		return fmt.Errorf("no keys in %s", keyDir)
@@ -79,7 +80,7 @@ func write(name string, size int64, keyDir string, plant int, raw []rawKey) erro
 		n := min(block, size-off)
 		b := buf[:n]
 		switch r := rng.IntN(10); {
-		case r < 6: // heap-like random bytes: what encrypted, compressed or hashed data looks like
+		case r < 6 || random: // heap-like random bytes: what encrypted, compressed or hashed data looks like
 			chacha.Read(b)
 		case r < 8: // untouched pages
 			clear(b)

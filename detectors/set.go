@@ -1,0 +1,235 @@
+package detectors
+
+import (
+	"bytes"
+	"encoding/binary"
+	"sort"
+	"sync"
+
+	"dumpguard/internal/prefilter"
+)
+
+// An anchored detector declares the literals its decoding starts from, so
+// that a [Set] can find them for every detector in one prefilter pass. Its
+// detectAt decodes from the anchors that marks reports, exactly as Detect
+// would from its own search; Detect is detectAt over marks that search with
+// bytes.Index, so each detector has one decoding loop.
+type anchored interface {
+	Detector
+	// anchors are the literals, by id: bit k of a mark is anchors()[k].
+	anchors() [][]byte
+	detectAt(dst []Hit, buf []byte, m *marks) []Hit
+}
+
+// maxAnchors bounds one detector's anchors, for the search cache of marks.
+const maxAnchors = 16
+
+// marks finds where a detector's anchors start in a buffer: in the matches
+// a Set's prefilter found (the anchors' bits shifted to 0), or, for a
+// detector run alone, with bytes.Index, caching the last occurrence of
+// each anchor so that a loop moving forward searches each byte once.
+type marks struct {
+	buf     []byte
+	lits    [][]byte
+	ms      []prefilter.Match // sorted by Off; used when matched is set
+	matched bool
+
+	known      uint64 // anchors whose cache entry is filled
+	from, next [maxAnchors]int
+}
+
+func searchMarks(m *marks, buf []byte, lits [][]byte) *marks {
+	*m = marks{buf: buf, lits: lits}
+	return m
+}
+
+// find returns the least offset at or after from where an anchor of want
+// (bit k: anchor k) starts, and the anchors of want that start there; -1
+// when there is none.
+func (m *marks) find(want uint64, from int) (int, uint64) {
+	from = max(from, 0)
+	if m.matched {
+		ms := m.ms
+		i := sort.Search(len(ms), func(i int) bool { return ms[i].Off >= from })
+		for ; i < len(ms); i++ {
+			if ids := ms[i].IDs & want; ids != 0 {
+				return ms[i].Off, ids
+			}
+		}
+		return -1, 0
+	}
+	best, ids := -1, uint64(0)
+	for k, l := range m.lits {
+		bit := uint64(1) << k
+		if want&bit == 0 {
+			continue
+		}
+		var p int
+		if m.known&bit != 0 && m.from[k] <= from && (m.next[k] < 0 || m.next[k] >= from) {
+			p = m.next[k]
+		} else {
+			p = -1
+			if from < len(m.buf) {
+				if i := bytes.Index(m.buf[from:], l); i >= 0 {
+					p = from + i
+				}
+			}
+			m.known |= bit
+			m.from[k], m.next[k] = from, p
+		}
+		switch {
+		case p < 0:
+		case best < 0 || p < best:
+			best, ids = p, bit
+		case p == best:
+			ids |= bit
+		}
+	}
+	return best, ids
+}
+
+// index returns the least offset at or after from where anchor k starts, or
+// -1.
+func (m *marks) index(k, from int) int {
+	i, _ := m.find(1<<k, from)
+	return i
+}
+
+// A Set runs detectors over a buffer with one prefilter pass for the
+// anchors of all of them, and hands each detector only where its own
+// anchors start; a detector whose anchors do not occur is not called. Its
+// hits are those of each detector's Detect, in the order of the detectors.
+// A Set is safe for concurrent use.
+type Set struct {
+	ds   []Detector
+	an   []anchored // an[i] is nil when ds[i] runs alone, by Detect
+	base []int      // the prefilter id of an[i]'s first anchor
+	m    *prefilter.Matcher
+}
+
+// setScratches are the buffers of a Set's pass, shared by every Set so that
+// a scan of many small files grows them once.
+var setScratches = sync.Pool{New: func() any { return new(setScratch) }}
+
+type setScratch struct {
+	ms, sub []prefilter.Match
+	mk      marks
+}
+
+// NewSet returns a Set of ds. Detectors that declare no anchors, or whose
+// anchors would not fit in the prefilter, run whole by Detect.
+func NewSet(ds []Detector) *Set {
+	s := &Set{ds: ds, an: make([]anchored, len(ds)), base: make([]int, len(ds))}
+	var lits [][]byte
+	for i, d := range ds {
+		a, ok := d.(anchored)
+		if !ok {
+			continue
+		}
+		al := a.anchors()
+		if len(al) == 0 || len(al) > maxAnchors || len(lits)+len(al) > prefilter.MaxLiterals || hasEmpty(al) {
+			continue
+		}
+		s.an[i], s.base[i] = a, len(lits)
+		lits = append(lits, al...)
+	}
+	if len(lits) > 0 {
+		m, err := matcherFor(lits)
+		if err != nil { // cannot happen: the literals are checked above
+			clear(s.an)
+		}
+		s.m = m
+	}
+	return s
+}
+
+// matchers memoizes prefilter.New by literal list. Building a Matcher takes
+// about 2 ms (it searches bucket assignments), and the scanner builds a Set
+// for every file it scans; the lists come from code, not input, so there are
+// a handful, and a Matcher is immutable and safe for concurrent use.
+var matchers sync.Map // string (the lists, length-prefixed) → *prefilter.Matcher
+
+func matcherFor(lits [][]byte) (*prefilter.Matcher, error) {
+	key := make([]byte, 0, 512)
+	for _, l := range lits {
+		key = binary.AppendUvarint(key, uint64(len(l)))
+		key = append(key, l...)
+	}
+	if m, ok := matchers.Load(string(key)); ok {
+		return m.(*prefilter.Matcher), nil
+	}
+	m, err := prefilter.New(lits)
+	if err != nil {
+		return nil, err
+	}
+	matchers.Store(string(key), m)
+	return m, nil
+}
+
+func hasEmpty(lits [][]byte) bool {
+	for _, l := range lits {
+		if len(l) == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Detectors returns the detectors of the set, in order.
+func (s *Set) Detectors() []Detector { return s.ds }
+
+// Detect appends the hits of every detector in buf to dst, detector by
+// detector, and returns the extended slice: the concatenation of each
+// detector's Detect.
+func (s *Set) Detect(dst []Hit, buf []byte) []Hit {
+	return s.Each(dst, buf, nil)
+}
+
+// Each is [Set.Detect], and it also calls found, when not nil, with each
+// detector that found keys and its hits (a part of the returned slice,
+// which found must not retain).
+func (s *Set) Each(dst []Hit, buf []byte, found func(d Detector, hits []Hit)) []Hit {
+	sc := setScratches.Get().(*setScratch)
+	defer setScratches.Put(sc)
+	if s.m != nil {
+		sc.ms = s.m.Find(sc.ms[:0], buf)
+	}
+	for i, d := range s.ds {
+		start := len(dst)
+		if a := s.an[i]; a == nil {
+			dst = d.Detect(dst, buf)
+		} else {
+			n := len(a.anchors())
+			mask := uint64(1)<<n - 1
+			sub := sc.sub[:0]
+			for _, m := range sc.ms {
+				if ids := m.IDs >> s.base[i] & mask; ids != 0 {
+					sub = append(sub, prefilter.Match{Off: m.Off, IDs: ids})
+				}
+			}
+			sc.sub = sub
+			if len(sub) > 0 {
+				sc.mk = marks{buf: buf, lits: a.anchors(), ms: sub, matched: true}
+				dst = a.detectAt(dst, buf, &sc.mk)
+				sc.mk = marks{}
+			}
+		}
+		if found != nil && len(dst) > start {
+			found(d, dst[start:])
+		}
+	}
+	return dst
+}
+
+// Candidates returns the number of offsets in buf at which an anchor of a
+// detector of the set starts: the places its one prefilter pass hands to
+// the detectors. Benchmarks report it per MiB.
+func (s *Set) Candidates(buf []byte) int {
+	if s.m == nil {
+		return 0
+	}
+	sc := setScratches.Get().(*setScratch)
+	defer setScratches.Put(sc)
+	sc.ms = s.m.Find(sc.ms[:0], buf)
+	return len(sc.ms)
+}
