@@ -177,6 +177,7 @@ func (f *gateFlags) run(ctx context.Context, s stdio, args []string) error {
 		actions = []gateAction{}
 	}
 	rep := gateReport{report.New(files, st.rules, f.allowPartial), actions}
+	rep.Tool = version()
 	rep.Summary.ProtectedKeys = protectedSummary(st.protected, files)
 	rep.Summary.InputBytes = total
 	switch f.format {
@@ -248,6 +249,7 @@ func (f *gateFlags) gateOne(ctx context.Context, pool *scanner.Pool, g *release.
 		dest := filepath.Join(f.quarantine, filepath.Base(in.path))
 		rep := gateReport{report.New(files, st.rules, f.allowPartial),
 			[]gateAction{{Path: in.path, Action: "quarantined", Dest: dest, SHA256: act.SHA256, Removed: !f.keep}}}
+		rep.Tool = version()
 		dest, removed, err := d.Quarantine(func(w io.Writer) error { return report.Indented(w, rep) })
 		act.Removed = removed
 		if err != nil {

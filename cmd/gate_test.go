@@ -176,11 +176,20 @@ func TestGateReport(t *testing.T) {
 		t.Fatalf("exit status %d", code)
 	}
 	var rep struct {
+		Tool    string
 		Summary struct{ Verdict string }
 		Actions []gateAction
 	}
 	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
 		t.Fatal(err)
+	}
+	if rep.Tool == "" || rep.Tool != version() {
+		t.Errorf("gate report's tool = %q, want %q", rep.Tool, version())
+	}
+	var side struct{ Tool string }
+	b, err := os.ReadFile(filepath.Join(q, "planted.bin.dumpguard.json"))
+	if err != nil || json.Unmarshal(b, &side) != nil || side.Tool != version() {
+		t.Errorf("quarantine report's tool = %q (%v), want %q", side.Tool, err, version())
 	}
 	got := map[string]string{}
 	for _, a := range rep.Actions {

@@ -73,7 +73,7 @@ func (f *redactFlags) run(ctx context.Context, s stdio, in string) error {
 	rep, err := redact.Redact(ctx, redact.Options{
 		In: in, Out: f.output, Fill: fill, FillName: fillName,
 		Pool: pool, Scan: func() *scanner.FileOptions { return st.fileOptions(nil) },
-		Limits: st.limits, Policy: st.rules, AllowPartial: f.allowPartial,
+		Limits: st.limits, Policy: st.rules, AllowPartial: f.allowPartial, Tool: version(),
 	}, st.warn)
 	var still *redact.StillBlockedError
 	switch {

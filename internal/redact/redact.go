@@ -40,6 +40,7 @@ type Options struct {
 	Limits       container.Limits
 	Policy       *policy.Policy // what blocks; its file is recorded in the report
 	AllowPartial bool
+	Tool         string // the dumpguard build, recorded in the report
 }
 
 // ErrIncomplete is returned when the dump could not be scanned completely:
@@ -59,6 +60,7 @@ func (e *StillBlockedError) Error() string {
 // A Report is the sidecar report, OUT.redaction.json.
 type Report struct {
 	Version  int                `json:"version"`
+	Tool     string             `json:"tool,omitempty"`
 	Policy   *report.PolicyFile `json:"policy,omitempty"`
 	Input    File               `json:"input"`
 	Output   File               `json:"output"`
@@ -217,6 +219,7 @@ func Redact(ctx context.Context, opt Options, warn func(string)) (*Report, error
 
 	rep := &Report{
 		Version:  report.SchemaVersion,
+		Tool:     opt.Tool,
 		Policy:   rescan.Policy,
 		Input:    File{Path: in, SHA256: hex.EncodeToString(h.sum[:]), Size: size, DumpSize: fr.Size, Format: fr.Format},
 		Output:   File{Path: opt.Out, SHA256: hex.EncodeToString(outSum[:]), Size: outStat.Size(), DumpSize: again[0].Size, Format: again[0].Format},

@@ -17,7 +17,7 @@ import (
 
 // Options are what a renderer needs beside the report.
 type Options struct {
-	Version string // the tool's version, for SARIF
+	Version string // the tool's version, for JSON, JSON Lines and SARIF
 }
 
 // A Render writes a whole report.
@@ -50,7 +50,11 @@ func For(format string) (Format, error) {
 func Formats() []string { return []string{"text", "json", "jsonl", "sarif"} }
 
 // JSON writes the report as indented JSON.
-func JSON(w io.Writer, r *Report, _ Options) error { return Indented(w, r) }
+func JSON(w io.Writer, r *Report, o Options) error {
+	c := *r
+	c.Tool = o.Version
+	return Indented(w, &c)
+}
 
 // Indented writes v as indented JSON, HTML characters unescaped.
 func Indented(w io.Writer, v any) error {
@@ -90,13 +94,15 @@ func JSONLFile(w io.Writer, fr FileReport) error {
 }
 
 // JSONLSummary ends a JSON Lines stream with its summary.
-func JSONLSummary(w io.Writer, r *Report, _ Options) error {
+func JSONLSummary(w io.Writer, r *Report, o Options) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	return enc.Encode(struct {
 		Policy  *PolicyFile `json:"policy,omitempty"`
 		Summary Summary     `json:"summary"`
-	}{r.Policy, r.Summary})
+		Version int         `json:"version"`
+		Tool    string      `json:"tool,omitempty"`
+	}{r.Policy, r.Summary, SchemaVersion, o.Version})
 }
 
 // Text writes one tab-separated line per finding, then a summary:
