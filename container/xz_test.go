@@ -138,7 +138,7 @@ func FuzzXZGuard(f *testing.F) {
 			t.Fatalf("through the guard: %d bytes, %v; without: %d bytes, %v", len(got), gerr, len(want), werr)
 		}
 		if werr != nil || gerr == nil || len(want) == limit {
-			return
+			return // both refused, both accepted, or the decoder stopped at the limit, not at the end
 		}
 		// The guard refused what the decoder accepted, losing no byte: right
 		// only if the input is not valid xz.
