@@ -48,7 +48,10 @@
 //     produced 4 × 64 MiB (so a lone bomb is one member's error, and bombs
 //     nested in layers that each stay within the ratio stop the walk). Bytes
 //     a stream decodes only to skip them, such as the data of a tar entry
-//     that is not a regular file, count against its ratio too. On zeros,
+//     that is not a regular file, count against its ratio too, and the
+//     layers together must not decode more than MaxDepth × 1000 times the
+//     input once they have decoded 4 × 64 MiB, so that skipped bytes
+//     cannot multiply through nested layers either. On zeros,
 //     gzip tops out near 1030:1 and lz4 near 255:1; zstd reaches 32000:1, xz
 //     7000:1 and bzip2 far more. A core made mostly of untouched reservations
 //     (written as zeros through systemd-coredump's pipe) can exceed the

@@ -38,6 +38,7 @@ func seeds(tb testing.TB) map[string][]byte {
 		"clienc":    mustRead(tb, "testdata/cli-encrypted.zip"),
 		"clitarzst": mustRead(tb, "testdata/cli.tar.zst"),
 		"nested":    zst(tarc(entry{name: "a.zip", body: zipc(entry{name: "c.gz", body: gz(core)})})),
+		"skipped":   gz(gz(tarSkipped(8 << 20))), // decoded only to be skipped, as in TestWalkSkippedBomb
 	}
 }
 

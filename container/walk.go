@@ -77,6 +77,10 @@ type walker struct {
 	fn    func(Member) error
 	onErr func(string, error)
 	count Counter
+	// decoded is the output of every decompressing layer so far: the work
+	// of the walk, which bytes decoded only to be skipped (a tar entry that
+	// is not a regular file) add to without reaching a member.
+	decoded atomic.Int64
 
 	fatal  error      // stops the walk; Walk returns it
 	recent [16]*Error // errors passed to onErr last: a sticky error resurfaces soon
@@ -331,8 +335,18 @@ func (l *layer) Read(p []byte) (int, error) {
 	}
 	n, err := l.r.Read(p)
 	l.out += int64(n)
-	if x := l.w.lim.MaxExpand; x > 0 && l.out > l.w.lim.Grace && float64(l.out) > x*float64(l.in()) {
+	w := l.w
+	d := w.decoded.Add(int64(n))
+	if x := w.lim.MaxExpand; x > 0 && l.out > w.lim.Grace && float64(l.out) > x*float64(l.in()) {
 		l.err = &Error{Path: l.path, Err: ErrBomb, Msg: fmt.Sprintf("%s: %d bytes from %d compressed exceed ratio %g", l.kind, l.out, l.in(), x)}
+		return n, l.err
+	}
+	// Each layer within the ratio, nested layers multiply it: members'
+	// bytes are checked against the input by leafReader, and bytes decoded
+	// only to be skipped are checked here, as layers' work, allowing each
+	// layer the ratio.
+	if x := w.lim.MaxExpand; x > 0 && d > 4*w.lim.Grace && float64(d) > float64(w.lim.MaxDepth)*x*float64(w.count.In()) {
+		l.err = &Error{Path: w.name, Err: ErrBomb, Msg: fmt.Sprintf("input decodes %d bytes in its layers from %d, over %d layers at ratio %g", d, w.count.In(), w.lim.MaxDepth, x), fatal: true}
 		return n, l.err
 	}
 	switch {

@@ -1,6 +1,7 @@
 package container
 
 import (
+	"archive/tar"
 	"archive/zip"
 	"bytes"
 	"compress/flate"
@@ -445,6 +446,43 @@ func TestWalkNestedBomb(t *testing.T) {
 	}, func(path string, err error) { t.Errorf("onErr(%q, %v)", path, err) })
 	if !errors.Is(err, ErrBomb) || n != 5 {
 		t.Errorf("Walk(8 zstd bombs of 900 KiB, grace 1 MiB) = %v after %d members, want %v after 5", err, n, ErrBomb)
+	}
+}
+
+// tarSkipped returns a tar of one entry of n zeros whose type, 'Z', is no
+// regular file: the walk skips its data, and so decodes it without passing
+// it to a member.
+func tarSkipped(n int) []byte {
+	var buf bytes.Buffer
+	w := tar.NewWriter(&buf)
+	must(w.WriteHeader(&tar.Header{Name: "skipped", Mode: 0o644, Size: int64(n), Typeflag: 'Z'}))
+	w.Write(make([]byte, n))
+	must(w.Close())
+	return buf.Bytes()
+}
+
+// TestWalkSkippedBomb: bytes decoded only to be skipped reach no member, so
+// the input-wide ratio, checked on members' bytes, never saw them, and
+// nested layers each within the ratio multiplied it. 64 MiB in a 'Z' entry
+// of a tar in gzip in gzip is 499 bytes: each layer stays under a ratio of
+// 2000 (1027 and 131), the whole expands 134000 times, and the walk decoded
+// all of it without an error.
+func TestWalkSkippedBomb(t *testing.T) {
+	data := gz(gz(tarSkipped(64 << 20)))
+	lim := Limits{MaxExpand: 2000, Grace: 1 << 20}
+	for _, m := range []mode{stream, file} {
+		t.Run(m.String(), func(t *testing.T) {
+			got := run(t, m, "in", data, lim)
+			if got.members != nil || got.errs != nil || got.err != "bomb" {
+				t.Errorf("walk(%d bytes) = %q, %q, %q; want no member and %q", len(data), got.members, got.errs, got.err, "bomb")
+			}
+		})
+	}
+	// Within the limits, skipping still works: one layer, under its ratio.
+	data = cat(gz(cat(tarSkipped(8 << 20)[:8<<20+512], tarc(entry{name: "a", body: core}))))
+	got := run(t, stream, "in", data, lim)
+	if want := []string{`in!/a [gzip tar] "ELF core with a secret\n"`}; !slices.Equal(got.members, want) || got.errs != nil || got.err != "" {
+		t.Errorf("walk = %q, %q, %q; want %q", got.members, got.errs, got.err, want)
 	}
 }
 

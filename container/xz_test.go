@@ -106,28 +106,68 @@ func zipMethod(method uint16, data, content []byte) []byte {
 }
 
 // FuzzXZGuard checks that the guard is transparent: whatever the decoder
-// reads through it, it reads as without it, and an input the decoder
-// accepts is accepted through the guard, unless a dictionary is too large.
+// reads through it, it reads as without it, and the guard refuses only
+// input that is invalid or whose dictionary is too large.
+//
+// The decoder alone is not the judge of validity: it takes some truncated
+// inputs for a clean end (seed d7a969d9eea1c2b5, in TestXZGuardTruncated).
+// So when the decoder accepts what the guard refused, the input is judged by
+// what follows it: a valid xz input followed by another stream decodes to
+// both outputs, as concatenated streams are valid xz.
 func FuzzXZGuard(f *testing.F) {
 	for _, b := range [][]byte{xzc(core), xzBlocks(0, 1), xzMultiBlock(noise(5000)), mustRead(f, "testdata/cli.xz"),
 		cat(xzc(core), make([]byte, 4), xzBlocks(2))} {
 		f.Add(b)
 	}
+	const limit = 1 << 20
 	decode := func(r io.Reader) ([]byte, error) {
 		zr, err := xz.ReaderConfig{DictCap: lzma.MinDictCap}.NewReader(r)
 		if err != nil {
 			return nil, err
 		}
-		return io.ReadAll(io.LimitReader(zr, 1<<20))
+		return io.ReadAll(io.LimitReader(zr, limit))
 	}
+	tail := xzBlocks(0)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		got, gerr := decode(&xzGuard{r: bytes.NewReader(b), max: 16 << 20})
 		if errors.Is(gerr, errWindow) {
 			return // the decoder alone would allocate it
 		}
 		want, werr := decode(bytes.NewReader(b))
-		if werr == nil && gerr != nil || !bytes.Equal(got, want) {
+		if !bytes.Equal(got, want) {
 			t.Fatalf("through the guard: %d bytes, %v; without: %d bytes, %v", len(got), gerr, len(want), werr)
 		}
+		if werr != nil || gerr == nil || len(want) == limit {
+			return // both refused, both accepted, or the decoder stopped at the limit, not at the end
+		}
+		// The guard refused what the decoder accepted, losing no byte: right
+		// only if the input is not valid xz.
+		if !errors.Is(gerr, errXZFraming) {
+			t.Fatalf("through the guard: %v; without: no error", gerr)
+		}
+		if more, err := decode(bytes.NewReader(cat(b, tail))); err == nil && bytes.Equal(more, cat(want, []byte("block 0\n"))) {
+			t.Fatalf("through the guard: %v; without: %d bytes, and as valid followed by a stream", gerr, len(want))
+		}
 	})
+}
+
+// TestXZGuardTruncated checks that the guard refuses an LZMA2 chunk whose
+// data is too short to start the range decoder (2 bytes of the 5 it reads
+// first), followed by a byte that is no chunk control byte. The decoder
+// alone takes the short chunk's io.EOF for the end of the block and the
+// 0x30 for a 196-byte block header cut short at the end of the input,
+// which it also takes for a clean end: 0 bytes and no error. FuzzXZGuard
+// found it (testdata/fuzz/FuzzXZGuard/d7a969d9eea1c2b5).
+func TestXZGuardTruncated(t *testing.T) {
+	b := []byte("\xfd7zXZ\x00\x00\x00\xff\x12\xd9A" + // stream header, no check
+		"\x02\x00!\x01\x00\x00\x00\x007'\x97\xd6" + // block header: LZMA2, 4 KiB dictionary
+		"\xff00\x00\x010\x000" + // LZMA chunk of 2 bytes of data
+		"0") // at 0x20: no chunk control byte
+	zr, err := xz.ReaderConfig{DictCap: lzma.MinDictCap}.NewReader(&xzGuard{r: bytes.NewReader(b), max: 16 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := io.ReadAll(zr); !errors.Is(err, errXZFraming) {
+		t.Errorf("decoding through the guard = %d bytes, %v; want %v", len(got), err, errXZFraming)
+	}
 }
