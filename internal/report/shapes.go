@@ -15,7 +15,7 @@ const SchemaVersion = 1
 // A Report is the result of one run over many inputs, as JSON shows it.
 type Report struct {
 	Version int          `json:"version"`
-	Tool    string       `json:"tool,omitempty"` // the dumpguard build that wrote it
+	Tool    string       `json:"tool,omitempty"`   // the dumpguard build that wrote it
 	Policy  *PolicyFile  `json:"policy,omitempty"` // nil when no policy file applied
 	Files   []FileReport `json:"files"`
 	Summary Summary      `json:"summary"`
