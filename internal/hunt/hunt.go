@@ -527,7 +527,7 @@ func serialized(before []byte, n int, point bool) bool {
 type anchorIndex struct {
 	needles []anchorNeedle
 	entries []anchorEntry // sorted by word
-	// bitmap has a bit set for the hash of every entry's word, at least 16
+	// bitmap has a bit set for the hash of every entry's word, at least 64
 	// bits per entry so that most words of memory miss it; shift takes the
 	// hash's top bits.
 	bitmap []uint64
@@ -586,7 +586,7 @@ func (a *anchorIndex) build() {
 		return 0
 	})
 	bits := anchorBits
-	for bits < 26 && 1<<bits < 16*len(a.entries) {
+	for bits < 26 && 1<<bits < 64*len(a.entries) {
 		bits++
 	}
 	a.shift = uint(64 - bits)
