@@ -39,11 +39,13 @@ type PublicKey struct {
 	CA        bool   // harvested from a CA certificate (basicConstraints cA)
 
 	// Derived marks the public half the harvest computed from a candidate
-	// secret (an Ed25519 seed): it proves nothing until it is found in the
-	// dump. SeedAt is where that seed lies (an offset in the harvested
-	// buffer, which the caller rebases to the file).
-	Derived bool
-	SeedAt  int64
+	// secret (an Ed25519 seed, an EC scalar): it proves nothing until it is
+	// found in the dump. SeedAt is where that secret lies (an offset in the
+	// harvested buffer, which the caller rebases to the file), SeedEncoding
+	// its byte order ("raw-be", "raw-le").
+	Derived      bool
+	SeedAt       int64
+	SeedEncoding string
 }
 
 // ErrNoPublicKeys reports a --pubkeys file that holds no public key we can use.

@@ -41,6 +41,7 @@ func TestDefaultScanFindsNumbers(t *testing.T) {
 		}},
 		{"go-keys.core.zst", []string{
 			"e03e01b79afca70c315ac08c45abbdea09ccd0642f4be478a42f6c65cda3dab5", // go-rsa2048: its DER, and its big.Int words (raw)
+			"f6b22054df36696a4bc42cbf1cccc30a6da84ebd77a62076f9ef1024d8c2e1b7", // go-p256: D's words, X in the 04‖X‖Y and fiat limbs
 		}},
 		{"java-keys.core.zst", []string{ // OpenJDK 17 KeyFactory: the key objects keep their DER
 			"79aa531dad3ddf0936ea86d4515b65c74c7eb12df507ac8b4b37c9c65464d367", // java-rsa2048
@@ -74,6 +75,11 @@ func TestDefaultScanFindsNumbers(t *testing.T) {
 				return f.Detector == "raw-hunt" && f.Fingerprint() == tt.want[0]
 			}) {
 				t.Error("the raw copy of the RSA key a detector found as DER was not hunted")
+			}
+			if tt.dump == "go-keys.core.zst" && !slices.ContainsFunc(fr.Findings, func(f Finding) bool {
+				return f.Detector == "raw-hunt" && f.Fingerprint() == tt.want[1] && len(f.Components) > 0 && f.Components[0].What == "d"
+			}) {
+				t.Error("the P-256 key's scalar was not found by the public point derived from it")
 			}
 			if slices.Contains(fr.Warnings, cutWarning) {
 				t.Errorf("the budget cut a real dump's hunt short")

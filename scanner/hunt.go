@@ -70,9 +70,9 @@ func (h *harvester) memory(buf []byte, off int64, owned int) {
 	h.add(found)
 }
 
-// placeSeeds puts the seed of every finding of a derived key (its public key
-// found in the dump) first among its components and makes the finding start
-// there: the seed is the secret, which redaction overwrites.
+// placeSeeds puts the seed or scalar of every finding of a derived key (its
+// public key found in the dump) first among its components and makes the
+// finding start there: that is the secret, which redaction overwrites.
 func (h *harvester) placeSeeds(fs []Finding, l *Layout) {
 	if h == nil {
 		return
@@ -85,6 +85,9 @@ func (h *harvester) placeSeeds(fs []Finding, l *Layout) {
 		}
 		r := l.Locate(k.SeedAt)
 		seed := Component{What: "seed", Offset: k.SeedAt, Length: 32, VA: vaAt(r, k.SeedAt)}
+		if k.Type == "ec" {
+			seed.What, seed.Length = "d", int64(k.Curve.Size())
+		}
 		f.Components = append([]Component{seed}, f.Components...)
 		f.Offset, f.Length, f.VA = seed.Offset, seed.Length, seed.VA
 		f.Region = RegionRef{Kind: r.Kind, Module: r.Module, Thread: r.Thread}

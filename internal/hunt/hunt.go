@@ -170,6 +170,13 @@ func New(pubs []detectors.PublicKey, opt Options) *Hunter {
 			h.anchors.add(anchorNeedle{b: k.N.Bytes(), key: i, reach: huntNearRSA, be: true})
 			h.anchors.add(anchorNeedle{b: reversed(k.N.Bytes()), key: i, reach: huntNearRSA})
 			h.addChunk(size, true)
+		case k.Type == "ec" && k.Derived && k.Curve.Known() && len(k.Point) == 1+2*k.Curve.Size():
+			// Not a target: its scalar is known. Its X coordinate anywhere in
+			// the dump, in any form a library keeps it, is the proof.
+			for j, x := range xForms(k.Curve, k.Point[1:1+k.Curve.Size()]) {
+				h.anchors.add(anchorNeedle{b: x, key: i, derived: true, aligned: j > 0})
+			}
+			h.derived++
 		case k.Type == "ec" && k.Curve.Known() && len(k.Point) == 1+2*k.Curve.Size():
 			c := k.Curve
 			x := k.Point[1 : 1+c.Size()]
@@ -364,11 +371,36 @@ func (h *Hunter) foundDerived(dst []Find, s *huntScratch, key, off int) []Find {
 	}
 	k := h.keys[key]
 	s.found = append(s.found, foundKey{key, len(dst)})
-	return append(dst, Find{
-		Encoding: "raw-be",
-		Key:      keys.KeyInfo{Type: k.Type, Bits: 256, SPKI: k.SPKI, Proof: "public key derived from the seed found in the dump"},
-		Parts:    []Part{{Off: off, Len: len(k.Point), What: "public"}},
-	})
+	enc := k.SeedEncoding
+	if enc == "" {
+		enc = "raw-be"
+	}
+	info := keys.KeyInfo{Type: k.Type, Bits: 256, SPKI: k.SPKI, Proof: "public key derived from the seed found in the dump"}
+	n := len(k.Point)
+	if k.Type == "ec" {
+		info.Bits, info.Curve, info.Proof = k.Curve.Bits(), k.Curve, "d·G=Q, 0<d<n; Q's X coordinate found in the dump"
+		n = k.Curve.Size()
+	}
+	return append(dst, Find{Encoding: enc, Key: info, Parts: []Part{{Off: off, Len: n, What: "public"}}})
+}
+
+// xForms are the forms of an EC X coordinate x (big-endian) that processes
+// keep, the first at any alignment and the others 8-aligned: big-endian bytes (Go's 04‖X‖Y, a DER point), little-endian limbs
+// (BIGNUM, big.Int, mbedTLS) and little-endian limbs in Montgomery form,
+// X·2^(64·limbs) mod p (OpenSSL's P-256 and generic Montgomery points, Go's
+// fiat field elements in crypto/internal/fips140/nistec).
+func xForms(c keys.Curve, x []byte) [][]byte {
+	out := [][]byte{x, reversed(x)}
+	for _, f := range ecFields {
+		if f.c != c {
+			continue
+		}
+		limbs := (f.p.BitLen() + 63) / 64
+		m := new(big.Int).Lsh(new(big.Int).SetBytes(x), uint(64*limbs))
+		m.Mod(m, f.p)
+		out = append(out, reversed(m.FillBytes(make([]byte, len(x)))))
+	}
+	return out
 }
 
 // mergeRanges sorts ranges by key and offset and merges those of one key that
@@ -404,7 +436,7 @@ func (h *Hunter) scanWords(s *huntScratch, buf []byte) {
 	a := &h.anchors
 	for i := 0; i+8 <= len(buf); i += 8 {
 		w := binary.LittleEndian.Uint64(buf[i:])
-		if hb := (w * hashMul) >> (64 - anchorBits); a.bitmap[hb/64]&(1<<(hb%64)) != 0 && !h.opt.noAnchors {
+		if hb := (w * hashMul) >> a.shift; a.bitmap[hb/64]&(1<<(hb%64)) != 0 && !h.opt.noAnchors {
 			h.anchorAt(s, buf, i, w)
 		}
 		// A glibc chunk header: the size, with flag bits in the low three.
@@ -495,7 +527,11 @@ func serialized(before []byte, n int, point bool) bool {
 type anchorIndex struct {
 	needles []anchorNeedle
 	entries []anchorEntry // sorted by word
-	bitmap  [1 << anchorBits / 64]uint64
+	// bitmap has a bit set for the hash of every entry's word, at least 64
+	// bits per entry so that most words of memory miss it; shift takes the
+	// hash's top bits.
+	bitmap []uint64
+	shift  uint
 }
 
 type anchorNeedle struct {
@@ -507,6 +543,9 @@ type anchorNeedle struct {
 	// derived: the public key of a candidate seed; found anywhere, even
 	// serialized, it proves the seed.
 	derived bool
+	// aligned: limbs, which a process keeps at 8-aligned addresses, so the
+	// needle is entered under its first word only.
+	aligned bool
 }
 
 type anchorEntry struct {
@@ -516,7 +555,7 @@ type anchorEntry struct {
 }
 
 const (
-	anchorBits = 16
+	anchorBits = 16 // the smallest bitmap: 2¹⁶ bits
 	hashMul    = 0x9e3779b97f4a7c15
 )
 
@@ -526,6 +565,10 @@ func (a *anchorIndex) add(nd anchorNeedle) {
 		return
 	}
 	a.needles = append(a.needles, nd)
+	if nd.aligned {
+		a.entries = append(a.entries, anchorEntry{binary.LittleEndian.Uint64(b), len(a.needles) - 1, 0})
+		return
+	}
 	for skip := range 8 {
 		w := binary.LittleEndian.Uint64(b[skip:])
 		a.entries = append(a.entries, anchorEntry{w, len(a.needles) - 1, skip})
@@ -542,8 +585,14 @@ func (a *anchorIndex) build() {
 		}
 		return 0
 	})
+	bits := anchorBits
+	for bits < 26 && 1<<bits < 64*len(a.entries) {
+		bits++
+	}
+	a.shift = uint(64 - bits)
+	a.bitmap = make([]uint64, 1<<bits/64)
 	for _, e := range a.entries {
-		hb := (e.word * hashMul) >> (64 - anchorBits)
+		hb := (e.word * hashMul) >> a.shift
 		a.bitmap[hb/64] |= 1 << (hb % 64)
 	}
 }

@@ -119,6 +119,7 @@ const (
 
 type number struct {
 	off, size, order int
+	run              bool // a scalar candidate at the start of a random run (runStart)
 }
 
 // value returns the number's value.
@@ -152,9 +153,16 @@ const numberReach = 256 << 10
 // memory whose first byte is at an address aligned to [Align]. It allocates
 // nothing when buf holds no candidate.
 func HarvestNumbers(dst []detectors.PublicKey, buf []byte, budget *Budget) []detectors.PublicKey {
-	var mods, primes, coords, seeds []number
+	var mods, primes, coords, scalars []number
 	prevSmall := false // the word before is in [16, 0x210]
 	for i := 8; i+8 <= len(buf); i += 8 {
+		if i&15 == 0 && i+32 <= len(buf) && runStart(buf, i) {
+			n0 := len(scalars)
+			scalars = appendNumber(scalars, buf, i, 32, orderBE, orderLE)
+			for k := n0; k < len(scalars); k++ {
+				scalars[k].run = true
+			}
+		}
 		// Every header and length word is in [16, 0x210], or has its high
 		// 32 bits in [4, 512] (Java), or is the word 16 bytes back (Python's
 		// ob_size): random bytes, zeros and the pointers that fill a heap
@@ -197,8 +205,10 @@ func HarvestNumbers(dst []detectors.PublicKey, buf []byte, budget *Budget) []det
 					coords = appendNumber(coords, buf, i, n, orderLE, -1)
 				}
 			}
-			if c == chunkSize(32) {
-				seeds = appendNumber(seeds, buf, i, 32, orderBE)
+			for _, n := range scalarSizes {
+				if c == chunkSize(n) {
+					scalars = appendNumber(scalars, buf, i, n, orderBE, orderLE)
+				}
 			}
 			for _, n := range pointSizes {
 				if chunkSize(n) == c && i+n <= len(buf) && buf[i] == 4 {
@@ -230,8 +240,10 @@ func HarvestNumbers(dst []detectors.PublicKey, buf []byte, budget *Budget) []det
 				coords = appendNumber(coords, buf, i, n, orderBE, -1)
 			}
 		}
-		if lenBefore(32) {
-			seeds = appendNumber(seeds, buf, i, 32, orderBE)
+		for _, n := range scalarSizes {
+			if lenBefore(n) {
+				scalars = appendNumber(scalars, buf, i, n, orderBE, -1)
+			}
 		}
 		for _, n := range pointSizes {
 			if lenBefore(n) && i+n <= len(buf) && buf[i] == 4 {
@@ -245,20 +257,116 @@ func HarvestNumbers(dst []detectors.PublicKey, buf []byte, budget *Budget) []det
 	if len(coords) > 1 {
 		dst = ecPairs(dst, buf, coords, budget)
 	}
-	for _, sd := range seeds {
-		if !budget.spend(ecCost) {
-			break
+	if len(scalars) > 0 {
+		dst = derivePublic(dst, buf, scalars, budget)
+	}
+	return dst
+}
+
+// scalarSizes are the lengths of the candidate secrets whose public halves
+// the harvest derives: P-256, secp256k1 and Ed25519 (32 bytes), P-384 (48).
+// P-521 is left out: its multiplication costs ten P-256 ones.
+var scalarSizes = []int{32, 48}
+
+// runStart reports whether buf[i:] may start a number no allocator header
+// announces (Go's allocator, jemalloc, tcmalloc, Windows heaps): the word
+// before it is no part of a random run (zero, a user-space pointer, all
+// ones); not a small integer, which a glibc chunk header is, whose numbers
+// the header's size already picks (a random start of a larger chunk is no
+// scalar). In random bytes that word passes once in 2¹⁶, so a
+// region entirely of high entropy yields almost no candidates. No 8 bytes of
+// the 32 at i may be a pointer (V8's and Go's heaps are full of 48-bit
+// pointers) or text (a random word is all printable once in 2000), and the
+// number must still pass the entropy filter.
+func runStart(buf []byte, i int) bool {
+	if w := binary.LittleEndian.Uint64(buf[i-8:]); w != 0 && w != ^uint64(0) && (w>>48 != 0 || w>>32 == 0) {
+		return false
+	}
+	for k := i; k < i+32; k += 8 {
+		if binary.LittleEndian.Uint64(buf[k:])>>48 == 0 || printable(buf[k:k+8]) {
+			return false
 		}
-		seed := buf[sd.off : sd.off+32]
-		if !scalarLooksRandom(seed) {
+	}
+	return true
+}
+
+// printable reports whether b is all printable ASCII, tabs and line ends.
+func printable(b []byte) bool {
+	for _, c := range b {
+		if c < '\t' || c > '~' || c > '\r' && c < ' ' {
+			return false
+		}
+	}
+	return true
+}
+
+// derivePublic appends the public half of every candidate scalar in scalars,
+// as a Derived key: an EC point d·G for each curve of the scalar's size, in
+// each byte order the candidate was taken in, and an Ed25519 public key for a
+// 32-byte big-endian candidate. Each proves nothing until the hunt finds it in
+// the dump (its X coordinate as big-endian bytes, little-endian limbs or in
+// Montgomery form; the Ed25519 key as bytes).
+func derivePublic(dst []detectors.PublicKey, buf []byte, scalars []number, budget *Budget) []detectors.PublicKey {
+	var be [48]byte
+	for k, sc := range scalars {
+		if dupNumber(scalars[:k], sc) {
 			continue
 		}
-		if k, ok := detectors.Ed25519PublicKey(ed25519.NewKeyFromSeed(seed)[32:]); ok {
-			k.Derived, k.SeedAt = true, int64(sd.off)
-			dst = append(dst, k)
+		b := buf[sc.off : sc.off+sc.size]
+		d, enc := b, "raw-be"
+		if sc.order == orderLE {
+			d, enc = be[:sc.size], "raw-le"
+			for j, c := range b {
+				d[sc.size-1-j] = c
+			}
+		}
+		if sc.size == 32 && sc.order == orderBE {
+			if !budget.spend(ecCost) {
+				return dst
+			}
+			if k, ok := detectors.Ed25519PublicKey(ed25519.NewKeyFromSeed(b)[32:]); ok {
+				k.Derived, k.SeedAt, k.SeedEncoding = true, int64(sc.off), enc
+				dst = append(dst, k)
+			}
+		}
+		for _, c := range derivedCurves {
+			if c.Size() != sc.size || c == keys.Secp256k1 && (sc.run || sc.order != orderLE) {
+				continue // secp256k1: OpenSSL's BIGNUM limbs only, for cost
+			}
+			cost := int64(ecCost)
+			if c == keys.P384 {
+				cost *= 4 // measured: 4 times a P-256 multiplication
+			}
+			if !budget.spend(cost) {
+				return dst
+			}
+			pt, ok := c.Public(d)
+			if !ok {
+				continue
+			}
+			if k, ok := detectors.ECPublicKey(c, pt); ok {
+				k.Derived, k.SeedAt, k.SeedEncoding = true, int64(sc.off), enc
+				dst = append(dst, k)
+			}
 		}
 	}
 	return dst
+}
+
+// derivedCurves are the curves whose public points the harvest derives from
+// candidate scalars (secp256k1 from little-endian limbs after a chunk header
+// only: its multiplication is the costliest of the 32-byte curves).
+var derivedCurves = []keys.Curve{keys.P256, keys.Secp256k1, keys.P384}
+
+// dupNumber reports whether n is already among the numbers taken at its
+// offset (a chunk header is also a run start), which sit at the end of prev.
+func dupNumber(prev []number, n number) bool {
+	for j := len(prev) - 1; j >= 0 && prev[j].off == n.off; j-- {
+		if prev[j].size == n.size && prev[j].order == n.order {
+			return true
+		}
+	}
+	return false
 }
 
 // appendNumber adds the n bytes at buf[i:] in each given order that passes
@@ -274,7 +382,7 @@ func appendNumber(dst []number, buf []byte, i, n int, orders ...int) []number {
 	}
 	for _, o := range orders {
 		if o >= 0 {
-			dst = append(dst, number{i, n, o})
+			dst = append(dst, number{off: i, size: n, order: o})
 		}
 	}
 	return dst

@@ -1,12 +1,15 @@
 package hunt
 
 import (
+	"bytes"
 	"encoding/binary"
+	"fmt"
 	"math/big"
 	"slices"
 	"testing"
 
 	"dumpguard/detectors"
+	"dumpguard/internal/keys"
 )
 
 // heap lays out glibc-like chunks in random bytes: put writes a chunk header
@@ -218,6 +221,11 @@ func TestHarvestNumbersRandom(t *testing.T) {
 
 func TestHarvestNumbersMissAllocs(t *testing.T) {
 	buf := coreLike(1 << 20)
+	// A random block right after a zeroed one starts a random run, a
+	// candidate scalar; here every block starts with text instead.
+	for off := 0; off < len(buf); off += 64 << 10 {
+		copy(buf[off:], "Content-Length: 512\r\n")
+	}
 	var dst []detectors.PublicKey
 	if n := testing.AllocsPerRun(3, func() { dst = HarvestNumbers(dst[:0], buf, nil) }); n != 0 || len(dst) != 0 {
 		t.Errorf("HarvestNumbers on keyless data: %v allocs, %d keys; want 0, 0", n, len(dst))
@@ -324,4 +332,84 @@ func TestHarvestPrivate(t *testing.T) {
 	if got := HarvestPrivate(nil, []byte("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")); len(got) != 0 {
 		t.Errorf("harvested %v from a broken key", harvested(got))
 	}
+}
+
+// TestDerivedScalar: an EC scalar where a runtime puts one (after a glibc
+// chunk header, or at the start of a random run behind a zero word, as Go's
+// big.Int words sit) yields a derived public point; the hunt proves it
+// wherever that point's X coordinate lies, in any form a library keeps it,
+// and never when it is absent.
+func TestDerivedScalar(t *testing.T) {
+	for _, file := range []string{"p256.sec1.pem", "k256.sec1.pem", "p384.sec1.pem"} {
+		s := secret(t, file)
+		c := s.pub.Curve
+		x := s.pub.Point[1 : 1+c.Size()]
+		forms := xForms(c, x)
+		for _, place := range []string{"chunk", "run"} {
+			if place == "run" && c != keys.P256 {
+				continue // P-384 and secp256k1 scalars only where a header announces them
+			}
+			for _, order := range []string{"raw-be", "raw-le"} {
+				if c == keys.Secp256k1 && order == "raw-be" {
+					continue // secp256k1: BIGNUM limbs only
+				}
+				for fi, form := range append(forms, nil) {
+					name := fmt.Sprintf("%s/%s/%s/form%d", file, place, order, fi)
+					h := newHeap(12, 64<<10)
+					h.gap(1000)
+					d := bytes.Clone(s.scalar)
+					if order == "raw-le" {
+						slices.Reverse(d)
+					}
+					var at int
+					if place == "chunk" {
+						at = h.put(d)
+					} else {
+						at = 4096
+						clear(h.b[at-24 : at])
+						copy(h.b[at:], d)
+						clear(h.b[at+len(d) : at+len(d)+16])
+					}
+					want := 40000 // limbs: 8-aligned
+					if fi == 0 {
+						want = 40001 // big-endian bytes: anywhere, unaligned
+					}
+					if form != nil {
+						copy(h.b[want:], form)
+					}
+					var derived []detectors.PublicKey
+					for _, k := range HarvestNumbers(nil, h.b, nil) {
+						if k.Derived {
+							derived = append(derived, k)
+						}
+					}
+					i := slices.IndexFunc(derived, func(k detectors.PublicKey) bool { return k.SPKI.String() == s.spki })
+					if i < 0 || derived[i].SeedAt != int64(at) || derived[i].SeedEncoding != order {
+						t.Errorf("%s: derived %d keys; want %s from %s at %#x", name, len(derived), s.spki[:12], order, at)
+						continue
+					}
+					finds := New(derived, Options{}).Hunt(nil, h.b)
+					switch {
+					case form != nil && (len(finds) != 1 || finds[0].Key.SPKI.String() != s.spki || finds[0].Parts[0].Off != want || finds[0].Encoding != order):
+						t.Errorf("%s: finds %+v", name, finds)
+					case form == nil && len(finds) != 0:
+						t.Errorf("%s: with no public point in memory: finds %+v, want none", name, finds)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestRunStartsInRandom: random bytes are not a list of run starts, so the
+// harvest derives almost nothing from them.
+func TestRunStartsInRandom(t *testing.T) {
+	buf := junk(5, 4<<20)
+	b := NewBudget(int64(len(buf)), false)
+	got := HarvestNumbers(nil, buf, b)
+	// 2¹⁸ 16-aligned offsets, each a run start once in 2¹⁶: about 4.
+	if len(got) > 40 {
+		t.Errorf("4 MiB of random bytes: %d derived keys, want a handful", len(got))
+	}
+	t.Logf("derived %d keys, spent %d units", len(got), b.Spent())
 }
