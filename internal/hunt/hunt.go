@@ -142,6 +142,9 @@ type ecGroup struct {
 	// matched against every key of the curve with one lookup, however many
 	// keys the dump holds.
 	byX map[string][]int
+	// slider, in deep mode, tries a scalar at every byte offset by sliding
+	// the window (keys.Slider): one per EC curve, nil for Ed25519.
+	slider *keys.Slider
 }
 
 // New returns a Hunter for pubs. Keys it cannot use (no modulus, no point,
@@ -210,6 +213,14 @@ func New(pubs []detectors.PublicKey, opt Options) *Hunter {
 		g.byX = make(map[string][]int, len(g.targets))
 		for j, t := range g.targets {
 			g.byX[string(t)] = append(g.byX[string(t)], j)
+		}
+		if opt.Deep && g.curve.Known() {
+			points := make([][]byte, 0, len(g.keys))
+			for _, k := range g.keys {
+				points = append(points, pubs[k].Point)
+			}
+			// An error leaves the curve to the 8-aligned tries below.
+			g.slider, _ = keys.NewSlider(g.curve, points)
 		}
 	}
 	h.anchors.build()
@@ -285,6 +296,7 @@ type huntScratch struct {
 	found   []foundKey
 	headers []int
 	derived []foundKey // derived public keys seen: key, offset
+	offs    []int      // offsets a slider reports
 }
 
 // A span2 is a range of candidate offsets for one key (key −1: every key).
@@ -344,6 +356,9 @@ func (h *Hunter) Hunt(dst []Find, buf []byte) []Find {
 		for i := (r.lo + stepE - 1) / stepE * stepE; i < r.hi; i += stepE {
 			dst = h.tryEC(dst, s, buf, i, r.key, false)
 		}
+	}
+	if h.opt.Deep {
+		dst = h.slideEC(dst, s, buf)
 	}
 	if !h.opt.Deep && !h.opt.noHeaders {
 		for _, v := range s.headers {
@@ -878,8 +893,8 @@ func hasPart(parts []Part, off int) bool {
 func (h *Hunter) tryEC(dst []Find, s *huntScratch, buf []byte, i, only int, leOnly bool) []Find {
 	lastSize, random := 0, false // the entropy filter, once per window size
 	for gi, g := range h.ec {
-		if i+g.size > len(buf) || (only >= 0 && h.groupOf[only] != gi) {
-			continue
+		if i+g.size > len(buf) || (only >= 0 && h.groupOf[only] != gi) || g.slider != nil {
+			continue // a sliding group is tried at every offset by slideEC
 		}
 		w := buf[i : i+g.size]
 		if g.size != lastSize {
@@ -903,6 +918,31 @@ func (h *Hunter) tryEC(dst []Find, s *huntScratch, buf []byte, i, only int, leOn
 			s.rev = append(s.rev[:0], w...)
 			slices.Reverse(s.rev)
 			dst = h.matchEC(dst, s, g, ecX(g.curve, s.rev), i, "raw-le")
+		}
+	}
+	return dst
+}
+
+// slideEC tries, for every curve with a slider, a scalar at every byte
+// offset of buf, big-endian and (on the reversed bytes) little-endian; each
+// offset the slider reports is proved again by matchEC.
+func (h *Hunter) slideEC(dst []Find, s *huntScratch, buf []byte) []Find {
+	for _, g := range h.ec {
+		if g.slider == nil || len(buf) < g.size {
+			continue
+		}
+		s.offs = g.slider.Scan(s.offs[:0], buf)
+		for _, i := range s.offs {
+			dst = h.matchEC(dst, s, g, ecX(g.curve, buf[i:i+g.size]), i, "raw-be")
+		}
+		s.rev = append(s.rev[:0], buf...)
+		slices.Reverse(s.rev)
+		s.offs = g.slider.Scan(s.offs[:0], s.rev)
+		for _, j := range s.offs {
+			// rev[j:j+size] is buf[i:i+size] reversed, i = len−j−size.
+			i := len(buf) - j - g.size
+			x := ecX(g.curve, s.rev[j:j+g.size])
+			dst = h.matchEC(dst, s, g, x, i, "raw-le")
 		}
 	}
 	return dst

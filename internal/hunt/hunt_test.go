@@ -238,6 +238,7 @@ func TestHuntPlanted(t *testing.T) {
 		{"near-public", 8 * 300, false, true, true, true},
 		{"bare-aligned", 8 * 700, false, false, false, true},
 		{"unaligned-near-public", 8*300 + 3, false, true, false, true},
+		{"bare-unaligned", 8*700 + 5, false, false, false, true},
 	}
 	for _, s := range secrets {
 		// Deep mode is slow on random bytes: hunt only this key.
@@ -258,7 +259,9 @@ func TestHuntPlanted(t *testing.T) {
 						copy(buf[pl.off-1024:], s.publicBytes())
 					}
 					copy(buf[pl.off:], s.secretBytes(le))
-					deepWant := pl.deepOK && (s.pub.N != nil || pl.off%8 == 0)
+					// Deep tries RSA factors and EC scalars (sliding) at every byte,
+					// Ed25519 seeds at 8-aligned offsets.
+					deepWant := pl.deepOK && (s.pub.N != nil || s.pub.Type == "ec" || pl.off%8 == 0)
 					// After a malloc header EC scalars are tried as limbs only.
 					defWant := pl.defWant && !(pl.header && s.pub.Type == "ec" && !le)
 					for _, m := range []struct {
