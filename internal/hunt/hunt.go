@@ -80,7 +80,7 @@ const Align = 64
 // find in the buffer that owns Parts[0].
 type Find struct {
 	Key      keys.KeyInfo // Status is validated by construction
-	Encoding string       // "raw-be", "raw-le": the byte order of the number that revealed the key
+	Encoding string       // "raw-be", "raw-le", "raw-java": the byte order of the number that revealed the key
 	Parts    []Part       // at least one
 }
 
@@ -360,6 +360,9 @@ func (h *Hunter) Hunt(dst []Find, buf []byte) []Find {
 	if h.opt.Deep {
 		dst = h.slideEC(dst, s, buf)
 	}
+	if !h.opt.Deep && !h.opt.all8 && !h.opt.noHeaders {
+		dst = h.javaArrays(dst, s, buf)
+	}
 	if !h.opt.Deep && !h.opt.noHeaders {
 		for _, v := range s.headers {
 			i := v >> 2
@@ -621,10 +624,49 @@ func (h *Hunter) tryRSA(dst []Find, s *huntScratch, buf []byte, i, only int) []F
 		}
 		c := buf[i : i+g.size]
 		if c[g.size-1]&1 == 1 && g.topOK(c[0]) {
-			dst = h.tryFactor(dst, s, buf, g, i, false, only)
+			dst = h.tryFactor(dst, s, buf, g, i, orderBE, only)
 		}
 		if c[0]&1 == 1 && g.topOK(c[g.size-1]) {
-			dst = h.tryFactor(dst, s, buf, g, i, true, only)
+			dst = h.tryFactor(dst, s, buf, g, i, orderLE, only)
+		}
+		if javaLen(buf, i, g.size) && c[g.size-4]&1 == 1 && g.topOK(c[3]) {
+			dst = h.tryFactor(dst, s, buf, g, i, orderJava, only)
+		}
+	}
+	return dst
+}
+
+// javaLen reports whether the 4 bytes before buf[i:] are the length word of a
+// Java int[] of size bytes: HotSpot's array header on 64-bit with compressed
+// class pointers is mark (8), klass (4), length (4), so the words start just
+// after their count. A BigInteger magnitude has no leading zero word, so a
+// factor of size bytes is always size/4 words.
+func javaLen(buf []byte, i, size int) bool {
+	return size%4 == 0 && i >= 4 && binary.LittleEndian.Uint32(buf[i-4:]) == uint32(size/4)
+}
+
+// javaArrays tries, as RSA factors in Java's word order, the numbers after
+// every 8-aligned int[] length word that counts the words of a factor size:
+// a Java heap has no allocator headers, so this is where its candidates are.
+func (h *Hunter) javaArrays(dst []Find, s *huntScratch, buf []byte) []Find {
+	var want [4]uint32
+	n := 0
+	for _, g := range h.rsa {
+		if g.size%4 == 0 && n < len(want) {
+			want[n] = uint32(g.size / 4)
+			n++
+		}
+	}
+	if n == 0 {
+		return dst
+	}
+	for i := 8; i+8 <= len(buf); i += 8 {
+		l := binary.LittleEndian.Uint32(buf[i-4:])
+		for _, w := range want[:n] {
+			if l == w {
+				dst = h.tryRSA(dst, s, buf, i, -1)
+				break
+			}
 		}
 	}
 	return dst
@@ -641,10 +683,15 @@ func (g *rsaGroup) topOK(b byte) bool {
 
 // tryFactor runs the filters on one candidate and divides the survivors into
 // every modulus of the group.
-func (h *Hunter) tryFactor(dst []Find, s *huntScratch, buf []byte, g *rsaGroup, i int, le bool, only int) []Find {
+func (h *Hunter) tryFactor(dst []Find, s *huntScratch, buf []byte, g *rsaGroup, i int, order int, only int) []Find {
 	c := buf[i : i+g.size]
 	if !notRepetitive(c) {
 		return dst
+	}
+	le := order == orderLE
+	if order == orderJava {
+		s.rev = javaToBE(s.rev[:0], c)
+		c = s.rev
 	}
 	limbs := loadLimbs(s.limbs[:0], c, le)
 	s.limbs = limbs
@@ -666,7 +713,7 @@ func (h *Hunter) tryFactor(dst []Find, s *huntScratch, buf []byte, g *rsaGroup, 
 		if s.q.QuoRem(t.n, &s.c, &s.r); s.r.Sign() != 0 || s.c.Cmp(bigOne) <= 0 || s.c.Cmp(t.n) >= 0 {
 			continue
 		}
-		dst = h.foundFactor(dst, s, buf, t.key, i, g.size, le)
+		dst = h.foundFactor(dst, s, buf, t.key, i, g.size, order)
 	}
 	return dst
 }
@@ -816,7 +863,7 @@ func (s *huntScratch) seen(dst []Find, key int, sp Part) int {
 // foundFactor reports the key whose modulus the number at buf[i:i+size]
 // divides, with its cofactor, private exponent and CRT values when they sit
 // within huntNear bytes.
-func (h *Hunter) foundFactor(dst []Find, s *huntScratch, buf []byte, key, i, size int, le bool) []Find {
+func (h *Hunter) foundFactor(dst []Find, s *huntScratch, buf []byte, key, i, size int, order int) []Find {
 	if s.seen(dst, key, Part{i, size, "p"}) >= 0 {
 		return dst
 	}
@@ -845,10 +892,7 @@ func (h *Hunter) foundFactor(dst []Find, s *huntScratch, buf []byte, key, i, siz
 	if v := new(big.Int).ModInverse(p, q); v != nil {
 		comps = append(comps, comp{"qinv", v})
 	}
-	enc := "raw-be"
-	if le {
-		enc = "raw-le"
-	}
+	enc := encodings[order]
 	parts := []Part{{i, size, "p"}}
 	lo, hi := max(0, i-huntNear), min(len(buf), i+size+huntNear)
 	for _, c := range comps {
@@ -856,7 +900,7 @@ func (h *Hunter) foundFactor(dst []Find, s *huntScratch, buf []byte, key, i, siz
 		if len(be) < 16 {
 			continue
 		}
-		for _, nd := range [][]byte{be, reversed(be)} {
+		for _, nd := range [][]byte{be, reversed(be), javaWords(be)} {
 			if j := bytes.Index(buf[lo:hi], nd); j >= 0 && len(parts) < maxParts && !hasPart(parts, lo+j) {
 				parts = append(parts, Part{lo + j, len(nd), c.what})
 				dProof = dProof || c.what == "d"

@@ -117,6 +117,32 @@ const (
 	orderJava        // Java int[]: 32-bit words most significant first, each little-endian
 )
 
+// encodings name the orders in a Find's Encoding.
+var encodings = [...]string{orderLE: "raw-le", orderBE: "raw-be", orderJava: "raw-java"}
+
+// javaToBE appends to dst the Java int[] magnitude b (32-bit words, most
+// significant first, each little-endian) as big-endian bytes; len(b) is a
+// multiple of 4.
+func javaToBE(dst, b []byte) []byte {
+	for i := 0; i+4 <= len(b); i += 4 {
+		dst = binary.BigEndian.AppendUint32(dst, binary.LittleEndian.Uint32(b[i:]))
+	}
+	return dst
+}
+
+// javaWords returns the big-endian number be as Java keeps it in a
+// BigInteger's int[] magnitude: padded to whole 32-bit words, most
+// significant word first, each word little-endian.
+func javaWords(be []byte) []byte {
+	pad := -len(be) & 3
+	out := make([]byte, pad+len(be))
+	copy(out[pad:], be)
+	for i := 0; i < len(out); i += 4 {
+		binary.LittleEndian.PutUint32(out[i:], binary.BigEndian.Uint32(out[i:]))
+	}
+	return out
+}
+
 type number struct {
 	off, size, order int
 	run              bool // a scalar candidate at the start of a random run (runStart)
@@ -129,13 +155,21 @@ func (n number) value(buf []byte) *big.Int {
 	case orderLE:
 		return new(big.Int).SetBytes(reversed(b))
 	case orderJava:
-		be := make([]byte, len(b))
-		for i := 0; i+4 <= len(b); i += 4 {
-			binary.BigEndian.PutUint32(be[i:], binary.LittleEndian.Uint32(b[i:]))
-		}
-		return new(big.Int).SetBytes(be)
+		return new(big.Int).SetBytes(javaToBE(nil, b))
 	}
 	return new(big.Int).SetBytes(b)
+}
+
+// ends returns the number's most and least significant bytes.
+func (n number) ends(buf []byte) (top, bot byte) {
+	b := buf[n.off : n.off+n.size]
+	switch n.order {
+	case orderLE:
+		return b[len(b)-1], b[0]
+	case orderJava:
+		return b[3], b[len(b)-4]
+	}
+	return b[0], b[len(b)-1]
 }
 
 // Sizes of the numbers the harvest looks at, in bytes.
@@ -478,15 +512,7 @@ func rsaPairs(dst []detectors.PublicKey, buf []byte, mods, primes []number, budg
 	var c, q, r big.Int
 next:
 	for _, m := range mods {
-		top := buf[m.off+m.size-1]
-		if m.order != orderLE {
-			top = buf[m.off]
-		}
-		odd := buf[m.off]&1 == 1
-		if m.order != orderLE {
-			odd = buf[m.off+m.size-1]&1 == 1
-		}
-		if top < 0x80 || !odd {
+		if top, bot := m.ends(buf); top < 0x80 || bot&1 == 0 {
 			continue
 		}
 		var n *big.Int
@@ -495,11 +521,7 @@ next:
 				continue
 			}
 			b := buf[p.off : p.off+p.size]
-			ptop, pbot := b[len(b)-1], b[0]
-			if p.order != orderLE {
-				ptop, pbot = b[0], b[len(b)-1]
-			}
-			if ptop < 0x80 || pbot&1 == 0 {
+			if ptop, pbot := p.ends(buf); ptop < 0x80 || pbot&1 == 0 {
 				continue
 			}
 			if p.order == orderJava {
@@ -547,7 +569,8 @@ func abs(x int) int {
 
 // provenE returns the public exponent e of the key n = p·q when its private
 // exponent d (mod λ(n) or φ(n)) or a CRT value d mod p−1, d mod q−1 sits within
-// numberReach of at, in either byte order; 0 when none does.
+// numberReach of at, big-endian, little-endian or in Java's word order; 0
+// when none does.
 func provenE(buf []byte, at int, n, p, q *big.Int) int64 {
 	lo, hi := max(0, at-numberReach), min(len(buf), at+numberReach)
 	p1, q1 := new(big.Int).Sub(p, bigOne), new(big.Int).Sub(q, bigOne)
@@ -565,7 +588,7 @@ func provenE(buf []byte, at int, n, p, q *big.Int) int64 {
 				if len(be) < 16 {
 					continue
 				}
-				if bytes.Contains(buf[lo:hi], be) || bytes.Contains(buf[lo:hi], reversed(be)) {
+				if bytes.Contains(buf[lo:hi], be) || bytes.Contains(buf[lo:hi], reversed(be)) || bytes.Contains(buf[lo:hi], javaWords(be)) {
 					return e
 				}
 			}
