@@ -101,8 +101,15 @@ type Hunter struct {
 	chunks  []chunkKind // glibc chunk sizes worth a look, sorted
 	groupOf []int       // index of each key's group in rsa or ec; -1 for unusable keys
 	derived int         // keys whose seed the harvest holds (detectors.PublicKey.Derived)
-	reach   int
+	// javaLo, javaHi bound the 32-bit word counts of the RSA factors, the
+	// lengths of the Java int[] whose data the hunt tries (javaLo > javaHi:
+	// none).
+	javaLo, javaHi uint64
+	reach          int
 }
+
+// noJava is javaLo and javaHi when no factor is a whole number of words.
+const noJava = 1 << 40
 
 // Reach of the hunt around an anchor or a found component.
 const (
@@ -226,8 +233,16 @@ func New(pubs []detectors.PublicKey, opt Options) *Hunter {
 	h.anchors.build()
 	slices.SortFunc(h.chunks, func(a, b chunkKind) int { return a.size - b.size })
 	h.reach = huntNear
+	// noJava: a range no high half of a word (below 2³²) falls in.
+	h.javaLo, h.javaHi = noJava, noJava
 	for _, g := range h.rsa {
 		h.reach = max(h.reach, huntNear+4*g.size)
+		if w := uint64(g.size / 4); g.size%4 == 0 {
+			if h.javaLo == noJava {
+				h.javaLo, h.javaHi = w, w
+			}
+			h.javaLo, h.javaHi = min(h.javaLo, w), max(h.javaHi, w)
+		}
 	}
 	return h
 }
@@ -295,6 +310,7 @@ type huntScratch struct {
 	rev     []byte
 	found   []foundKey
 	headers []int
+	java    []int      // offsets after a Java int[] length word (javaLo..javaHi)
 	derived []foundKey // derived public keys seen: key, offset
 	offs    []int      // offsets a slider reports
 }
@@ -361,7 +377,9 @@ func (h *Hunter) Hunt(dst []Find, buf []byte) []Find {
 		dst = h.slideEC(dst, s, buf)
 	}
 	if !h.opt.Deep && !h.opt.all8 && !h.opt.noHeaders {
-		dst = h.javaArrays(dst, s, buf)
+		for _, i := range s.java {
+			dst = h.tryRSA(dst, s, buf, i, -1)
+		}
 	}
 	if !h.opt.Deep && !h.opt.noHeaders {
 		for _, v := range s.headers {
@@ -446,7 +464,7 @@ func mergeRanges(r []span2) []span2 {
 // chunk header whose data size fits a wanted number go to s.headers, with
 // bit 0 set for an RSA size and bit 1 for an EC one (offset<<2 | bits).
 func (h *Hunter) scanWords(s *huntScratch, buf []byte) {
-	s.headers = s.headers[:0]
+	s.headers, s.java = s.headers[:0], s.java[:0]
 	lo, hi := 1, 0
 	if len(h.chunks) > 0 {
 		lo, hi = h.chunks[0].size, h.chunks[len(h.chunks)-1].size
@@ -456,6 +474,10 @@ func (h *Hunter) scanWords(s *huntScratch, buf []byte) {
 		w := binary.LittleEndian.Uint64(buf[i:])
 		if hb := (w * hashMul) >> a.shift; a.bitmap[hb/64]&(1<<(hb%64)) != 0 && !h.opt.noAnchors {
 			h.anchorAt(s, buf, i, w)
+		}
+		// A Java int[] length (the high half) of a factor's word count.
+		if w>>32-h.javaLo <= h.javaHi-h.javaLo && i+8 < len(buf) {
+			s.java = append(s.java, i+8)
 		}
 		// A glibc chunk header: the size, with flag bits in the low three.
 		if c := int(w &^ 7); w>>32 == 0 && c >= lo && c <= hi && i+8 < len(buf) {
@@ -643,33 +665,6 @@ func (h *Hunter) tryRSA(dst []Find, s *huntScratch, buf []byte, i, only int) []F
 // factor of size bytes is always size/4 words.
 func javaLen(buf []byte, i, size int) bool {
 	return size%4 == 0 && i >= 4 && binary.LittleEndian.Uint32(buf[i-4:]) == uint32(size/4)
-}
-
-// javaArrays tries, as RSA factors in Java's word order, the numbers after
-// every 8-aligned int[] length word that counts the words of a factor size:
-// a Java heap has no allocator headers, so this is where its candidates are.
-func (h *Hunter) javaArrays(dst []Find, s *huntScratch, buf []byte) []Find {
-	var want [4]uint32
-	n := 0
-	for _, g := range h.rsa {
-		if g.size%4 == 0 && n < len(want) {
-			want[n] = uint32(g.size / 4)
-			n++
-		}
-	}
-	if n == 0 {
-		return dst
-	}
-	for i := 8; i+8 <= len(buf); i += 8 {
-		l := binary.LittleEndian.Uint32(buf[i-4:])
-		for _, w := range want[:n] {
-			if l == w {
-				dst = h.tryRSA(dst, s, buf, i, -1)
-				break
-			}
-		}
-	}
-	return dst
 }
 
 // topOK reports whether b can be the top byte of a factor of the group.
