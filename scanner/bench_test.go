@@ -4,12 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"math/rand/v2"
-	"os"
 	"testing"
-
-	"github.com/klauspost/compress/zstd"
 
 	"dumpguard/detectors"
 	"dumpguard/internal/testpath"
@@ -100,19 +96,5 @@ func BenchmarkHuntCost(b *testing.B) {
 
 // decompressed returns the uncompressed bytes of a core in testdata/dumps/linux.
 func decompressed(tb testing.TB, name string) []byte {
-	f, err := os.Open(testpath.Join(tb, "dumps", "linux", name))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := zstd.NewReader(f)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer zr.Close()
-	b, err := io.ReadAll(io.LimitReader(zr, 64<<20))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
+	return testpath.ReadDump(tb, testpath.Join(tb, "dumps", "linux", name))
 }

@@ -1,13 +1,10 @@
 package scanner
 
 import (
-	"bytes"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
-
-	"github.com/klauspost/compress/zstd"
 
 	"dumpguard/detectors"
 	"dumpguard/internal/keys"
@@ -20,19 +17,7 @@ import (
 // order) its key objects hold.
 func TestJavaNumbersWithoutDER(t *testing.T) {
 	const spki = "79aa531dad3ddf0936ea86d4515b65c74c7eb12df507ac8b4b37c9c65464d367" // java-rsa2048
-	raw, err := os.ReadFile(testpath.Join(t, "dumps", "linux", "java-keys.core.zst"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	zr, err := zstd.NewReader(bytes.NewReader(raw), zstd.WithDecoderConcurrency(1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	core, err := zr.DecodeAll(raw, nil)
-	zr.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	core := testpath.ReadDump(t, testpath.Join(t, "dumps", "linux", "java-keys.core.zst"))
 	p := NewPool(0)
 	defer p.Close()
 	opt := &FileOptions{Options: Options{Detectors: detectors.All()}, Hunt: &HuntConfig{Harvest: true}}

@@ -2,19 +2,16 @@ package prefilter
 
 import (
 	"bytes"
-	"compress/bzip2"
 	"flag"
 	"fmt"
-	"io"
 	"math/bits"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"text/tabwriter"
 
-	"github.com/klauspost/compress/zstd"
+	"dumpguard/internal/testpath"
 )
 
 var freqs = flag.Bool("freqs", false, "TestRealDumps prints the byte frequencies of the dumps, for freq.go")
@@ -91,38 +88,9 @@ func (c corpus) size() int {
 	return n
 }
 
-// maxDump bounds one decompressed test dump.
-const maxDump = 256 << 20
 
 // readDump reads a dump, decompressing .bz2 and .zst files.
-func readDump(t *testing.T, name string) []byte {
-	t.Helper()
-	f, err := os.Open(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var r io.Reader = f
-	switch filepath.Ext(name) {
-	case ".bz2":
-		r = bzip2.NewReader(f)
-	case ".zst":
-		zr, err := zstd.NewReader(f, zstd.WithDecoderMaxMemory(maxDump), zstd.WithDecoderConcurrency(1))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer zr.Close()
-		r = zr
-	}
-	b, err := io.ReadAll(io.LimitReader(r, maxDump+1))
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	if len(b) > maxDump {
-		t.Fatalf("%s: more than %d bytes", name, maxDump)
-	}
-	return b
-}
+func readDump(t *testing.T, name string) []byte { return testpath.ReadDump(t, name) }
 
 // loadCorpus reads the dumps matching the patterns; it skips the test when
 // there are none.

@@ -4,6 +4,7 @@
 package testpath
 
 import (
+	"compress/bzip2"
 	"io"
 	"os"
 	"path/filepath"
@@ -70,8 +71,8 @@ func Path(elem ...string) string {
 	return filepath.Join(append([]string{r, "testdata"}, elem...)...)
 }
 
-// ReadDump reads a test dump, decompressing it when its name ends in .zst;
-// more than 256 MiB is an error.
+// ReadDump reads a test dump, decompressing it when its name ends in .zst or
+// .bz2; more than 256 MiB is an error.
 func ReadDump(tb testing.TB, name string) []byte {
 	tb.Helper()
 	f, err := os.Open(name)
@@ -80,8 +81,11 @@ func ReadDump(tb testing.TB, name string) []byte {
 	}
 	defer f.Close()
 	var r io.Reader = f
-	if strings.HasSuffix(name, ".zst") {
-		zr, err := zstd.NewReader(f, zstd.WithDecoderMaxMemory(512<<20))
+	switch {
+	case strings.HasSuffix(name, ".bz2"):
+		r = bzip2.NewReader(f)
+	case strings.HasSuffix(name, ".zst"):
+		zr, err := zstd.NewReader(f, zstd.WithDecoderMaxMemory(512<<20), zstd.WithDecoderConcurrency(1))
 		if err != nil {
 			tb.Fatal(err)
 		}
