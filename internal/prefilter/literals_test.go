@@ -88,7 +88,6 @@ func (c corpus) size() int {
 	return n
 }
 
-
 // readDump reads a dump, decompressing .bz2 and .zst files.
 func readDump(t *testing.T, name string) []byte { return testpath.ReadDump(t, name) }
 
