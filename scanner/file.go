@@ -15,9 +15,6 @@ import (
 // FileOptions configure [Pool.ScanFile].
 type FileOptions struct {
 	Options
-	// Annotate, when set, is called on every finding before it is reported:
-	// the caller marks protected, allowlisted and known test keys there.
-	Annotate func(*Finding)
 	// Limits bound the decompression of compressed files and archives.
 	Limits container.Limits
 	// Hunt, when set, hunts the private halves of known public keys.
@@ -87,9 +84,6 @@ func (fr *FileReport) finish(fs []Finding, err error, scanned int64, opt *FileOp
 	markProtected(fs, opt.Hunt)
 	for i := range fs {
 		fs[i].Member = fr.Member
-		if opt.Annotate != nil {
-			opt.Annotate(&fs[i])
-		}
 	}
 	fr.Findings = fs
 	fr.ScannedBytes = scanned

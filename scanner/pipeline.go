@@ -16,7 +16,7 @@ import (
 //	  → plan (which public keys the hunt looks for, and what it leaves out)
 //	  → hunt (a second pass over writable memory, for the planned keys)
 //	  → merge (the hunt's findings with the detectors')
-//	  → annotate (protected keys, the caller's Annotate)
+//	  → annotate (protected keys; the policy's annotations are the report's)
 //
 // A source that cannot be read twice is hunted in its one pass, for the
 // protected keys only: the keys it holds are known only once it has been read.
