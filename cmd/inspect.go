@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"dumpguard/internal/dumpio"
+	"dumpguard/internal/report"
 	"dumpguard/scanner"
 )
 
@@ -196,7 +197,7 @@ func printableError(err error) error {
 }
 
 func writeInspection(w io.Writer, r *inspection, l *scanner.Layout) {
-	fmt.Fprintf(w, "file:     %s (%s)\n", dumpio.Escape(r.Path), humanBytes(r.Size))
+	fmt.Fprintf(w, "file:     %s (%s)\n", dumpio.Escape(r.Path), report.HumanBytes(r.Size))
 	if r.Member != "" {
 		fmt.Fprintf(w, "member:   %s\n", dumpio.Escape(r.Member))
 	}

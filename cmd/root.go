@@ -14,7 +14,6 @@ import (
 
 	"dumpguard/internal/dumpio"
 	"dumpguard/internal/policy"
-	"dumpguard/internal/report"
 )
 
 // Exit statuses, as policy.Exit decides them.
@@ -108,6 +107,3 @@ func flagError(err error) error {
 	}
 	return fmt.Errorf("--%s %q: %v", iv.GetFlag().Name, iv.GetValue(), cause)
 }
-
-// humanBytes is report.HumanBytes, for inspect.
-func humanBytes(n int64) string { return report.HumanBytes(n) }
