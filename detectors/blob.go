@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"dumpguard/internal/keys"
+	"dumpguard/internal/prefilter"
 )
 
 // This file finds the key blobs of the Windows crypto APIs. CNG (bcrypt.h) keeps
@@ -92,13 +93,13 @@ const cngRSA, cngEC = 1 | 2, 4 | 8 | 16
 func (CNGBlob) anchors() [][]byte { return cngAnchors }
 
 func (d CNGBlob) Detect(dst []Hit, buf []byte) []Hit {
-	var m marks
-	return d.detectAt(dst, buf, searchMarks(&m, buf, cngAnchors))
+	var m prefilter.Marks
+	return d.detectAt(dst, buf, m.Search(buf, cngAnchors))
 }
 
-func (CNGBlob) detectAt(dst []Hit, buf []byte, m *marks) []Hit {
+func (CNGBlob) detectAt(dst []Hit, buf []byte, m *prefilter.Marks) []Hit {
 	for at := 0; ; {
-		i, _ := m.find(cngRSA, at)
+		i, _ := m.Find(cngRSA, at)
 		if i < 0 {
 			break
 		}
@@ -114,7 +115,7 @@ func (CNGBlob) detectAt(dst []Hit, buf []byte, m *marks) []Hit {
 		at += 3
 	}
 	for at := 0; ; {
-		i, _ := m.find(cngEC, at)
+		i, _ := m.Find(cngEC, at)
 		if i < 0 {
 			break
 		}
@@ -285,17 +286,17 @@ var capiAnchors = [][]byte{capiPrivateHeader}
 func (CAPIBlob) anchors() [][]byte { return capiAnchors }
 
 func (d CAPIBlob) Detect(dst []Hit, buf []byte) []Hit {
-	var m marks
-	return d.detectAt(dst, buf, searchMarks(&m, buf, capiAnchors))
+	var m prefilter.Marks
+	return d.detectAt(dst, buf, m.Search(buf, capiAnchors))
 }
 
-func (CAPIBlob) detectAt(dst []Hit, buf []byte, m *marks) []Hit {
+func (CAPIBlob) detectAt(dst []Hit, buf []byte, m *prefilter.Marks) []Hit {
 	// Both private blobs start with the same BLOBHEADER bytes: bType 7
 	// (PRIVATEKEYBLOB), bVersion 2 and a zero reserved word, then the ALG_ID and
 	// the RSA2 or DSS2 magic. One search for the header serves both, and 0x07
 	// is rare in text.
 	for at := 0; ; {
-		i := m.index(0, at)
+		i := m.Index(0, at)
 		if i < 0 {
 			break
 		}

@@ -8,6 +8,7 @@ import (
 	"math/big"
 
 	"dumpguard/internal/keys"
+	"dumpguard/internal/prefilter"
 )
 
 // DER finds private keys kept in memory as raw DER: PKCS#1 RSAPrivateKey,
@@ -64,26 +65,26 @@ const derVersions, derOID = 1 | 2 | 4, 8
 func (DER) anchors() [][]byte { return derAnchors }
 
 func (d DER) Detect(dst []Hit, buf []byte) []Hit {
-	var m marks
-	return d.detectAt(dst, buf, searchMarks(&m, buf, derAnchors))
+	var m prefilter.Marks
+	return d.detectAt(dst, buf, m.Search(buf, derAnchors))
 }
 
-func (DER) detectAt(dst []Hit, buf []byte, m *marks) []Hit {
+func (DER) detectAt(dst []Hit, buf []byte, m *prefilter.Marks) []Hit {
 	// Both anchor streams are walked in order of offset, so that end (the end
 	// of the last hit, or of a PFX left to PKCS12) hides what is nested in it.
 	end := 0
-	v, _ := m.find(derVersions, 0)
-	e, _ := m.find(derOID, 0)
+	v, _ := m.Find(derVersions, 0)
+	e, _ := m.Find(derOID, 0)
 	for v >= 0 || e >= 0 {
 		var h Hit
 		var skip int
 		var ok bool
 		if e < 0 || (v >= 0 && v < e) {
 			h, skip, ok = derAtVersion(buf, v)
-			v, _ = m.find(derVersions, max(v+1, end))
+			v, _ = m.Find(derVersions, max(v+1, end))
 		} else {
 			h, ok = derAtPBE(buf, e)
-			e, _ = m.find(derOID, max(e+1, end))
+			e, _ = m.Find(derOID, max(e+1, end))
 		}
 		if ok && h.Off >= end {
 			dst = append(dst, h)
@@ -92,10 +93,10 @@ func (DER) detectAt(dst []Hit, buf []byte, m *marks) []Hit {
 		if skip > end {
 			end = skip
 			if v >= 0 && v < end {
-				v, _ = m.find(derVersions, end)
+				v, _ = m.Find(derVersions, end)
 			}
 			if e >= 0 && e < end {
-				e, _ = m.find(derOID, end)
+				e, _ = m.Find(derOID, end)
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"math/big"
 
 	"dumpguard/internal/keys"
+	"dumpguard/internal/prefilter"
 )
 
 // JWK finds JSON Web Keys holding private or secret material (RFC 7517, 7518,
@@ -41,11 +42,11 @@ var jwkAnchors = [][]byte{jwkAnchor[1:], jwkAnchorUTF16[2:], jwkAnchorEscaped}
 func (JWK) anchors() [][]byte { return jwkAnchors }
 
 func (d JWK) Detect(dst []Hit, buf []byte) []Hit {
-	var m marks
-	return d.detectAt(dst, buf, searchMarks(&m, buf, jwkAnchors))
+	var m prefilter.Marks
+	return d.detectAt(dst, buf, m.Search(buf, jwkAnchors))
 }
 
-func (JWK) detectAt(dst []Hit, buf []byte, m *marks) []Hit {
+func (JWK) detectAt(dst []Hit, buf []byte, m *prefilter.Marks) []Hit {
 	// Each loop passes the previous anchor to objectStart as a floor: the brace
 	// of a later key lies after it, and without the floor a run of anchors would
 	// make every one scan back the whole bound. A failed parse also skips what it
@@ -56,7 +57,7 @@ func (JWK) detectAt(dst []Hit, buf []byte, m *marks) []Hit {
 	var plain, wide jwkScan
 	var v16 textView
 	for at := 0; ; at++ {
-		i, ids := m.find(1|2, at)
+		i, ids := m.Find(1|2, at)
 		if i < 0 {
 			break
 		}
@@ -74,7 +75,7 @@ func (JWK) detectAt(dst []Hit, buf []byte, m *marks) []Hit {
 	var v textView
 	floor := 0
 	for at := 0; ; {
-		i := m.index(2, at)
+		i := m.Index(2, at)
 		if i < 0 {
 			break
 		}

@@ -5,6 +5,7 @@ import (
 	"math/big"
 
 	"dumpguard/internal/keys"
+	"dumpguard/internal/prefilter"
 )
 
 // OpenSSHBlob finds OpenSSH private keys outside PEM armour: the binary
@@ -40,14 +41,14 @@ var opensshAnchors = [][]byte{[]byte(opensshMagic), []byte("\x07ssh-"), []byte("
 func (OpenSSHBlob) anchors() [][]byte { return opensshAnchors }
 
 func (d OpenSSHBlob) Detect(dst []Hit, buf []byte) []Hit {
-	var m marks
-	return d.detectAt(dst, buf, searchMarks(&m, buf, opensshAnchors))
+	var m prefilter.Marks
+	return d.detectAt(dst, buf, m.Search(buf, opensshAnchors))
 }
 
-func (OpenSSHBlob) detectAt(dst []Hit, buf []byte, m *marks) []Hit {
+func (OpenSSHBlob) detectAt(dst []Hit, buf []byte, m *prefilter.Marks) []Hit {
 	first := len(dst)
 	for at := 0; ; {
-		i := m.index(0, at)
+		i := m.Index(0, at)
 		if i < 0 {
 			break
 		}
@@ -68,7 +69,7 @@ func (OpenSSHBlob) detectAt(dst []Hit, buf []byte, m *marks) []Hit {
 	// Each wire anchor is one byte of length before the type name.
 	for k := 1; k < len(opensshAnchors); k++ {
 		for at := 0; ; {
-			i := m.index(k, at)
+			i := m.Index(k, at)
 			if i < 0 {
 				break
 			}

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 
 	"dumpguard/internal/keys"
+	"dumpguard/internal/prefilter"
 )
 
 // PEM finds PEM-armoured private keys: PKCS#8 "PRIVATE KEY", "RSA", "EC" and
@@ -38,15 +39,15 @@ var pemAnchors = [][]byte{pemBegin, pemBeginUTF16, pemBeginBase64}
 func (PEM) anchors() [][]byte { return pemAnchors }
 
 func (d PEM) Detect(dst []Hit, buf []byte) []Hit {
-	var m marks
-	return d.detectAt(dst, buf, searchMarks(&m, buf, pemAnchors))
+	var m prefilter.Marks
+	return d.detectAt(dst, buf, m.Search(buf, pemAnchors))
 }
 
-func (PEM) detectAt(dst []Hit, buf []byte, m *marks) []Hit {
+func (PEM) detectAt(dst []Hit, buf []byte, m *prefilter.Marks) []Hit {
 	// "-----BEGIN " and its UTF-16LE form ("-\x00-\x00…") are walked together,
 	// in order of offset, so that a block found in one hides what it holds.
 	for at := 0; ; {
-		i, ids := m.find(1|2, at)
+		i, ids := m.Find(1|2, at)
 		if i < 0 {
 			break
 		}
@@ -70,7 +71,7 @@ func (PEM) detectAt(dst []Hit, buf []byte, m *marks) []Hit {
 		}
 	}
 	for at := 0; ; {
-		i := m.index(2, at)
+		i := m.Index(2, at)
 		if i < 0 {
 			break
 		}

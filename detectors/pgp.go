@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"dumpguard/internal/keys"
+	"dumpguard/internal/prefilter"
 )
 
 // PGP finds OpenPGP secret keys in ASCII armour ("-----BEGIN PGP PRIVATE KEY
@@ -38,13 +39,13 @@ var pgpAnchors = [][]byte{pgpBegin}
 func (PGP) anchors() [][]byte { return pgpAnchors }
 
 func (d PGP) Detect(dst []Hit, buf []byte) []Hit {
-	var m marks
-	return d.detectAt(dst, buf, searchMarks(&m, buf, pgpAnchors))
+	var m prefilter.Marks
+	return d.detectAt(dst, buf, m.Search(buf, pgpAnchors))
 }
 
-func (PGP) detectAt(dst []Hit, buf []byte, m *marks) []Hit {
+func (PGP) detectAt(dst []Hit, buf []byte, m *prefilter.Marks) []Hit {
 	for at := 0; ; {
-		i := m.index(0, at)
+		i := m.Index(0, at)
 		if i < 0 {
 			break
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"dumpguard/internal/keys"
+	"dumpguard/internal/prefilter"
 )
 
 // PKCS12 finds PKCS#12 (PFX, .p12) files in memory and reports the private
@@ -46,13 +47,13 @@ var pkcs12Anchors = [][]byte{pfxAnchor}
 func (PKCS12) anchors() [][]byte { return pkcs12Anchors }
 
 func (d PKCS12) Detect(dst []Hit, buf []byte) []Hit {
-	var m marks
-	return d.detectAt(dst, buf, searchMarks(&m, buf, pkcs12Anchors))
+	var m prefilter.Marks
+	return d.detectAt(dst, buf, m.Search(buf, pkcs12Anchors))
 }
 
-func (PKCS12) detectAt(dst []Hit, buf []byte, m *marks) []Hit {
+func (PKCS12) detectAt(dst []Hit, buf []byte, m *prefilter.Marks) []Hit {
 	for at := 0; ; {
-		v := m.index(0, at)
+		v := m.Index(0, at)
 		if v < 0 {
 			break
 		}

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"dumpguard/internal/keys"
+	"dumpguard/internal/prefilter"
 )
 
 // PuTTY finds PuTTY private key files (.ppk), format versions 2 and 3. The file
@@ -29,13 +30,13 @@ var puttyAnchors = [][]byte{puttyMagic}
 func (PuTTY) anchors() [][]byte { return puttyAnchors }
 
 func (d PuTTY) Detect(dst []Hit, buf []byte) []Hit {
-	var m marks
-	return d.detectAt(dst, buf, searchMarks(&m, buf, puttyAnchors))
+	var m prefilter.Marks
+	return d.detectAt(dst, buf, m.Search(buf, puttyAnchors))
 }
 
-func (PuTTY) detectAt(dst []Hit, buf []byte, m *marks) []Hit {
+func (PuTTY) detectAt(dst []Hit, buf []byte, m *prefilter.Marks) []Hit {
 	for at := 0; ; {
-		i := m.index(0, at)
+		i := m.Index(0, at)
 		if i < 0 {
 			break
 		}

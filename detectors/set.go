@@ -1,9 +1,7 @@
 package detectors
 
 import (
-	"bytes"
 	"encoding/binary"
-	"sort"
 	"sync"
 
 	"dumpguard/internal/prefilter"
@@ -18,81 +16,7 @@ type anchored interface {
 	Detector
 	// anchors are the literals, by id: bit k of a mark is anchors()[k].
 	anchors() [][]byte
-	detectAt(dst []Hit, buf []byte, m *marks) []Hit
-}
-
-// maxAnchors bounds one detector's anchors, for the search cache of marks.
-const maxAnchors = 16
-
-// marks finds where a detector's anchors start in a buffer: in the matches
-// a Set's prefilter found (the anchors' bits shifted to 0), or, for a
-// detector run alone, with bytes.Index, caching the last occurrence of
-// each anchor so that a loop moving forward searches each byte once.
-type marks struct {
-	buf     []byte
-	lits    [][]byte
-	ms      []prefilter.Match // sorted by Off; used when matched is set
-	matched bool
-
-	known      uint64 // anchors whose cache entry is filled
-	from, next [maxAnchors]int
-}
-
-func searchMarks(m *marks, buf []byte, lits [][]byte) *marks {
-	*m = marks{buf: buf, lits: lits}
-	return m
-}
-
-// find returns the least offset at or after from where an anchor of want
-// (bit k: anchor k) starts, and the anchors of want that start there; -1
-// when there is none.
-func (m *marks) find(want uint64, from int) (int, uint64) {
-	from = max(from, 0)
-	if m.matched {
-		ms := m.ms
-		i := sort.Search(len(ms), func(i int) bool { return ms[i].Off >= from })
-		for ; i < len(ms); i++ {
-			if ids := ms[i].IDs & want; ids != 0 {
-				return ms[i].Off, ids
-			}
-		}
-		return -1, 0
-	}
-	best, ids := -1, uint64(0)
-	for k, l := range m.lits {
-		bit := uint64(1) << k
-		if want&bit == 0 {
-			continue
-		}
-		var p int
-		if m.known&bit != 0 && m.from[k] <= from && (m.next[k] < 0 || m.next[k] >= from) {
-			p = m.next[k]
-		} else {
-			p = -1
-			if from < len(m.buf) {
-				if i := bytes.Index(m.buf[from:], l); i >= 0 {
-					p = from + i
-				}
-			}
-			m.known |= bit
-			m.from[k], m.next[k] = from, p
-		}
-		switch {
-		case p < 0:
-		case best < 0 || p < best:
-			best, ids = p, bit
-		case p == best:
-			ids |= bit
-		}
-	}
-	return best, ids
-}
-
-// index returns the least offset at or after from where anchor k starts, or
-// -1.
-func (m *marks) index(k, from int) int {
-	i, _ := m.find(1<<k, from)
-	return i
+	detectAt(dst []Hit, buf []byte, m *prefilter.Marks) []Hit
 }
 
 // A Set runs detectors over a buffer with one prefilter pass for the
@@ -113,7 +37,7 @@ var setScratches = sync.Pool{New: func() any { return new(setScratch) }}
 
 type setScratch struct {
 	ms, sub []prefilter.Match
-	mk      marks
+	mk      prefilter.Marks
 }
 
 // NewSet returns a Set of ds. Detectors that declare no anchors, or whose
@@ -127,7 +51,7 @@ func NewSet(ds []Detector) *Set {
 			continue
 		}
 		al := a.anchors()
-		if len(al) == 0 || len(al) > maxAnchors || len(lits)+len(al) > prefilter.MaxLiterals || hasEmpty(al) {
+		if len(al) == 0 || len(al) > prefilter.MaxMarked || len(lits)+len(al) > prefilter.MaxLiterals || hasEmpty(al) {
 			continue
 		}
 		s.an[i], s.base[i] = a, len(lits)
@@ -209,9 +133,9 @@ func (s *Set) Each(dst []Hit, buf []byte, found func(d Detector, hits []Hit)) []
 			}
 			sc.sub = sub
 			if len(sub) > 0 {
-				sc.mk = marks{buf: buf, lits: a.anchors(), ms: sub, matched: true}
+				sc.mk.Matched(buf, a.anchors(), sub)
 				dst = a.detectAt(dst, buf, &sc.mk)
-				sc.mk = marks{}
+				sc.mk = prefilter.Marks{}
 			}
 		}
 		if found != nil && len(dst) > start {

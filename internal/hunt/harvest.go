@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
-	"sort"
 	"sync"
 
 	"dumpguard/detectors"
@@ -72,34 +71,6 @@ var harvestMatcher = sync.OnceValue(func() *prefilter.Matcher {
 // harvestMatches holds a worker's prefilter matches between calls.
 var harvestMatches = sync.Pool{New: func() any { return new([]prefilter.Match) }}
 
-// anchors finds the next anchor of a kind: in the prefilter's matches, or,
-// when not matched (the tests' reference), by bytes.Index.
-type anchors struct {
-	ms      []prefilter.Match // sorted by Off
-	matched bool
-}
-
-// next returns the least offset at or after from where anchor k starts in
-// buf, or -1.
-func (a anchors) next(buf []byte, k, from int) int {
-	if !a.matched {
-		if from >= len(buf) {
-			return -1
-		}
-		if i := bytes.Index(buf[from:], harvestAnchors[k]); i >= 0 {
-			return from + i
-		}
-		return -1
-	}
-	i := sort.Search(len(a.ms), func(i int) bool { return a.ms[i].Off >= from })
-	for ; i < len(a.ms); i++ {
-		if a.ms[i].IDs&(1<<k) != 0 {
-			return a.ms[i].Off
-		}
-	}
-	return -1
-}
-
 // maxBlob is the longest public key blob: a 16384-bit RSA modulus and its
 // header.
 const maxBlob = 24 + 8 + 16384/8
@@ -118,11 +89,12 @@ func Harvest(dst []detectors.PublicKey, buf []byte) []detectors.PublicKey {
 	if len(*ms) == 0 {
 		return dst
 	}
-	return harvestAt(dst, buf, anchors{ms: *ms, matched: true})
+	var m prefilter.Marks
+	return harvestAt(dst, buf, m.Matched(buf, harvestAnchors, *ms))
 }
 
-// harvestAt is [Harvest] from the anchors a finds in buf.
-func harvestAt(dst []detectors.PublicKey, buf []byte, a anchors) []detectors.PublicKey {
+// harvestAt is [Harvest] from the anchors m finds in buf.
+func harvestAt(dst []detectors.PublicKey, buf []byte, m *prefilter.Marks) []detectors.PublicKey {
 	add := func(k detectors.PublicKey, ok bool) {
 		if ok {
 			dst = append(dst, k)
@@ -130,7 +102,7 @@ func harvestAt(dst []detectors.PublicKey, buf []byte, a anchors) []detectors.Pub
 	}
 	for _, k := range []int{aDER2, aDER1} {
 		for at := 0; ; at++ {
-			if at = a.next(buf, k, at); at < 0 {
+			if at = m.Index(k, at); at < 0 {
 				break
 			}
 			if n := harvestDER(&dst, buf[at:]); n > 0 {
@@ -139,7 +111,7 @@ func harvestAt(dst []detectors.PublicKey, buf []byte, a anchors) []detectors.Pub
 		}
 	}
 	for at := 0; ; at++ {
-		if at = a.next(buf, aEC, at); at < 0 {
+		if at = m.Index(aEC, at); at < 0 {
 			break
 		}
 		// SPKI: 30 len (30 len 06 07 <oid> 06 len <curve>) 03 len 00 point; short
@@ -151,7 +123,7 @@ func harvestAt(dst []detectors.PublicKey, buf []byte, a anchors) []detectors.Pub
 		}
 	}
 	for at := 0; ; at++ {
-		if at = a.next(buf, aEd, at); at < 0 {
+		if at = m.Index(aEd, at); at < 0 {
 			break
 		}
 		if at+44 <= len(buf) {
@@ -159,13 +131,13 @@ func harvestAt(dst []detectors.PublicKey, buf []byte, a anchors) []detectors.Pub
 		}
 	}
 	for at := 0; ; at++ {
-		if at = a.next(buf, aPEM, at); at < 0 {
+		if at = m.Index(aPEM, at); at < 0 {
 			break
 		}
 		harvestPEM(&dst, buf[at:min(len(buf), at+HarvestMaxLen)])
 	}
 	for at := 0; ; at++ {
-		if at = a.next(buf, aJWK, at); at < 0 {
+		if at = m.Index(aJWK, at); at < 0 {
 			break
 		}
 		start := bytes.LastIndexByte(buf[max(0, at-detectors.MaxJWKText):at], '{')
@@ -184,7 +156,7 @@ func harvestAt(dst []detectors.PublicKey, buf []byte, a anchors) []detectors.Pub
 	// length byte; "ecdsa-sha2-nistp" has its own.
 	for _, k := range []int{aSSH, aECDSA} {
 		for at := 0; ; at++ {
-			if at = a.next(buf, k, at); at < 0 {
+			if at = m.Index(k, at); at < 0 {
 				break
 			}
 			t := at - 1
@@ -200,7 +172,7 @@ func harvestAt(dst []detectors.PublicKey, buf []byte, a anchors) []detectors.Pub
 		}
 	}
 	for at := 0; ; at++ {
-		if at = a.next(buf, aSSHText, at); at < 0 {
+		if at = m.Index(aSSHText, at); at < 0 {
 			break
 		}
 		end := at

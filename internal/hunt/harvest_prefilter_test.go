@@ -7,13 +7,15 @@ import (
 	"testing"
 
 	"dumpguard/detectors"
+	"dumpguard/internal/prefilter"
 	"dumpguard/internal/testpath"
 )
 
 // harvestSearch is Harvest with each anchor found by bytes.Index:
 // the reference its prefilter pass must equal.
 func harvestSearch(buf []byte) []detectors.PublicKey {
-	return harvestAt(nil, buf, anchors{})
+	var m prefilter.Marks
+	return harvestAt(nil, buf, m.Search(buf, harvestAnchors))
 }
 
 func checkHarvest(t *testing.T, name string, buf []byte) int {
