@@ -136,8 +136,11 @@ func (c Curve) Public(d []byte) ([]byte, bool) {
 		if k.SetByteSlice(d) || k.IsZero() {
 			return nil, false
 		}
+		// ScalarMultNonConst with the generator costs what the base
+		// multiplication does, without the 8 ms the latter spends on first use
+		// unpacking its table: a dump with a few candidates pays none of it.
 		var q secp256k1.JacobianPoint
-		secp256k1.ScalarBaseMultNonConst(&k, &q)
+		secp256k1.ScalarMultNonConst(&k, &k256G, &q)
 		q.ToAffine()
 		return secp256k1.NewPublicKey(&q.X, &q.Y).SerializeUncompressed(), true
 	case p.ecdh != nil:
@@ -189,3 +192,11 @@ func (c Curve) Uncompressed(point []byte) ([]byte, bool) {
 	}
 	return elliptic.Marshal(curveTable[c].std, x, y), true //nolint:staticcheck // only to re-encode a checked point
 }
+
+// k256G is secp256k1's generator, in the form ScalarMultNonConst takes.
+var k256G = func() (g secp256k1.JacobianPoint) {
+	g.X.SetByteSlice(secp256k1.S256().Gx.Bytes())
+	g.Y.SetByteSlice(secp256k1.S256().Gy.Bytes())
+	g.Z.SetInt(1)
+	return g
+}()
