@@ -25,10 +25,14 @@ type anchored interface {
 // hits are those of each detector's Detect, in the order of the detectors.
 // A Set is safe for concurrent use.
 type Set struct {
-	ds   []Detector
-	an   []anchored // an[i] is nil when ds[i] runs alone, by Detect
-	base []int      // the prefilter id of an[i]'s first anchor
-	m    *prefilter.Matcher
+	ds    []Detector
+	an    []anchored // an[i] is nil when ds[i] runs alone, by Detect
+	base  []int      // the prefilter id of an[i]'s first anchor
+	m     *prefilter.Matcher
+	extra [][]byte // literals of a caller's own decoder (NewSetWith)
+	// extraBase is the prefilter id of extra's first literal, or -1 when
+	// they are searched for apart (no prefilter could be built).
+	extraBase int
 }
 
 // setScratches are the buffers of a Set's pass, shared by every Set so that
@@ -42,9 +46,23 @@ type setScratch struct {
 
 // NewSet returns a Set of ds. Detectors that declare no anchors, or whose
 // anchors would not fit in the prefilter, run whole by Detect.
-func NewSet(ds []Detector) *Set {
-	s := &Set{ds: ds, an: make([]anchored, len(ds)), base: make([]int, len(ds))}
+func NewSet(ds []Detector) *Set { return NewSetWith(ds, nil) }
+
+// NewSetWith returns a Set of ds whose one prefilter pass also finds extra,
+// the literals a caller's own decoder starts from: [Set.EachMarked] hands it
+// where they are. They come first in the prefilter, so they always share the
+// pass (a detector whose anchors no longer fit runs alone). extra are
+// constants of the caller: more than prefilter.MaxMarked, or an empty one,
+// is a programming error and panics.
+func NewSetWith(ds []Detector, extra [][]byte) *Set {
+	if len(extra) > prefilter.MaxMarked || hasEmpty(extra) {
+		panic("detectors: NewSetWith: more extra literals than prefilter.MaxMarked, or an empty one")
+	}
+	s := &Set{ds: ds, an: make([]anchored, len(ds)), base: make([]int, len(ds)), extra: extra, extraBase: -1}
 	var lits [][]byte
+	if len(extra) > 0 {
+		s.extraBase, lits = 0, append(lits, extra...)
+	}
 	for i, d := range ds {
 		a, ok := d.(anchored)
 		if !ok {
@@ -61,6 +79,7 @@ func NewSet(ds []Detector) *Set {
 		m, err := matcherFor(lits)
 		if err != nil { // cannot happen: the literals are checked above
 			clear(s.an)
+			s.extraBase = -1
 		}
 		s.m = m
 	}
@@ -113,26 +132,32 @@ func (s *Set) Detect(dst []Hit, buf []byte) []Hit {
 // detector that found keys and its hits (a part of the returned slice,
 // which found must not retain).
 func (s *Set) Each(dst []Hit, buf []byte, found func(d Detector, hits []Hit)) []Hit {
+	return s.EachMarked(dst, buf, found, nil)
+}
+
+// EachMarked is [Set.Each], and it also calls marked, when not nil, with
+// where in buf the extra literals of [NewSetWith] start (literal k is bit k);
+// marked must not retain m. It is not called when the pass found none.
+func (s *Set) EachMarked(dst []Hit, buf []byte, found func(d Detector, hits []Hit), marked func(m *prefilter.Marks)) []Hit {
 	sc := setScratches.Get().(*setScratch)
 	defer setScratches.Put(sc)
 	if s.m != nil {
 		sc.ms = s.m.Find(sc.ms[:0], buf)
+	}
+	if marked != nil && len(s.extra) > 0 {
+		if s.extraBase < 0 {
+			marked(sc.mk.Search(buf, s.extra))
+		} else if sub := s.subMatches(sc, s.extraBase, len(s.extra)); len(sub) > 0 {
+			marked(sc.mk.Matched(buf, s.extra, sub))
+		}
+		sc.mk = prefilter.Marks{}
 	}
 	for i, d := range s.ds {
 		start := len(dst)
 		if a := s.an[i]; a == nil {
 			dst = d.Detect(dst, buf)
 		} else {
-			n := len(a.anchors())
-			mask := uint64(1)<<n - 1
-			sub := sc.sub[:0]
-			for _, m := range sc.ms {
-				if ids := m.IDs >> s.base[i] & mask; ids != 0 {
-					sub = append(sub, prefilter.Match{Off: m.Off, IDs: ids})
-				}
-			}
-			sc.sub = sub
-			if len(sub) > 0 {
+			if sub := s.subMatches(sc, s.base[i], len(a.anchors())); len(sub) > 0 {
 				sc.mk.Matched(buf, a.anchors(), sub)
 				dst = a.detectAt(dst, buf, &sc.mk)
 				sc.mk = prefilter.Marks{}
@@ -143,6 +168,20 @@ func (s *Set) Each(dst []Hit, buf []byte, found func(d Detector, hits []Hit)) []
 		}
 	}
 	return dst
+}
+
+// subMatches returns the matches of the n literals from prefilter id base,
+// renumbered from 0, in sc.sub.
+func (s *Set) subMatches(sc *setScratch, base, n int) []prefilter.Match {
+	mask := uint64(1)<<n - 1
+	sub := sc.sub[:0]
+	for _, m := range sc.ms {
+		if ids := m.IDs >> base & mask; ids != 0 {
+			sub = append(sub, prefilter.Match{Off: m.Off, IDs: ids})
+		}
+	}
+	sc.sub = sub
+	return sub
 }
 
 // Candidates returns the number of offsets in buf at which an anchor of a

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/pem"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"unicode/utf16"
 
+	"dumpguard/internal/prefilter"
 	"dumpguard/internal/testpath"
 )
 
@@ -245,4 +247,59 @@ func TestSetCandidates(t *testing.T) {
 	if got := s.Candidates(buf); got != len(offs) || got == 0 {
 		t.Errorf("Candidates = %d, want %d (and not 0)", got, len(offs))
 	}
+}
+
+// TestSetExtra checks that the extra literals of NewSetWith are reported
+// where bytes.Index finds them, and that the detectors' hits are those of a
+// Set without them, with a few extra literals and with as many as allowed.
+func TestSetExtra(t *testing.T) {
+	buf := plantedBuffer(t, 5, 1<<20)
+	copy(buf[1000:], "\x30\x82 xyzzy AAAA")
+	copy(buf[len(buf)-5:], "xyzzy")
+	few := [][]byte{[]byte("\x30\x82"), []byte("xyzzy"), []byte("AAAA")}
+	full := append(slices.Clone(few), []byte("-----BEGIN "), []byte("\x02\x01\x00"))
+	for len(full) < prefilter.MaxMarked {
+		full = append(full, []byte(fmt.Sprintf("\xfe%05d", len(full))))
+	}
+	want := NewSet(All()).Detect(nil, buf)
+	for _, extra := range [][][]byte{few, full} {
+		s := NewSetWith(All(), extra)
+		if s.extraBase < 0 {
+			t.Fatalf("%d extra literals: not in the shared pass", len(extra))
+		}
+		wantAt := map[[2]int]bool{}
+		for k, l := range extra {
+			for at := 0; ; at++ {
+				i := bytes.Index(buf[at:], l)
+				if i < 0 {
+					break
+				}
+				at += i
+				wantAt[[2]int{at, k}] = true
+			}
+		}
+		gotAt := map[[2]int]bool{}
+		all := uint64(1)<<len(extra) - 1
+		hits := s.EachMarked(nil, buf, nil, func(m *prefilter.Marks) {
+			for at, ids := m.Find(all, 0); at >= 0; at, ids = m.Find(all, at+1) {
+				for k := range extra {
+					if ids&(1<<k) != 0 {
+						gotAt[[2]int{at, k}] = true
+					}
+				}
+			}
+		})
+		if len(wantAt) < 4 || !reflect.DeepEqual(gotAt, wantAt) {
+			t.Errorf("%d extra literals: marks = %v, want %v", len(extra), gotAt, wantAt)
+		}
+		if !reflect.DeepEqual(hits, want) {
+			t.Errorf("%d extra literals: the detectors' hits change", len(extra))
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("NewSetWith took more than prefilter.MaxMarked extra literals")
+		}
+	}()
+	NewSetWith(All(), append(full, []byte("one too many")))
 }

@@ -12,6 +12,7 @@ import (
 	"dumpguard/internal/dumpio"
 	"dumpguard/internal/hunt"
 	"dumpguard/internal/keys"
+	"dumpguard/internal/prefilter"
 )
 
 // DefaultWindow is the number of bytes a window owns. Large enough that the
@@ -31,9 +32,12 @@ type Options struct {
 	// or every byte when it is deep, in spans that start at addresses aligned
 	// to hunt.Align. Nil for no hunt.
 	Hunt *hunt.Hunter
-	// Visit, when set, sees every window (buf starts at file offset off; the
-	// window owns buf[lo:hi]). It must not retain buf. Used to harvest public keys.
-	Visit func(buf []byte, off int64, lo, hi int)
+	// Visit, when set, sees every window in which the detectors' prefilter
+	// pass found one of VisitAnchors, and m says where (literal k is bit k);
+	// buf starts at file offset off. It must not retain buf or m. Used to
+	// harvest public keys.
+	Visit        func(buf []byte, m *prefilter.Marks, off int64)
+	VisitAnchors [][]byte
 	// VisitMemory, when set, sees the writable process memory of every
 	// window, as the hunt would be handed it (starting at addresses aligned
 	// to hunt.Align; buf starts at file offset off); owned is how many bytes
@@ -126,7 +130,7 @@ type fileScan struct {
 
 // detectorSet is the Set of opt.Detectors, built by the first window.
 func (f *fileScan) detectorSet() *detectors.Set {
-	f.setOnce.Do(func() { f.set = detectors.NewSet(f.opt.Detectors) })
+	f.setOnce.Do(func() { f.set = detectors.NewSetWith(f.opt.Detectors, f.opt.VisitAnchors) })
 	return f.set
 }
 
@@ -179,7 +183,11 @@ type windowScratch struct {
 // hits it owns.
 func (f *fileScan) scanWindow(local []Finding, w *windowScratch, data []byte, j job) []Finding {
 	opt, l := f.opt, f.layout
-	w.hits = f.detectorSet().Each(w.hits[:0], data, func(d detectors.Detector, hits []detectors.Hit) {
+	var marked func(m *prefilter.Marks)
+	if opt.Visit != nil {
+		marked = func(m *prefilter.Marks) { opt.Visit(data, m, j.off) }
+	}
+	w.hits = f.detectorSet().EachMarked(w.hits[:0], data, func(d detectors.Detector, hits []detectors.Hit) {
 		for _, h := range hits {
 			if h.Off >= j.lo && h.Off < j.hi {
 				local = append(local, newFinding(l, d.Name(), h, j.off))
@@ -188,7 +196,7 @@ func (f *fileScan) scanWindow(local []Finding, w *windowScratch, data []byte, j 
 				}
 			}
 		}
-	})
+	}, marked)
 	if opt.VisitMemory != nil {
 		w.spans = l.huntSpans(w.spans[:0], j.off, int64(len(data)), false)
 		for _, s := range w.spans {
@@ -211,9 +219,6 @@ func (f *fileScan) scanWindow(local []Finding, w *windowScratch, data []byte, j 
 				}
 			}
 		}
-	}
-	if opt.Visit != nil {
-		opt.Visit(data, j.off, j.lo, j.hi)
 	}
 	return local
 }

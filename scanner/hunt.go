@@ -7,6 +7,7 @@ import (
 	"dumpguard/detectors"
 	"dumpguard/internal/hunt"
 	"dumpguard/internal/keys"
+	"dumpguard/internal/prefilter"
 )
 
 // The layout hands the hunt spans aligned as the hunt requires: a build with
@@ -48,9 +49,10 @@ func newHarvester(deep bool) *harvester {
 	return &harvester{keys: map[keys.Fingerprint]detectors.PublicKey{}, budget: hunt.NewBudget(0, deep)}
 }
 
-// visit is an [Options.Visit] function: public key encodings.
-func (h *harvester) visit(buf []byte, _ int64, _, _ int) {
-	h.add(hunt.Harvest(nil, buf))
+// visit is an [Options.Visit] function, with hunt.HarvestAnchors as its
+// anchors: public key encodings.
+func (h *harvester) visit(buf []byte, m *prefilter.Marks, _ int64) {
+	h.add(hunt.HarvestMarked(nil, buf, m))
 }
 
 // key is an [Options.VisitKey] function: the public halves of the keys the

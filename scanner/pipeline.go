@@ -74,7 +74,7 @@ func (d *dumpScan) detect(src source, again bool, progress func(int64)) {
 			}
 		case c.Harvest:
 			d.h = newHarvester(c.Deep)
-			o.Visit, o.VisitMemory, o.VisitKey = d.h.visit, d.h.memory, d.h.key
+			o.Visit, o.VisitAnchors, o.VisitMemory, o.VisitKey = d.h.visit, hunt.HarvestAnchors(), d.h.memory, d.h.key
 		}
 	}
 	d.d = src.detect(&o)

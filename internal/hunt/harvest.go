@@ -93,6 +93,16 @@ func Harvest(dst []detectors.PublicKey, buf []byte) []detectors.PublicKey {
 	return harvestAt(dst, buf, m.Matched(buf, harvestAnchors, *ms))
 }
 
+// HarvestAnchors are the literals [HarvestMarked] decodes from, for a caller
+// that finds them in its own prefilter pass. The caller must not modify them.
+func HarvestAnchors() [][]byte { return harvestAnchors }
+
+// HarvestMarked is [Harvest] from the anchors m finds in buf: m reports
+// where [HarvestAnchors] start (literal k is bit k).
+func HarvestMarked(dst []detectors.PublicKey, buf []byte, m *prefilter.Marks) []detectors.PublicKey {
+	return harvestAt(dst, buf, m)
+}
+
 // harvestAt is [Harvest] from the anchors m finds in buf.
 func harvestAt(dst []detectors.PublicKey, buf []byte, m *prefilter.Marks) []detectors.PublicKey {
 	add := func(k detectors.PublicKey, ok bool) {
