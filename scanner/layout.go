@@ -48,9 +48,12 @@ type Region struct {
 }
 
 // Huntable reports whether the raw-number hunt visits r by default: memory a
-// program writes at run time. Code, read-only mappings and dump metadata are
-// left to --deep.
-func (r Region) Huntable() bool { return r.Kind.Writable() && r.Protect.MaybeWritable() }
+// program writes at run time. Code (also a JIT's read-write-execute code
+// cache, whose machine code looks like numbers to the harvest), read-only
+// mappings and dump metadata are left to --deep.
+func (r Region) Huntable() bool {
+	return r.Kind.Writable() && r.Protect.MaybeWritable() && (r.Protect&dumpio.Known == 0 || r.Protect&dumpio.Exec == 0)
+}
 
 // A Layout maps every byte of a file to a region. Regions are sorted by Off and
 // do not overlap; bytes in no region are metadata of the format.

@@ -6,6 +6,7 @@ import (
 	"crypto/elliptic"
 	"encoding/binary"
 	"math/big"
+	"math/bits"
 	"sync/atomic"
 
 	"github.com/decred/dcrd/dcrec/secp256k1/v4"
@@ -190,6 +191,15 @@ func HarvestNumbers(dst []detectors.PublicKey, buf []byte, budget *Budget) []det
 	var mods, primes, coords, scalars []number
 	prevSmall := false // the word before is in [16, 0x210]
 	for i := 8; i+8 <= len(buf); i += 8 {
+		// Every test below needs the word before i to have its top 16 bits
+		// all zero or all one, or to start with a blob's magic: random bytes
+		// pass once in 2¹⁴, so high-entropy memory is skipped here.
+		if w := binary.LittleEndian.Uint64(buf[i-8:]); !maybeNumberWord(w) {
+			i, prevSmall = skipRandom(buf, i+8), false
+			if i+8 > len(buf) {
+				break
+			}
+		}
 		if i&15 == 0 && i+32 <= len(buf) && runStart(buf, i) {
 			n0 := len(scalars)
 			scalars = appendNumber(scalars, buf, i, 32, orderBE, orderLE)
@@ -307,21 +317,94 @@ var scalarSizes = []int{32, 48}
 // before it is no part of a random run (zero, a user-space pointer, all
 // ones); not a small integer, which a glibc chunk header is, whose numbers
 // the header's size already picks (a random start of a larger chunk is no
-// scalar). In random bytes that word passes once in 2¹⁶, so a
-// region entirely of high entropy yields almost no candidates. No 8 bytes of
-// the 32 at i may be a pointer (V8's and Go's heaps are full of 48-bit
-// pointers) or text (a random word is all printable once in 2000), and the
-// number must still pass the entropy filter.
+// scalar). In random bytes that word passes once in 2¹⁶. The run must end
+// within maxRun bytes, at a word whose top 16 bits are all zero or all one (a
+// pointer, a small integer, zero), which random bytes hold once in 2¹⁵: a
+// region entirely of high entropy (random, compressed or encrypted data)
+// yields about one candidate per GiB. No 8 bytes of the 32 at i may be a
+// pointer (V8's and Go's heaps are full of 48-bit pointers) or text (a random
+// word is all printable once in 2000), and 26 of the 32 bytes must be
+// distinct: random numbers fail that once in a thousand, machine code,
+// bytecode and unwind tables far more often. A run after all ones with a small
+// integer before that is a Python bytes object (its ob_size, then its unset
+// hash) of another size than 32, which the length word test reads.
 func runStart(buf []byte, i int) bool {
-	if w := binary.LittleEndian.Uint64(buf[i-8:]); w != 0 && w != ^uint64(0) && (w>>48 != 0 || w>>32 == 0) {
+	w := binary.LittleEndian.Uint64(buf[i-8:])
+	if w != 0 && w != ^uint64(0) && (w>>48 != 0 || w>>32 == 0) {
 		return false
 	}
-	for k := i; k < i+32; k += 8 {
-		if binary.LittleEndian.Uint64(buf[k:])>>48 == 0 || printable(buf[k:k+8]) {
+	if w == ^uint64(0) && i >= 16 {
+		if n := binary.LittleEndian.Uint64(buf[i-16:]); n != 0 && n < 1<<24 {
 			return false
 		}
 	}
-	return true
+	for k := i; k < i+32; k += 8 {
+		if !randomWord(buf[k:]) {
+			return false
+		}
+	}
+	if distinct(buf[i:i+32]) < 26 {
+		return false
+	}
+	for k := i + 32; k < i+maxRun; k += 8 {
+		if k+8 > len(buf) {
+			return true
+		}
+		if t := binary.LittleEndian.Uint64(buf[k:]) >> 48; t == 0 || t == 0xffff {
+			return true
+		}
+	}
+	return false
+}
+
+// skipRandom returns the first 8-aligned offset j ≥ i in buf (i ≥ 8) whose
+// word before passes [maybeNumberWord], or one past the end when there is
+// none. It is apart from its caller so that its loop keeps its registers.
+//
+//go:noinline
+func skipRandom(buf []byte, i int) int {
+	b := buf[i-8:]
+	for ; len(b) >= 32; b, i = b[32:], i+32 {
+		w0, w1 := binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[8:])
+		w2, w3 := binary.LittleEndian.Uint64(b[16:]), binary.LittleEndian.Uint64(b[24:])
+		if maybeNumberWord(w0) || maybeNumberWord(w1) || maybeNumberWord(w2) || maybeNumberWord(w3) {
+			break
+		}
+	}
+	for ; len(b) >= 8; b, i = b[8:], i+8 {
+		if maybeNumberWord(binary.LittleEndian.Uint64(b)) {
+			return i
+		}
+	}
+	return i
+}
+
+// maybeNumberWord reports whether the number scan has a test for the word w
+// before an offset: its top 16 bits are all zero or all one (zero, a
+// pointer, a small integer, a length) or its low 16 bits start a Windows
+// blob's magic. Random bytes pass once in 2¹⁴.
+func maybeNumberWord(w uint64) bool {
+	return uint16(w>>48+1) <= 1 || uint16(w) == magicEC || uint16(w) == magicRSA1&0xffff
+}
+
+// maxRun is the longest high-entropy run whose start is a candidate number:
+// a few numbers side by side (a key's X, Y and d) and no more. Random bytes,
+// compressed or encrypted data fill whole pages.
+const maxRun = 160
+
+// randomWord reports whether the 8 bytes at b may be part of a random number:
+// no pointer or small integer (the top 16 bits are not zero) and no text.
+func randomWord(b []byte) bool {
+	return binary.LittleEndian.Uint64(b)>>48 != 0 && !printable(b[:8])
+}
+
+// distinct is the number of distinct byte values in b.
+func distinct(b []byte) int {
+	var seen [4]uint64
+	for _, c := range b {
+		seen[c>>6] |= 1 << (c & 63)
+	}
+	return bits.OnesCount64(seen[0]) + bits.OnesCount64(seen[1]) + bits.OnesCount64(seen[2]) + bits.OnesCount64(seen[3])
 }
 
 // printable reports whether b is all printable ASCII, tabs and line ends.

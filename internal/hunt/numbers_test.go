@@ -402,14 +402,90 @@ func TestDerivedScalar(t *testing.T) {
 }
 
 // TestRunStartsInRandom: random bytes are not a list of run starts, so the
-// harvest derives almost nothing from them.
+// harvest derives nothing from them (before runs had to end within maxRun
+// bytes, 32 MiB of random bytes yielded about 30 candidate scalars, and a
+// few derived keys made the hunt read all of memory a second time).
 func TestRunStartsInRandom(t *testing.T) {
-	buf := junk(5, 4<<20)
+	buf := junk(5, 32<<20)
 	b := NewBudget(int64(len(buf)), false)
-	got := HarvestNumbers(nil, buf, b)
-	// 2¹⁸ 16-aligned offsets, each a run start once in 2¹⁶: about 4.
-	if len(got) > 40 {
-		t.Errorf("4 MiB of random bytes: %d derived keys, want a handful", len(got))
+	if got := HarvestNumbers(nil, buf, b); len(got) != 0 {
+		t.Errorf("32 MiB of random bytes: %d derived keys, want none", len(got))
 	}
-	t.Logf("derived %d keys, spent %d units", len(got), b.Spent())
+	t.Logf("spent %d units", b.Spent())
+}
+
+// TestRunStart: which runs of random-looking words start a candidate number.
+func TestRunStart(t *testing.T) {
+	const at = 256
+	num := junk(3, 32) // 32 distinct-enough random bytes (checked below)
+	tests := []struct {
+		name string
+		make func(b []byte)
+		want bool
+	}{
+		{"zero, 32 bytes, zero", func(b []byte) {}, true},
+		{"all ones before", func(b []byte) { fill(b[at-8:at], 0xff) }, true},
+		{"pointer before", func(b []byte) { binary.LittleEndian.PutUint64(b[at-8:], 0x7f12_3456_7890) }, true},
+		{"small integer before (a chunk header's job)", func(b []byte) { binary.LittleEndian.PutUint64(b[at-8:], 0x31) }, false},
+		{"random word before", func(b []byte) { copy(b[at-8:], junk(9, 8)) }, false},
+		{"run of maxRun bytes", func(b []byte) { copy(b[at+32:], junk(4, maxRun-32)) }, false},
+		{"run of 48 bytes", func(b []byte) { copy(b[at+32:], junk(4, 16)) }, true},
+		{"run ends at a pointer", func(b []byte) {
+			copy(b[at+32:], junk(4, maxRun))
+			binary.LittleEndian.PutUint64(b[at+64:], 0x5555_0000_1230)
+		}, true},
+		{"Python bytes of 254 bytes (ob_size, hash -1)", func(b []byte) {
+			fill(b[at-8:at], 0xff)
+			binary.LittleEndian.PutUint64(b[at-16:], 254)
+		}, false},
+		{"text in the number", func(b []byte) { copy(b[at+8:], "user=bob") }, false},
+		{"pointer in the number", func(b []byte) { binary.LittleEndian.PutUint64(b[at+16:], 0x7f00_1234_5678) }, false},
+		{"few distinct bytes (code, bytecode)", func(b []byte) {
+			copy(b[at:], "\x48\x8b\x45\xf8\x48\x89\xc7\xe8\x48\x8b\x45\xf0\x48\x89\xc6\xe9\x48\x8b\x55\xf8\x48\x89\xd7\xe8\x48\x8b\x4d\xf0\x48\x89\xce\xe9")
+		}, false},
+	}
+	if distinct(num) < 26 {
+		t.Fatalf("test number has %d distinct bytes", distinct(num))
+	}
+	for _, tt := range tests {
+		b := make([]byte, 1024)
+		copy(b[at:], num)
+		tt.make(b)
+		if got := runStart(b, at); got != tt.want {
+			t.Errorf("%s: runStart = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func fill(b []byte, c byte) {
+	for i := range b {
+		b[i] = c
+	}
+}
+
+// TestSkipRandom: skipRandom stops at the first word the number scan has a
+// test for, wherever in a 4-word group it lies, as a word-by-word loop does.
+func TestSkipRandom(t *testing.T) {
+	words := []uint64{0, 0x7f12_3456_7890, ^uint64(0), 0xffff_8000_0000_0000, 0x1234_5678_9abc_4345, 0x1234_5678_9abc_5352, 0x31}
+	for n := 8; n <= 200; n += 8 {
+		for plantAt := 0; plantAt <= n; plantAt += 8 {
+			for _, w := range words {
+				buf := junk(uint64(n), n)
+				if plantAt < n {
+					binary.LittleEndian.PutUint64(buf[plantAt:], w)
+				}
+				for from := 8; from <= n; from += 8 {
+					want := from
+					for ; want+8 <= n+8 && want-8 < n; want += 8 {
+						if maybeNumberWord(binary.LittleEndian.Uint64(buf[want-8:])) {
+							break
+						}
+					}
+					if got := skipRandom(buf, from); got != want {
+						t.Fatalf("len %d, word %#x at %d, from %d: skipRandom = %d, want %d", n, w, plantAt, from, got, want)
+					}
+				}
+			}
+		}
+	}
 }
