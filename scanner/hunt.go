@@ -40,13 +40,24 @@ const maxHarvest = 4096
 type harvester struct {
 	budget  *hunt.Budget // of the trials on bare numbers
 	mu      sync.Mutex
-	keys    map[keys.Fingerprint]detectors.PublicKey
-	derived int // of keys, how many are Derived
+	keys    map[keys.Fingerprint]detectors.PublicKey // what the hunt pass looks for
+	derived int                                      // of keys, how many are Derived
 	dropped int
+	// public holds the keys the dump holds in an encoding (not Derived).
+	public map[keys.Fingerprint]bool
+	// seeds holds every copy of the candidate seeds and scalars whose
+	// public keys were derived, by that key, sorted by offset once the
+	// first pass is done.
+	seeds  map[keys.Fingerprint][]detectors.PublicKey
+	nseeds int
 }
 
+// maxSeeds bounds the copies of candidate seeds kept from one dump.
+const maxSeeds = 4 * maxHarvest
+
 func newHarvester(deep bool) *harvester {
-	return &harvester{keys: map[keys.Fingerprint]detectors.PublicKey{}, budget: hunt.NewBudget(0, deep)}
+	return &harvester{keys: map[keys.Fingerprint]detectors.PublicKey{}, budget: hunt.NewBudget(0, deep),
+		public: map[keys.Fingerprint]bool{}, seeds: map[keys.Fingerprint][]detectors.PublicKey{}}
 }
 
 // visit is an [Options.Visit] function, with hunt.HarvestAnchors as its
@@ -96,6 +107,48 @@ func (h *harvester) placeSeeds(fs []Finding, l *Layout) {
 	}
 }
 
+// proved returns a finding for every copy of a candidate seed or scalar
+// whose derived public key is proved: the dump holds it in an encoding, the
+// user named it (protected), or the hunt pass found it (a finding in hunted).
+// A copy that a finding of hunted already places is left out.
+func (h *harvester) proved(hunted []Finding, protected []detectors.PublicKey, l *Layout) []Finding {
+	if h == nil || len(h.seeds) == 0 {
+		return nil
+	}
+	proven := map[keys.Fingerprint]bool{}
+	for fp := range h.public {
+		proven[fp] = true
+	}
+	for _, k := range protected {
+		proven[k.SPKI] = true
+	}
+	type place struct {
+		fp  keys.Fingerprint
+		off int64
+	}
+	placed := map[place]bool{}
+	for _, f := range hunted {
+		fp := keysFingerprint(&f)
+		proven[fp] = true
+		placed[place{fp, f.Offset}] = true
+		for _, c := range f.Components {
+			placed[place{fp, c.Offset}] = true
+		}
+	}
+	var out []Finding
+	for fp, copies := range h.seeds {
+		if !proven[fp] {
+			continue
+		}
+		for _, k := range copies {
+			if !placed[place{fp, k.SeedAt}] {
+				out = append(out, huntFinding(l, hunt.Proved(k), k.SeedAt))
+			}
+		}
+	}
+	return out
+}
+
 func keysFingerprint(f *Finding) keys.Fingerprint {
 	fp, _ := keys.ParseFingerprint(f.Fingerprint())
 	return fp
@@ -108,9 +161,22 @@ func (h *harvester) add(found []detectors.PublicKey) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, k := range found {
+		if k.Derived && h.nseeds < maxSeeds {
+			h.seeds[k.SPKI] = append(h.seeds[k.SPKI], k)
+			h.nseeds++
+		} else if !k.Derived && len(h.public) < maxHarvest {
+			h.public[k.SPKI] = true
+		}
 		if old, ok := h.keys[k.SPKI]; ok {
-			if old.Derived && k.Derived && k.SeedAt < old.SeedAt {
+			switch {
+			case old.Derived && k.Derived && k.SeedAt < old.SeedAt:
 				h.keys[k.SPKI] = k // the first copy of a seed, whatever window came first
+			case old.Derived && !k.Derived:
+				// The dump holds the public key too, which proves the seed
+				// (proved); hunt the key itself, for the copies of its
+				// private half that no harvest candidate is.
+				h.keys[k.SPKI] = k
+				h.derived--
 			}
 			continue
 		}
@@ -174,11 +240,13 @@ func bundleWarning(n int) []string {
 }
 
 // hunter is the hunt for keys, or nil when there is nothing to hunt for.
-func (c *HuntConfig) hunter(keys []detectors.PublicKey, b *hunt.Budget) *hunt.Hunter {
+// harvested says the number harvest ran over the same memory, so the hunt
+// leaves the scalars after chunk headers to it (hunt.Options.HeadersDerived).
+func (c *HuntConfig) hunter(keys []detectors.PublicKey, b *hunt.Budget, harvested bool) *hunt.Hunter {
 	if len(keys) == 0 {
 		return nil
 	}
-	if h := hunt.New(keys, hunt.Options{Deep: c.Deep, Budget: b}); !h.Empty() {
+	if h := hunt.New(keys, hunt.Options{Deep: c.Deep, Budget: b, HeadersDerived: harvested}); !h.Empty() {
 		return h
 	}
 	return nil

@@ -46,6 +46,7 @@ type dumpScan struct {
 	d       detected
 	huntOpt *Options // the planned hunt pass; nil for none
 	huntErr error
+	hunted  []Finding    // the hunt pass's findings
 	budget  *hunt.Budget // of the hunt pass, or of the one pass of a stream read once
 }
 
@@ -67,7 +68,7 @@ func (d *dumpScan) detect(src source, again bool, progress func(int64)) {
 		switch {
 		case !again:
 			d.budget = hunt.NewBudget(0, c.Deep)
-			o.Hunt = c.hunter(c.Protected, d.budget)
+			o.Hunt = c.hunter(c.Protected, d.budget, false)
 			o.VisitMemory = func(_ []byte, _ int64, owned int) { d.budget.Earn(int64(owned)) }
 			if c.Harvest {
 				d.fr.Warnings = append(d.fr.Warnings, "hunt: a stream read once is hunted for the --pubkeys keys only, not for the public keys inside it")
@@ -86,7 +87,7 @@ func (d *dumpScan) detect(src source, again bool, progress func(int64)) {
 	keys, warn := c.huntPlan(d.h)
 	d.fr.Warnings = append(d.fr.Warnings, warn...)
 	d.budget = hunt.NewBudget(d.d.size, c.Deep)
-	if hu := c.hunter(keys, d.budget); hu != nil && d.d.err == nil {
+	if hu := c.hunter(keys, d.budget, d.h != nil); hu != nil && d.d.err == nil {
 		d.huntOpt = &Options{Hunt: hu, Window: d.opt.Window}
 	}
 }
@@ -108,11 +109,17 @@ func (d *dumpScan) hunt(src source) {
 		return
 	}
 	d.h.placeSeeds(hunted, d.d.layout)
+	d.hunted = hunted
 	d.d.fs = mergeHunt(d.d.fs, hunted)
 }
 
-// finish annotates the findings and records the outcome in the report.
+// finish adds the findings of the seeds and scalars the harvest proved (see
+// harvester.proved), annotates the findings and records the outcome in the
+// report.
 func (d *dumpScan) finish() {
+	if d.h != nil {
+		d.d.fs = mergeHunt(d.d.fs, d.h.proved(d.hunted, d.opt.Hunt.Protected, d.d.layout))
+	}
 	err := d.d.err
 	if err == nil && errors.Is(d.huntErr, context.Canceled) {
 		err = d.huntErr // an interrupted hunt is an interrupted scan

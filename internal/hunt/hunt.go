@@ -59,6 +59,13 @@ type Options struct {
 	// Budget.Cut reports it.
 	Budget *Budget
 
+	// HeadersDerived says the caller ran [HarvestNumbers] over the same
+	// memory and matches the derived keys it returned against pubs itself
+	// (see [Proved]): the numbers after chunk headers have had their public
+	// halves derived there for every curve the harvest derives, so the hunt
+	// tries them only for the others (P-521).
+	HeadersDerived bool
+
 	// For measurements: all8 tries every 8-aligned offset for RSA;
 	// noAnchors and noHeaders switch off one source of default candidates.
 	all8, noAnchors, noHeaders bool
@@ -201,8 +208,10 @@ func New(pubs []detectors.PublicKey, opt Options) *Hunter {
 				h.anchors.add(anchorNeedle{b: x, key: i, reach: huntNearEC, be: true, point: true})
 			}
 			h.anchors.add(anchorNeedle{b: reversed(x), key: i, reach: huntNearEC})
-			h.addChunk(c.Size(), false)
-			h.addChunk((c.Size()+7)&^7, false)
+			if !opt.HeadersDerived || !harvestDerives(c) {
+				h.addChunk(c.Size(), false)
+				h.addChunk((c.Size()+7)&^7, false)
+			}
 		case k.Type == "ed25519" && len(k.Point) == 32 && k.Derived:
 			// Not a target: its seed is known. Finding the public key in the
 			// dump is the proof.
@@ -213,7 +222,9 @@ func New(pubs []detectors.PublicKey, opt Options) *Hunter {
 			g.targets, g.keys = append(g.targets, k.Point), append(g.keys, i)
 			h.groupOf[i] = slices.Index(h.ec, g)
 			h.anchors.add(anchorNeedle{b: k.Point, key: i, reach: huntNearEC, be: true})
-			h.addChunk(32, false)
+			if !opt.HeadersDerived {
+				h.addChunk(32, false)
+			}
 		}
 	}
 	for _, g := range h.ec {
@@ -407,17 +418,41 @@ func (h *Hunter) foundDerived(dst []Find, s *huntScratch, key, off int) []Find {
 	}
 	k := h.keys[key]
 	s.found = append(s.found, foundKey{key, len(dst)})
+	enc, info := derivedInfo(k, "public key derived from the seed found in the dump", "d·G=Q, 0<d<n; Q's X coordinate found in the dump")
+	n := len(k.Point)
+	if k.Type == "ec" {
+		n = k.Curve.Size()
+	}
+	return append(dst, Find{Encoding: enc, Key: info, Parts: []Part{{Off: off, Len: n, What: "public"}}})
+}
+
+// derivedInfo is the encoding and key of a find of the derived key k, with
+// the proof for a seed (Ed25519) or an EC scalar.
+func derivedInfo(k detectors.PublicKey, seedProof, scalarProof string) (string, keys.KeyInfo) {
 	enc := k.SeedEncoding
 	if enc == "" {
 		enc = "raw-be"
 	}
-	info := keys.KeyInfo{Type: k.Type, Bits: 256, SPKI: k.SPKI, Proof: "public key derived from the seed found in the dump"}
-	n := len(k.Point)
+	info := keys.KeyInfo{Type: k.Type, Bits: 256, SPKI: k.SPKI, Proof: seedProof}
 	if k.Type == "ec" {
-		info.Bits, info.Curve, info.Proof = k.Curve.Bits(), k.Curve, "d·G=Q, 0<d<n; Q's X coordinate found in the dump"
-		n = k.Curve.Size()
+		info.Bits, info.Curve, info.Proof = k.Curve.Bits(), k.Curve, scalarProof
 	}
-	return append(dst, Find{Encoding: enc, Key: info, Parts: []Part{{Off: off, Len: n, What: "public"}}})
+	return enc, info
+}
+
+// Proved is the find of the derived key k (a candidate seed or scalar the
+// harvest met, and the public key derived from it) when the dump also holds
+// that public key in an encoding, or the user named it: the number at
+// k.SeedAt is the key's private half. Its one part is that number, at offset
+// 0: offsets are relative to k.SeedAt.
+func Proved(k detectors.PublicKey) Find {
+	enc, info := derivedInfo(k, "public key derived from the seed is one the dump holds or --pubkeys names",
+		"d·G=Q, 0<d<n; Q is a public key the dump holds or --pubkeys names")
+	p := Part{Len: 32, What: "seed"}
+	if k.Type == "ec" {
+		p.Len, p.What = k.Curve.Size(), "d"
+	}
+	return Find{Encoding: enc, Key: info, Parts: []Part{p}}
 }
 
 // xForms are the forms of an EC X coordinate x (big-endian) that processes
@@ -934,6 +969,9 @@ func (h *Hunter) tryEC(dst []Find, s *huntScratch, buf []byte, i, only int, leOn
 	for gi, g := range h.ec {
 		if i+g.size > len(buf) || (only >= 0 && h.groupOf[only] != gi) || g.slider != nil {
 			continue // a sliding group is tried at every offset by slideEC
+		}
+		if leOnly && h.opt.HeadersDerived && harvestDerives(g.curve) {
+			continue // after a chunk header: the harvest derived it
 		}
 		w := buf[i : i+g.size]
 		if g.size != lastSize {

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"math/big"
 	"math/bits"
+	"slices"
 	"sync/atomic"
 
 	"github.com/decred/dcrd/dcrec/secp256k1/v4"
@@ -474,6 +475,11 @@ func derivePublic(dst []detectors.PublicKey, buf []byte, scalars []number, budge
 // candidate scalars (secp256k1 from little-endian limbs after a chunk header
 // only: its multiplication is the costliest of the 32-byte curves).
 var derivedCurves = []keys.Curve{keys.P256, keys.Secp256k1, keys.P384}
+
+// harvestDerives reports whether the harvest derives the public key of every
+// little-endian scalar of curve c after a chunk header (NoCurve: of every
+// Ed25519 seed, big-endian, after one).
+func harvestDerives(c keys.Curve) bool { return c == keys.NoCurve || slices.Contains(derivedCurves, c) }
 
 // dupNumber reports whether n is already among the numbers taken at its
 // offset (a chunk header is also a run start), which sit at the end of prev.

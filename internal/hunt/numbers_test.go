@@ -489,3 +489,39 @@ func TestSkipRandom(t *testing.T) {
 		}
 	}
 }
+
+// TestHeadersDerived: with Options.HeadersDerived the hunt leaves a scalar
+// after a chunk header to the harvest, which derives its public key (and the
+// caller proves it with hunt.Proved), for every curve the harvest derives;
+// P-521's it still tries itself.
+func TestHeadersDerived(t *testing.T) {
+	for _, file := range []string{"p256.sec1.pem", "p384.sec1.pem", "k256.sec1.pem", "p521.sec1.pem", "ed25519.pkcs8.pem"} {
+		s := secret(t, file)
+		d := bytes.Clone(s.scalar)
+		if s.pub.Type == "ec" {
+			slices.Reverse(d) // limbs
+		}
+		h := newHeap(3, 64<<10)
+		h.gap(2000)
+		at := h.put(d)
+		for _, derived := range []bool{false, true} {
+			finds := New([]detectors.PublicKey{s.pub}, Options{HeadersDerived: derived}).Hunt(nil, h.b)
+			want := !derived || s.pub.Curve == keys.P521
+			if got := len(finds) == 1 && finds[0].Parts[0].Off == at; got != want {
+				t.Errorf("%s, HeadersDerived %v: found %v (%+v), want %v", file, derived, got, finds, want)
+			}
+		}
+		if s.pub.Curve == keys.P521 {
+			continue
+		}
+		var proved []Find
+		for _, k := range HarvestNumbers(nil, h.b, nil) {
+			if k.Derived && k.SPKI == s.pub.SPKI && k.SeedAt == int64(at) {
+				proved = append(proved, Proved(k))
+			}
+		}
+		if len(proved) != 1 || proved[0].Key.SPKI != s.pub.SPKI || proved[0].Parts[0].Len != s.size {
+			t.Errorf("%s: the harvest derived %+v at %#x, want the key", file, proved, at)
+		}
+	}
+}

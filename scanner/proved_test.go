@@ -1,0 +1,93 @@
+package scanner
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/x509"
+	"encoding/binary"
+	"encoding/pem"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"testing"
+
+	"dumpguard/detectors"
+	"dumpguard/internal/keys"
+	"dumpguard/internal/testpath"
+)
+
+// TestHarvestProvesScalars: a P-256 scalar as little-endian limbs after a
+// glibc chunk header, twice, in memory that also holds the key's SPKI (or
+// with the key named by --pubkeys). The harvest derives the scalar's public
+// key; that it equals a public key the dump holds or the user named proves
+// it, with no scalar multiplication in the hunt pass, and every copy is a
+// finding (redaction overwrites each). With neither, nothing proves it.
+func TestHarvestProvesScalars(t *testing.T) {
+	b, err := os.ReadFile(testpath.Join(t, "..", "detectors", "testdata", "keys", "p256.sec1.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blk, _ := pem.Decode(b)
+	priv, err := x509.ParseECPrivateKey(blk.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spki, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, ok := detectors.ECPublicKey(keys.P256, mustPoint(t, priv))
+	if !ok {
+		t.Fatal("ECPublicKey")
+	}
+	d := priv.D.FillBytes(make([]byte, 32))
+	slices.Reverse(d) // BIGNUM limbs
+	copies := []int64{0x10000, 0x30000}
+	for _, tt := range []struct {
+		name        string
+		spki, named bool
+		want        int
+	}{{"spki in the dump", true, false, 2}, {"--pubkeys", false, true, 2}, {"neither", false, false, 0}} {
+		t.Run(tt.name, func(t *testing.T) {
+			buf := make([]byte, 256<<10)
+			rand.NewChaCha8([32]byte{9}).Read(buf)
+			for _, at := range copies {
+				binary.LittleEndian.PutUint64(buf[at-8:], 0x31)
+				copy(buf[at:], d)
+				binary.LittleEndian.PutUint64(buf[at+32:], 0)
+			}
+			if tt.spki {
+				copy(buf[0x20000:], spki)
+			}
+			hc := &HuntConfig{Harvest: true}
+			if tt.named {
+				hc.Protected = []detectors.PublicKey{pub}
+			}
+			p := NewPool(0)
+			defer p.Close()
+			fr := p.ScanAt(context.Background(), "mem", bytes.NewReader(buf), int64(len(buf)), &FileOptions{Options: Options{Detectors: detectors.All()}, Hunt: hc})[0]
+			var at []int64
+			for _, f := range fr.Findings {
+				if f.Detector == "raw-hunt" && f.Fingerprint() == pub.SPKI.String() && f.Status == keys.Validated {
+					at = append(at, f.Offset)
+					if len(f.Components) != 1 || f.Components[0].What != "d" || f.Components[0].Length != 32 || f.Encoding != "raw-le" {
+						t.Errorf("finding at %#x: %s, components %+v", f.Offset, f.Encoding, f.Components)
+					}
+				}
+			}
+			if len(at) != tt.want || tt.want > 0 && !slices.Equal(at, copies) {
+				t.Errorf("scalars found at %#x, want %d of %#x; errors %v", at, tt.want, copies, fr.Errors)
+			}
+		})
+	}
+}
+
+func mustPoint(t *testing.T, k *ecdsa.PrivateKey) []byte {
+	t.Helper()
+	pk, err := k.PublicKey.ECDH()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pk.Bytes()
+}
