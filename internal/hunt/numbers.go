@@ -637,7 +637,7 @@ next:
 			if q.QuoRem(n, &c, &r); r.Sign() != 0 || c.Cmp(bigOne) <= 0 || c.Cmp(n) >= 0 {
 				continue
 			}
-			if e := provenE(buf, m.off, n, &c, &q); e > 0 {
+			if e := provenE(buf, m.off, n, &c, &q, near(buf, m.off, mods, primes)); e > 0 {
 				if k, ok := detectors.RSAPublicKey(n, big.NewInt(e)); ok {
 					dst = append(dst, k)
 					done = append(done, n)
@@ -659,31 +659,57 @@ func abs(x int) int {
 // provenE returns the public exponent e of the key n = p·q when its private
 // exponent d (mod λ(n) or φ(n)) or a CRT value d mod p−1, d mod q−1 sits within
 // numberReach of at, big-endian, little-endian or in Java's word order; 0
-// when none does.
-func provenE(buf []byte, at int, n, p, q *big.Int) int64 {
+// when none does. It looks first among cands, the values of the candidate
+// numbers near at (where runtimes keep d and the CRT values: one map lookup
+// each), then searches the bytes for the private values of e = 65537 (30
+// searches of 512 KiB for all five exponents cost a few milliseconds per
+// pair, and a dump holds pairs whose d was wiped).
+func provenE(buf []byte, at int, n, p, q *big.Int, cands map[string]bool) int64 {
 	lo, hi := max(0, at-numberReach), min(len(buf), at+numberReach)
 	p1, q1 := new(big.Int).Sub(p, bigOne), new(big.Int).Sub(q, bigOne)
 	phi := new(big.Int).Mul(p1, q1)
 	lambda := new(big.Int).Quo(phi, new(big.Int).GCD(nil, nil, p1, q1))
+	var privs [][]byte // by e, then modulus, then d, d mod p−1, d mod q−1
 	for _, e := range commonE {
 		eb := big.NewInt(e)
 		for _, mod := range []*big.Int{lambda, phi} {
 			d := new(big.Int).ModInverse(eb, mod)
-			if d == nil {
+			if d == nil { // e shares a factor with mod: no d, and three slots kept
+				privs = append(privs, nil, nil, nil)
 				continue
 			}
-			for _, v := range []*big.Int{d, new(big.Int).Mod(d, p1), new(big.Int).Mod(d, q1)} {
-				be := v.Bytes()
-				if len(be) < 16 {
-					continue
-				}
-				if bytes.Contains(buf[lo:hi], be) || bytes.Contains(buf[lo:hi], reversed(be)) || bytes.Contains(buf[lo:hi], javaWords(be)) {
-					return e
-				}
+			privs = append(privs, d.Bytes(), new(big.Int).Mod(d, p1).Bytes(), new(big.Int).Mod(d, q1).Bytes())
+		}
+	}
+	for search := range 2 {
+		for i, be := range privs {
+			if len(be) < 16 || search == 1 && i >= 6 {
+				continue // the bytes are searched for e = 65537's only
+			}
+			found := cands[string(be)]
+			if search == 1 {
+				found = bytes.Contains(buf[lo:hi], be) || bytes.Contains(buf[lo:hi], reversed(be)) || bytes.Contains(buf[lo:hi], javaWords(be))
+			}
+			if found {
+				return commonE[i/6]
 			}
 		}
 	}
 	return 0
+}
+
+// near returns the values (big-endian, no leading zeros) of the numbers of
+// lists that start within numberReach of at.
+func near(buf []byte, at int, lists ...[]number) map[string]bool {
+	out := map[string]bool{}
+	for _, l := range lists {
+		for _, n := range l {
+			if abs(n.off-at) <= numberReach {
+				out[string(n.value(buf).Bytes())] = true
+			}
+		}
+	}
+	return out
 }
 
 // An ecField is what the on-curve match needs of a curve.
