@@ -426,11 +426,27 @@ func printable(b []byte) bool {
 // Montgomery form; the Ed25519 key as bytes).
 func derivePublic(dst []detectors.PublicKey, buf []byte, scalars []number, budget *Budget) []detectors.PublicKey {
 	var be [48]byte
+	// A value met again (heaps hold many copies of one number: half of a
+	// Node.js core's candidates) reuses the keys derived from its first copy.
+	type seen struct{ from, to int } // the keys dst[from:to] derived
+	derived := map[string]seen{}
 	for k, sc := range scalars {
 		if dupNumber(scalars[:k], sc) {
 			continue
 		}
 		b := buf[sc.off : sc.off+sc.size]
+		key := string(b) + string(rune('0'+sc.order))
+		if sc.run {
+			key += "r" // no secp256k1 for a run start
+		}
+		if d, ok := derived[key]; ok {
+			for _, pk := range dst[d.from:d.to] {
+				pk.SeedAt = int64(sc.off)
+				dst = append(dst, pk)
+			}
+			continue
+		}
+		from := len(dst)
 		d, enc := b, "raw-be"
 		if sc.order == orderLE {
 			d, enc = be[:sc.size], "raw-le"
@@ -467,6 +483,7 @@ func derivePublic(dst []detectors.PublicKey, buf []byte, scalars []number, budge
 				dst = append(dst, k)
 			}
 		}
+		derived[key] = seen{from, len(dst)}
 	}
 	return dst
 }

@@ -525,3 +525,35 @@ func TestHeadersDerived(t *testing.T) {
 		}
 	}
 }
+
+// TestDerivedCopies: two copies of one candidate scalar in a buffer both
+// yield the derived key, each with its own place, for the cost of one
+// derivation.
+func TestDerivedCopies(t *testing.T) {
+	s := secret(t, "p256.sec1.pem")
+	d := bytes.Clone(s.scalar)
+	slices.Reverse(d)
+	spent := func(copies int) (int64, []int64) {
+		h := newHeap(4, 64<<10)
+		for range copies {
+			h.gap(1000)
+			h.put(d)
+		}
+		b := NewBudget(int64(len(h.b)), false)
+		var at []int64
+		for _, k := range HarvestNumbers(nil, h.b, b) {
+			if k.Derived && k.SPKI == s.pub.SPKI {
+				at = append(at, k.SeedAt)
+			}
+		}
+		return b.Spent(), at
+	}
+	one, at1 := spent(1)
+	two, at2 := spent(2)
+	if len(at1) != 1 || len(at2) != 2 || at2[0] == at2[1] {
+		t.Errorf("derived at %v with one copy and %v with two, want 1 and 2 places", at1, at2)
+	}
+	if two-one >= ecCost { // the second layout's random bytes may cost a few units more
+		t.Errorf("two copies spent %d units, one copy %d: the copy was derived again", two, one)
+	}
+}
