@@ -101,3 +101,15 @@ func BenchmarkHarvest(b *testing.B) {
 		keys = Harvest(keys[:0], buf)
 	}
 }
+
+// BenchmarkSkipRandom is the number scan's pass over high-entropy memory,
+// which it skips four words at a time (2 MiB of random bytes: L2-resident).
+func BenchmarkSkipRandom(b *testing.B) {
+	buf := junk(1, 2<<20)
+	b.SetBytes(int64(len(buf)))
+	for b.Loop() {
+		for i := 8; i+8 <= len(buf); i += 8 {
+			i = skipRandom(buf, i)
+		}
+	}
+}
