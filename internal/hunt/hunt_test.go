@@ -510,3 +510,49 @@ func TestHuntSerializedAnchor(t *testing.T) {
 		}
 	}
 }
+
+// TestUnstructuredData: a buffer of minData bytes or more with no word
+// whose top 24 bits are all zero or all one is data (random, compressed,
+// encrypted), which the default hunt leaves to Deep: a P-256 scalar planted
+// near its public point there is found only once the buffer holds one such
+// word, anywhere, or in deep mode, or in a smaller buffer.
+func TestUnstructuredData(t *testing.T) {
+	s := secret(t, "p256.sec1.pem")
+	def := New([]detectors.PublicKey{s.pub}, Options{})
+	deep := New([]detectors.PublicKey{s.pub}, Options{Deep: true})
+	plant := func(n int) []byte {
+		buf := junk(77, n)
+		for i := 0; i+8 <= len(buf); i += 8 { // no structured word at all
+			if smallWord(binary.LittleEndian.Uint64(buf[i:])) {
+				buf[i+7] ^= 0x55
+			}
+		}
+		copy(buf[4096-1024:], s.publicBytes())
+		copy(buf[4096:], s.secretBytes(true))
+		return buf
+	}
+	for _, tt := range []struct {
+		name  string
+		size  int
+		small int // offset of a structured word, or -1
+		h     *Hunter
+		want  bool
+	}{
+		{"data", minData, -1, def, false},
+		{"data, deep", minData, -1, deep, true},
+		{"a NULL at the end", minData, minData - 8, def, true},
+		{"a length far away", minData, minData / 2, def, true},
+		{"small buffer", minData - 64, -1, def, true},
+	} {
+		buf := plant(tt.size)
+		if structured(buf) {
+			t.Fatalf("%s: the planted buffer is structured", tt.name)
+		}
+		if tt.small >= 0 {
+			binary.LittleEndian.PutUint64(buf[tt.small:], 0x40)
+		}
+		if got := len(tt.h.Hunt(nil, buf)) == 1; got != tt.want {
+			t.Errorf("%s: found %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
