@@ -557,3 +557,31 @@ func TestDerivedCopies(t *testing.T) {
 		t.Errorf("two copies spent %d units, one copy %d: the copy was derived again", two, one)
 	}
 }
+
+// TestDerivedCompressedPoint: a scalar's public key kept compressed
+// (02/03‖X, as secp256k1 software keeps it) is found by the reverse hunt:
+// its X, big-endian, is a derived key's anchor at any offset.
+func TestDerivedCompressedPoint(t *testing.T) {
+	for _, file := range []string{"p256.sec1.pem", "k256.sec1.pem"} {
+		s := secret(t, file)
+		c := s.pub.Curve
+		x, y := s.pub.Point[1:1+c.Size()], s.pub.Point[1+c.Size():]
+		d := bytes.Clone(s.scalar)
+		slices.Reverse(d)
+		h := newHeap(21, 64<<10)
+		h.gap(500)
+		h.put(d)
+		comp := append([]byte{2 | y[len(y)-1]&1}, x...)
+		copy(h.b[30001:], comp)
+		var derived []detectors.PublicKey
+		for _, k := range HarvestNumbers(nil, h.b, nil) {
+			if k.Derived {
+				derived = append(derived, k)
+			}
+		}
+		finds := New(derived, Options{}).Hunt(nil, h.b)
+		if len(finds) != 1 || finds[0].Key.SPKI != s.pub.SPKI || finds[0].Parts[0].Off != 30002 {
+			t.Errorf("%s: finds %+v, want the key by X at 30002", file, finds)
+		}
+	}
+}
