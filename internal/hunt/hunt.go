@@ -112,7 +112,11 @@ type Hunter struct {
 	// lengths of the Java int[] whose data the hunt tries (javaLo > javaHi:
 	// none).
 	javaLo, javaHi uint64
-	reach          int
+	// lenWant[n] says whether n bytes is the size of a wanted RSA factor,
+	// whose length word (.NET, Java, Python) makes the number after it a
+	// candidate.
+	lenWant []bool
+	reach   int
 }
 
 // noJava is javaLo and javaHi when no factor is a whole number of words.
@@ -247,6 +251,12 @@ func New(pubs []detectors.PublicKey, opt Options) *Hunter {
 	// noJava: a range no high half of a word (below 2³²) falls in.
 	h.javaLo, h.javaHi = noJava, noJava
 	for _, g := range h.rsa {
+		if g.size >= 32 {
+			if len(h.lenWant) <= g.size {
+				h.lenWant = slices.Grow(h.lenWant, g.size+1-len(h.lenWant))[:g.size+1]
+			}
+			h.lenWant[g.size] = true
+		}
 		h.reach = max(h.reach, huntNear+4*g.size)
 		if w := uint64(g.size / 4); g.size%4 == 0 {
 			if h.javaLo == noJava {
@@ -322,6 +332,7 @@ type huntScratch struct {
 	found   []foundKey
 	headers []int
 	java    []int      // offsets after a Java int[] length word (javaLo..javaHi)
+	lens    []int      // offsets after a length word of a factor's size in bytes
 	derived []foundKey // derived public keys seen: key, offset
 	offs    []int      // offsets a slider reports
 }
@@ -389,6 +400,9 @@ func (h *Hunter) Hunt(dst []Find, buf []byte) []Find {
 	}
 	if !h.opt.Deep && !h.opt.all8 && !h.opt.noHeaders {
 		for _, i := range s.java {
+			dst = h.tryRSA(dst, s, buf, i, -1)
+		}
+		for _, i := range s.lens {
 			dst = h.tryRSA(dst, s, buf, i, -1)
 		}
 	}
@@ -531,7 +545,7 @@ func mergeRanges(r []span2) []span2 {
 // chunk header whose data size fits a wanted number go to s.headers, with
 // bit 0 set for an RSA size and bit 1 for an EC one (offset<<2 | bits).
 func (h *Hunter) scanWords(s *huntScratch, buf []byte) {
-	s.headers, s.java = s.headers[:0], s.java[:0]
+	s.headers, s.java, s.lens = s.headers[:0], s.java[:0], s.lens[:0]
 	lo, hi := 1, 0
 	if len(h.chunks) > 0 {
 		lo, hi = h.chunks[0].size, h.chunks[len(h.chunks)-1].size
@@ -545,6 +559,14 @@ func (h *Hunter) scanWords(s *huntScratch, buf []byte) {
 		// A Java int[] length (the high half) of a factor's word count.
 		if w>>32-h.javaLo <= h.javaHi-h.javaLo && i+8 < len(buf) {
 			s.java = append(s.java, i+8)
+		}
+		// A length of a factor's size in bytes: a .NET byte[] (the 64-bit
+		// length just before its data), a Java byte[] (the high half), a
+		// Python bytes object (ob_size, then the hash, then the data).
+		if w < uint64(len(h.lenWant)) && h.lenWant[w] {
+			s.lens = append(s.lens, i+8, i+16)
+		} else if j := w >> 32; j < uint64(len(h.lenWant)) && h.lenWant[j] && uint32(w) != 0 {
+			s.lens = append(s.lens, i+8)
 		}
 		// A glibc chunk header: the size, with flag bits in the low three.
 		if c := int(w &^ 7); w>>32 == 0 && c >= lo && c <= hi && i+8 < len(buf) {

@@ -556,3 +556,36 @@ func TestUnstructuredData(t *testing.T) {
 		}
 	}
 }
+
+// TestLengthWordFactors: an RSA factor of a known key right after a length
+// word of its size, as .NET (a 64-bit length), Java (a byte[]'s 32-bit
+// length in the high half of its word) and Python (ob_size, then the hash)
+// keep a byte array, is tried by default with no header and no public half
+// near it; a length of another size is no candidate.
+func TestLengthWordFactors(t *testing.T) {
+	s := secret(t, "rsa2048.pkcs8.pem")
+	h := New([]detectors.PublicKey{s.pub}, Options{})
+	const at = 4096
+	for _, tt := range []struct {
+		name string
+		put  func(b []byte)
+		want bool
+	}{
+		{".NET byte[]", func(b []byte) { binary.LittleEndian.PutUint64(b[at-8:], uint64(s.size)) }, true},
+		{"Java byte[]", func(b []byte) { binary.LittleEndian.PutUint64(b[at-8:], uint64(s.size)<<32|0x2000_0abc) }, true},
+		{"Python bytes", func(b []byte) {
+			binary.LittleEndian.PutUint64(b[at-16:], uint64(s.size))
+			binary.LittleEndian.PutUint64(b[at-8:], ^uint64(0))
+		}, true},
+		{"another length", func(b []byte) { binary.LittleEndian.PutUint64(b[at-8:], uint64(s.size)+8) }, false},
+		{"no length", func(b []byte) {}, false},
+	} {
+		buf := junk(31, 64<<10)
+		tt.put(buf)
+		copy(buf[at:], s.secretBytes(false)) // big-endian bytes
+		finds := h.Hunt(nil, buf)
+		if got := len(finds) == 1 && finds[0].Parts[0].Off == at; got != tt.want {
+			t.Errorf("%s: finds %+v, want found %v", tt.name, finds, tt.want)
+		}
+	}
+}
