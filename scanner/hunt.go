@@ -109,9 +109,10 @@ func (h *harvester) placeSeeds(fs []Finding, l *Layout) {
 
 // proved returns a finding for every copy of a candidate seed or scalar
 // whose derived public key is proved: the dump holds it in an encoding, the
-// user named it (protected), or the hunt pass found it (a finding in hunted).
-// A copy that a finding of hunted already places is left out.
-func (h *harvester) proved(hunted []Finding, protected []detectors.PublicKey, l *Layout) []Finding {
+// user named it (protected), or a finding of fs (the detectors' and the hunt
+// pass's) is of that key. A copy that a finding of fs already places is left
+// out.
+func (h *harvester) proved(fs []Finding, protected []detectors.PublicKey, l *Layout) []Finding {
 	if h == nil || len(h.seeds) == 0 {
 		return nil
 	}
@@ -127,7 +128,7 @@ func (h *harvester) proved(hunted []Finding, protected []detectors.PublicKey, l 
 		off int64
 	}
 	placed := map[place]bool{}
-	for _, f := range hunted {
+	for _, f := range fs {
 		fp := keysFingerprint(&f)
 		proven[fp] = true
 		placed[place{fp, f.Offset}] = true

@@ -46,7 +46,6 @@ type dumpScan struct {
 	d       detected
 	huntOpt *Options // the planned hunt pass; nil for none
 	huntErr error
-	hunted  []Finding    // the hunt pass's findings
 	budget  *hunt.Budget // of the hunt pass, or of the one pass of a stream read once
 }
 
@@ -71,7 +70,16 @@ func (d *dumpScan) detect(src source, again bool, progress func(int64)) {
 			o.Hunt = c.hunter(c.Protected, d.budget, false)
 			o.VisitMemory = func(_ []byte, _ int64, owned int) { d.budget.Earn(int64(owned)) }
 			if c.Harvest {
-				d.fr.Warnings = append(d.fr.Warnings, "hunt: a stream read once is hunted for the --pubkeys keys only, not for the public keys inside it")
+				// One pass: the harvest's derived keys are proved by the
+				// public keys the stream holds (finish); the keys those
+				// public keys lead to are not hunted, which needs a second read.
+				d.h = newHarvester(c.Deep)
+				o.Visit, o.VisitAnchors, o.VisitKey = d.h.visit, hunt.HarvestAnchors(), d.h.key
+				o.VisitMemory = func(buf []byte, off int64, owned int) {
+					d.budget.Earn(int64(owned))
+					d.h.memory(buf, off, owned)
+				}
+				d.fr.Warnings = append(d.fr.Warnings, "hunt: a stream read once is hunted for the --pubkeys keys and for the EC and Ed25519 scalars whose public keys it holds; the RSA numbers and the scalars its other public keys lead to need a second read (give a file, not a pipe)")
 			}
 		case c.Harvest:
 			d.h = newHarvester(c.Deep)
@@ -109,7 +117,6 @@ func (d *dumpScan) hunt(src source) {
 		return
 	}
 	d.h.placeSeeds(hunted, d.d.layout)
-	d.hunted = hunted
 	d.d.fs = mergeHunt(d.d.fs, hunted)
 }
 
@@ -118,7 +125,7 @@ func (d *dumpScan) hunt(src source) {
 // report.
 func (d *dumpScan) finish() {
 	if d.h != nil {
-		d.d.fs = mergeHunt(d.d.fs, d.h.proved(d.hunted, d.opt.Hunt.Protected, d.d.layout))
+		d.d.fs = mergeHunt(d.d.fs, d.h.proved(d.d.fs, d.opt.Hunt.Protected, d.d.layout))
 	}
 	err := d.d.err
 	if err == nil && errors.Is(d.huntErr, context.Canceled) {

@@ -66,20 +66,40 @@ func TestHarvestProvesScalars(t *testing.T) {
 			}
 			p := NewPool(0)
 			defer p.Close()
-			fr := p.ScanAt(context.Background(), "mem", bytes.NewReader(buf), int64(len(buf)), &FileOptions{Options: Options{Detectors: detectors.All()}, Hunt: hc})[0]
-			var at []int64
-			for _, f := range fr.Findings {
-				if f.Detector == "raw-hunt" && f.Fingerprint() == pub.SPKI.String() && f.Status == keys.Validated {
-					at = append(at, f.Offset)
-					if len(f.Components) != 1 || f.Components[0].What != "d" || f.Components[0].Length != 32 || f.Encoding != "raw-le" {
-						t.Errorf("finding at %#x: %s, components %+v", f.Offset, f.Encoding, f.Components)
-					}
-				}
-			}
-			if len(at) != tt.want || tt.want > 0 && !slices.Equal(at, copies) {
-				t.Errorf("scalars found at %#x, want %d of %#x; errors %v", at, tt.want, copies, fr.Errors)
+			opt := &FileOptions{Options: Options{Detectors: detectors.All()}, Hunt: hc}
+			for _, fr := range []FileReport{
+				p.ScanAt(context.Background(), "mem", bytes.NewReader(buf), int64(len(buf)), opt)[0],
+				p.ScanReader(context.Background(), "-", bytes.NewReader(buf), opt)[0], // read once
+			} {
+				checkProved(t, fr, pub, tt.want, copies)
 			}
 		})
+	}
+}
+
+// checkProved requires the scalar copies of pub's key to be the d
+// components of its validated raw-hunt findings (one finding each, or one
+// finding holding several), and want of them.
+func checkProved(t *testing.T, fr FileReport, pub detectors.PublicKey, want int, copies []int64) {
+	t.Helper()
+	var at []int64
+	for _, f := range fr.Findings {
+		if f.Detector != "raw-hunt" || f.Fingerprint() != pub.SPKI.String() || f.Status != keys.Validated {
+			continue
+		}
+		if f.Encoding != "raw-le" {
+			t.Errorf("%s: finding at %#x: encoding %s", fr.Path, f.Offset, f.Encoding)
+		}
+		for _, c := range f.Components {
+			if c.What != "d" || c.Length != 32 {
+				t.Errorf("%s: finding at %#x: component %+v", fr.Path, f.Offset, c)
+			}
+			at = append(at, c.Offset)
+		}
+	}
+	slices.Sort(at)
+	if len(at) != want || want > 0 && !slices.Equal(at, copies) {
+		t.Errorf("%s: scalars found at %#x, want %d of %#x; errors %v", fr.Path, at, want, copies, fr.Errors)
 	}
 }
 
