@@ -365,6 +365,8 @@ func runStart(buf []byte, i int) bool {
 //go:noinline
 func skipRandom(buf []byte, i int) int {
 	b := buf[i-8:]
+	k := skipWords(b) &^ 7
+	b, i = b[k:], i+k
 	for ; len(b) >= 32; b, i = b[32:], i+32 {
 		w0, w1 := binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[8:])
 		w2, w3 := binary.LittleEndian.Uint64(b[16:]), binary.LittleEndian.Uint64(b[24:])
