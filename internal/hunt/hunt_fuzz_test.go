@@ -1,6 +1,7 @@
 package hunt
 
 import (
+	"encoding/binary"
 	"os"
 	"path/filepath"
 	"testing"
@@ -28,6 +29,18 @@ func FuzzHarvest(f *testing.F) {
 		for _, k := range Harvest(nil, b) {
 			if k.SPKI.IsZero() || k.Protected || (k.N == nil && len(k.Point) == 0) {
 				t.Fatalf("Harvest gave an unusable key %+v", k)
+			}
+		}
+		// The vector skip of random words stops where the word loop does.
+		for from := 8; from <= len(b)&^7 && from <= 64; from += 8 {
+			want := from
+			for ; want-8 < len(b)&^7; want += 8 {
+				if maybeNumberWord(binary.LittleEndian.Uint64(b[want-8:])) {
+					break
+				}
+			}
+			if got := skipRandom(b[:len(b)&^7], from); got != want {
+				t.Fatalf("skipRandom(%d) = %d, want %d", from, got, want)
 			}
 		}
 		// The number harvest, with a budget: it must not panic, and every
