@@ -39,6 +39,10 @@ func TestDefaultScanFindsNumbers(t *testing.T) {
 			"2a916e2192d99a01b77cc123f736b1b0a7dc93b30a58f75e1a7692ceb8116391", // mbedtls-rsa2048
 			"90ddabbf1c1c59e2edf774e7bc99d01a3e17a1d5488069ff71709694ce6413eb", // mbedtls-p256: X grown to six limbs
 		}},
+		{"gnutls-keys.core.zst", []string{ // GnuTLS 3.7.9 gnutls_privkey_import_x509_raw from DER
+			"13033ece742befde16dcfce1cf521f56b1c42e98d8bd3b35f453392507e80479", // gnutls-rsa2048: GMP limbs after chunk headers
+			"dccd7a0b24791cd5a1fe959bc784a52167174b50bc523fcf6fee5fdc8c76e832", // gnutls-p256: d after a 0x31 header, the point from X and Y limbs
+		}},
 		{"go-keys.core.zst", []string{
 			"e03e01b79afca70c315ac08c45abbdea09ccd0642f4be478a42f6c65cda3dab5", // go-rsa2048: its DER, and its big.Int words (raw)
 			"f6b22054df36696a4bc42cbf1cccc30a6da84ebd77a62076f9ef1024d8c2e1b7", // go-p256: D's words, X in the 04‖X‖Y and fiat limbs

@@ -1,22 +1,25 @@
 #!/usr/bin/env bash
 # make-runtime-dumps.sh: make the runtime cores in testdata/dumps/linux/:
 # token-signing services as Node.js and Python (pyca/cryptography) run them,
-# each holding throwaway keys loaded once from a PEM file whose bytes it then
-# wiped, with no certificate: the key is only numbers inside OpenSSL.
+# and as small C programs on mbedTLS and GnuTLS, and a Java one, each holding
+# throwaway keys loaded once from a PEM file whose bytes it then wiped, with
+# no certificate: the key is only numbers inside the crypto library.
 #
 # Every key is a THROWAWAY key generated here, for tests only. Writes
-# linux/keys/{node,pyca,mbedtls}-*.pem (+ .pub.pem), linux/keys/runtime-keys.json,
-# linux/{node,pyca,mbedtls}-keys.core.zst and linux/runtimes.json. The other
+# linux/keys/{node,pyca,mbedtls,java,gnutls}-*.pem (+ .pub.pem),
+# linux/keys/runtime-keys.json, linux/{node,pyca,mbedtls,java,gnutls}-keys.core.zst
+# and linux/runtimes.json. The other
 # dumps and their manifests are left alone; make-linux-dumps.sh runs this
 # script at its end.
 #
-#   make-runtime-dumps.sh [node] [pyca] [mbedtls] [java]   (default: all four)
+#   make-runtime-dumps.sh [node] [pyca] [mbedtls] [java] [gnutls]   (default: all five)
 #
 # makes only the dumps named, and keeps the manifest entries of the others.
 #
 # Prerequisites: gdb, openssl, zstd, gcc, go (for src/coretrim), node (20),
 # python3 with pyca/cryptography (Debian: apt-get install python3-cryptography),
-# mbedTLS 2.28 (apt-get install libmbedtls-dev) and a JDK 17 (java, javac).
+# mbedTLS 2.28 (apt-get install libmbedtls-dev), a JDK 17 (java, javac) and
+# GnuTLS 3.7 (apt-get install libgnutls28-dev).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,7 +34,7 @@ cleanup() {
 }
 trap cleanup EXIT
 die() { echo "make-runtime-dumps: $*" >&2; exit 1; }
-want=${*:-node pyca mbedtls java}
+want=${*:-node pyca mbedtls java gnutls}
 wants() { [[ " $want " == *" $1 "* ]]; }
 for c in gdb gcore openssl go gcc zstd sha256sum node python3 java javac; do
 	command -v "$c" >/dev/null || die "missing $c"
@@ -58,6 +61,7 @@ if wants node; then newkey node-rsa2048 rsa; newkey node-p256 p256; newkey node-
 if wants pyca; then newkey pyca-rsa2048 rsa; newkey pyca-p384 p384; fi
 if wants mbedtls; then newkey mbedtls-rsa2048 rsa; newkey mbedtls-p256 p256; fi
 if wants java; then newkey java-rsa2048 rsa; newkey java-p256 p256; fi
+if wants gnutls; then newkey gnutls-rsa2048 rsa; newkey gnutls-p256 p256; fi
 
 # merge FILE KEYFIELD ENTRY...: replace in the JSON list FILE the entries
 # whose KEYFIELD matches a new one, keeping the others, in a stable order.
@@ -137,6 +141,15 @@ pid=$!; pids+=("$pid"); waitready "$work/java.ready"
 core java-keys "$pid" "$(java -version 2>&1 | head -1 | tr -d '"')" \
 	"KeyFactory.generatePrivate(PKCS8EncodedKeySpec) from DER decoded without a String; the PEM and DER arrays zeroed; one signature each; no certificate. The JDK's key objects keep their own DER encodings" \
 	'{"file": "java-rsa2048.pem", "form": "evp-pkey"}, {"file": "java-p256.pem", "form": "evp-pkey"}'
+fi
+
+if wants gnutls; then
+gcc -O1 -g0 -Wall -o "$work/gnutls-keys" "$src/gnutls-keys.c" -lgnutls
+"$work/gnutls-keys" "$work/gnutls.ready" "$keys/gnutls-rsa2048.pem" "$keys/gnutls-p256.pem" &
+pid=$!; pids+=("$pid"); waitready "$work/gnutls.ready"
+core gnutls-keys "$pid" "src/gnutls-keys.c, GnuTLS $(dpkg-query -W -f '${Version}' libgnutls28-dev 2>/dev/null || echo 3.7)" \
+	"gnutls_privkey_import_x509_raw from DER the program decoded from a malloc'd PEM buffer, both then zeroed and freed; one signature each; no certificate" \
+	'{"file": "gnutls-rsa2048.pem", "form": "raw-numbers"}, {"file": "gnutls-p256.pem", "form": "raw-numbers"}'
 fi
 
 merge "$out/runtimes.json" dump "${dumps[@]}"

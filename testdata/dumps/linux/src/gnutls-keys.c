@@ -1,0 +1,105 @@
+/* gnutls-keys READY KEY.pem...: a token-signing service on GnuTLS 3.7.
+ * Each PKCS#8 key is read into a malloc'd buffer, its base64 decoded here
+ * into a second malloc'd buffer, imported from that DER with
+ * gnutls_privkey_import_x509_raw, and both buffers zeroed and freed, so the
+ * process holds the key only as GnuTLS's numbers (GMP mpz_t limbs,
+ * little-endian, each number in its own malloc'd chunk, and the values of the
+ * libtasn1 tree the gnutls_x509_privkey_t keeps) and no certificate. It signs
+ * once with each key (SHA-256), writes READY (its pid, then "ready") and
+ * waits in pause().
+ *
+ * GnuTLS 3.7.9's PEM path would leave copies: _gnutls_base64_decode frees its
+ * newline-free copy of the base64 text, and gnutls_x509_privkey_import and
+ * gnutls_x509_privkey_import_pkcs8 free the decoded PKCS#8 DER, with
+ * gnutls_free and no zeroing. */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gnutls/abstract.h>
+#include <gnutls/gnutls.h>
+
+static unsigned char *slurp(const char *name, size_t *n) {
+	int fd = open(name, O_RDONLY);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0) { perror(name); exit(1); }
+	unsigned char *b = malloc(st.st_size + 1);
+	if (read(fd, b, st.st_size) != st.st_size) { perror(name); exit(1); }
+	close(fd);
+	b[st.st_size] = 0;
+	*n = st.st_size;
+	return b;
+}
+
+static int b64val(int c) {
+	if (c >= 'A' && c <= 'Z') return c - 'A';
+	if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+	if (c >= '0' && c <= '9') return c - '0' + 52;
+	if (c == '+') return 62;
+	if (c == '/') return 63;
+	return -1;
+}
+
+/* pem2der decodes the body of the first PEM block in pem into a new buffer. */
+static unsigned char *pem2der(const char *pem, size_t *len) {
+	const char *p = strstr(pem, "-----\n");
+	const char *end = p ? strstr(p + 6, "-----END") : NULL;
+	if (!p || !end) { fprintf(stderr, "not PEM\n"); exit(1); }
+	p += 6;
+	unsigned char *der = malloc((size_t)(end - p));
+	size_t n = 0;
+	unsigned int acc = 0;
+	int bits = 0;
+	for (; p < end; p++) {
+		int v = b64val((unsigned char)*p);
+		if (v < 0) continue; /* newlines and '=' padding */
+		acc = (acc << 6) | (unsigned int)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			der[n++] = (unsigned char)(acc >> bits);
+		}
+	}
+	acc = 0;
+	*len = n;
+	return der;
+}
+
+int main(int argc, char **argv) {
+	if (argc < 3) { fprintf(stderr, "usage: gnutls-keys READY KEY.pem...\n"); return 2; }
+	if (gnutls_global_init() < 0) return 1;
+	static gnutls_privkey_t keys[8];
+	for (int i = 2; i < argc && i < 10; i++) {
+		size_t n, dn;
+		unsigned char *pem = slurp(argv[i], &n);
+		unsigned char *der = pem2der((char *)pem, &dn);
+		gnutls_datum_t d = {der, (unsigned)dn};
+		gnutls_privkey_t *k = &keys[i - 2];
+		int r;
+		if ((r = gnutls_privkey_init(k)) < 0 ||
+		    (r = gnutls_privkey_import_x509_raw(*k, &d, GNUTLS_X509_FMT_DER, NULL, 0)) < 0) {
+			fprintf(stderr, "%s: import failed: %s\n", argv[i], gnutls_strerror(r));
+			return 1;
+		}
+		gnutls_memset(der, 0, dn);
+		free(der);
+		gnutls_memset(pem, 0, n + 1);
+		free(pem);
+		unsigned char msg[32] = {1};
+		gnutls_datum_t data = {msg, sizeof msg}, sig;
+		if ((r = gnutls_privkey_sign_data(*k, GNUTLS_DIG_SHA256, 0, &data, &sig)) < 0) {
+			fprintf(stderr, "%s: sign failed: %s\n", argv[i], gnutls_strerror(r));
+			return 1;
+		}
+		gnutls_free(sig.data);
+	}
+	FILE *f = fopen(argv[1], "w");
+	fprintf(f, "pid %d\nready\n", getpid());
+	fclose(f);
+	pause();
+	return 0;
+}
