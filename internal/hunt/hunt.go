@@ -411,6 +411,9 @@ func (h *Hunter) Hunt(dst []Find, buf []byte) []Find {
 			i := v >> 2
 			if v&1 != 0 && !h.opt.all8 {
 				dst = h.tryRSA(dst, s, buf, i, -1)
+				if j := derValue(buf, i); j > i {
+					dst = h.tryRSA(dst, s, buf, j, -1)
+				}
 			}
 			if v&2 != 0 {
 				dst = h.tryEC(dst, s, buf, i, -1, true)
@@ -423,6 +426,32 @@ func (h *Hunter) Hunt(dst []Find, buf []byte) []Find {
 // minData is the size from which a buffer with no structured word is taken
 // for data, not objects, and not hunted by default.
 const minData = 256 << 10
+
+// derValue returns where the value starts when buf[i:] starts with a DER
+// length of at least 32 bytes (and a 00 sign byte): GnuTLS's libtasn1 tree
+// keeps each number of a key big-endian in its own chunk after its length
+// (81 81 00 p, 82 01 00 d). It returns i when buf[i:] starts with none.
+func derValue(buf []byte, i int) int {
+	if i+4 > len(buf) {
+		return i
+	}
+	j, n := i+1, int(buf[i])
+	switch {
+	case buf[i] == 0x81:
+		j, n = i+2, int(buf[i+1])
+	case buf[i] == 0x82:
+		j, n = i+3, int(buf[i+1])<<8|int(buf[i+2])
+	case buf[i] >= 0x80:
+		return i
+	}
+	if n < 32 || j+n > len(buf) {
+		return i
+	}
+	if buf[j] == 0 && buf[j+1] >= 0x80 {
+		j++ // the sign byte of an INTEGER whose top bit is set
+	}
+	return j
+}
 
 // structured reports whether buf holds an 8-aligned word whose top 24 bits
 // are all zero or all one: a NULL, a small integer, a length, an allocator's

@@ -589,3 +589,46 @@ func TestLengthWordFactors(t *testing.T) {
 		}
 	}
 }
+
+// TestDERValues: GnuTLS's libtasn1 tree keeps each number of a key in its
+// own chunk after its DER length; the hunt tries an RSA factor there, the
+// harvest an EC scalar.
+func TestDERValues(t *testing.T) {
+	for _, tt := range []struct {
+		b    []byte
+		want int // offset of the value, 0 for none
+	}{
+		{[]byte{0x81, 0x81, 0x00, 0xc3, 1, 2, 3}, 3},
+		{[]byte{0x82, 0x01, 0x00, 0x7f, 1, 2, 3}, 3},
+		{[]byte{0x20, 0x99, 1, 2, 3}, 1},
+		{[]byte{0x20, 0x00, 0x99, 1, 2}, 2},
+		{[]byte{0x1f, 0x99, 1, 2, 3}, 0}, // under 32 bytes
+		{[]byte{0x83, 0x01, 0x00, 0x00, 1}, 0},
+		{[]byte{0x82, 0xff, 0xff, 0x01, 1}, 0}, // beyond the buffer
+	} {
+		buf := make([]byte, 300)
+		copy(buf, tt.b)
+		if got := derValue(buf, 0); got != tt.want {
+			t.Errorf("% x: derValue = %d, want %d", tt.b, got, tt.want)
+		}
+	}
+	s := secret(t, "rsa2048.pkcs8.pem")
+	h := newHeap(8, 64<<10)
+	h.gap(3000)
+	at := h.put(append([]byte{0x81, 0x81, 0x00}, s.p.FillBytes(make([]byte, 128))...))
+	finds := New([]detectors.PublicKey{s.pub}, Options{}).Hunt(nil, h.b)
+	if len(finds) != 1 || !hasPart(finds[0].Parts, at+3) {
+		t.Errorf("RSA p after 81 81 00 at %#x: finds %+v", at+3, finds)
+	}
+	e := secret(t, "p256.sec1.pem")
+	h = newHeap(9, 64<<10)
+	h.gap(3000)
+	at = h.put(append([]byte{0x20}, e.scalar...))
+	var derived bool
+	for _, k := range HarvestNumbers(nil, h.b, nil) {
+		derived = derived || k.Derived && k.SPKI == e.pub.SPKI && k.SeedAt == int64(at+1)
+	}
+	if !derived {
+		t.Errorf("P-256 d after 20 at %#x: not derived", at+1)
+	}
+}

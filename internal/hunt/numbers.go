@@ -254,6 +254,10 @@ func HarvestNumbers(dst []detectors.PublicKey, buf []byte, budget *Budget) []det
 				if c == chunkSize(n) {
 					scalars = appendNumber(scalars, buf, i, n, orderBE, orderLE)
 				}
+				// After its DER length: GnuTLS's libtasn1 tree (20 d).
+				if c == chunkSize(n+1) && i+1+n <= len(buf) && buf[i] == byte(n) {
+					scalars = appendNumber(scalars, buf, i+1, n, orderBE, -1)
+				}
 			}
 			for _, n := range pointSizes {
 				if chunkSize(n) == c && i+n <= len(buf) && buf[i] == 4 {
