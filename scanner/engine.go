@@ -41,14 +41,23 @@ type Options struct {
 	// VisitMemory, when set, sees the writable process memory of every
 	// window, as the hunt would be handed it (starting at addresses aligned
 	// to hunt.Align; buf starts at file offset off); owned is how many bytes
-	// of the window are its own. It
-	// must not retain buf. Used to harvest public keys from bare numbers.
-	VisitMemory func(buf []byte, off int64, owned int)
+	// of the window are its own. It reports whether buf is all data
+	// (hunt.IsData), for DataWindow. It must not retain buf. Used to harvest
+	// public keys from bare numbers.
+	VisitMemory func(buf []byte, off int64, owned int) (data bool)
 	// VisitKey, when set, sees the encoding of every key a detector
 	// validated in a window it owns. It must not retain enc. Used to hunt
 	// the raw copies of keys found encoded.
 	VisitKey func(enc []byte)
-	Window   int // bytes a window owns; 0 means DefaultWindow
+	// DataWindow, when set with VisitMemory, is told of every window (by the
+	// file offset of the first byte it owns) whose writable memory
+	// VisitMemory said is all data (random, compressed or encrypted bytes),
+	// which the hunt pass may leave unread.
+	DataWindow func(start int64)
+	// SkipWindow, when set, says which windows (by the file offset of the
+	// first byte they own) the scan leaves unread.
+	SkipWindow func(start int64) bool
+	Window     int // bytes a window owns; 0 means DefaultWindow
 	// Progress is told of bytes scanned as windows finish.
 	Progress func(n int64)
 }
@@ -199,10 +208,15 @@ func (f *fileScan) scanWindow(local []Finding, w *windowScratch, data []byte, j 
 	}, marked)
 	if opt.VisitMemory != nil {
 		w.spans = l.huntSpans(w.spans[:0], j.off, int64(len(data)), false)
+		allData := true
 		for _, s := range w.spans {
 			if a, b := l.alignStart(s[0], j.off), int(s[1]-j.off); a < b {
-				opt.VisitMemory(data[a:b], j.off+int64(a), max(0, min(b, j.hi)-max(a, j.lo)))
+				data := opt.VisitMemory(data[a:b], j.off+int64(a), max(0, min(b, j.hi)-max(a, j.lo)))
+				allData = allData && data
 			}
+		}
+		if allData && opt.DataWindow != nil {
+			opt.DataWindow(j.off + int64(j.lo))
 		}
 	}
 	if opt.Hunt != nil {
@@ -236,6 +250,10 @@ func (p *Pool) Scan(ctx context.Context, r io.ReaderAt, size int64, l *Layout, o
 		pre := min(start, lookback)
 		end := min(size, start+body+overlap)
 		j := job{f: f, r: r, off: start - pre, n: int(end - start + pre), lo: int(pre), hi: int(pre + min(body, size-start))}
+		if opt.SkipWindow != nil && opt.SkipWindow(start) {
+			f.add(nil, j.hi-j.lo)
+			continue
+		}
 		f.wg.Add(1)
 		select {
 		case p.jobs <- j:

@@ -50,6 +50,9 @@ type harvester struct {
 	// first pass is done.
 	seeds  map[keys.Fingerprint][]detectors.PublicKey
 	nseeds int
+	// data holds the windows (by the first byte they own) whose writable
+	// memory is all data (hunt.IsData), which the hunt pass need not read.
+	data map[int64]bool
 }
 
 // maxSeeds bounds the copies of candidate seeds kept from one dump.
@@ -57,7 +60,25 @@ const maxSeeds = 4 * maxHarvest
 
 func newHarvester(deep bool) *harvester {
 	return &harvester{keys: map[keys.Fingerprint]detectors.PublicKey{}, budget: hunt.NewBudget(0, deep),
-		public: map[keys.Fingerprint]bool{}, seeds: map[keys.Fingerprint][]detectors.PublicKey{}}
+		public: map[keys.Fingerprint]bool{}, seeds: map[keys.Fingerprint][]detectors.PublicKey{}, data: map[int64]bool{}}
+}
+
+// dataWindow is an [Options.DataWindow] function.
+func (h *harvester) dataWindow(start int64) {
+	h.mu.Lock()
+	h.data[start] = true
+	h.mu.Unlock()
+}
+
+// skipData returns an [Options.SkipWindow] function for a hunt pass with
+// windows of body bytes over a dump of size bytes: it skips a window that is
+// all data and whose successor, which its hunt reads into, is too. Those are
+// windows in which the hunt would visit nothing (hunt.IsData), so the pass
+// finds the same without reading them.
+func (h *harvester) skipData(body, size int64) func(int64) bool {
+	return func(start int64) bool {
+		return h.data[start] && (start+body >= size || h.data[start+body])
+	}
 }
 
 // visit is an [Options.Visit] function, with hunt.HarvestAnchors as its
@@ -74,13 +95,14 @@ func (h *harvester) key(enc []byte) {
 
 // memory is an [Options.VisitMemory] function: public keys revealed by bare
 // numbers in writable memory.
-func (h *harvester) memory(buf []byte, off int64, owned int) {
+func (h *harvester) memory(buf []byte, off int64, owned int) bool {
 	h.budget.Earn(int64(owned))
-	found := hunt.HarvestNumbers(nil, buf, h.budget)
+	found, data := hunt.HarvestMemory(nil, buf, h.budget)
 	for i := range found {
 		found[i].SeedAt += off
 	}
 	h.add(found)
+	return data
 }
 
 // placeSeeds puts the seed or scalar of every finding of a derived key (its

@@ -7,9 +7,11 @@ import (
 	"crypto/x509"
 	"encoding/binary"
 	"encoding/pem"
+	"io"
 	"math/rand/v2"
 	"os"
 	"slices"
+	"sync/atomic"
 	"testing"
 
 	"dumpguard/detectors"
@@ -110,4 +112,60 @@ func mustPoint(t *testing.T, k *ecdsa.PrivateKey) []byte {
 		t.Fatal(err)
 	}
 	return pk.Bytes()
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.ReaderAt
+	n atomic.Int64
+}
+
+func (c *countingReader) ReadAt(p []byte, off int64) (int, error) {
+	n, err := c.r.ReadAt(p, off)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// TestHuntSkipsDataWindows: the hunt pass does not read again the windows
+// whose memory the first pass found to be all data (random bytes with no
+// structured word), and still finds a key in the window that is not: 8 MiB,
+// the first 2 MiB a heap with a P-256 key's SPKI and its scalar after a
+// chunk header, the rest random.
+func TestHuntSkipsDataWindows(t *testing.T) {
+	b, err := os.ReadFile(testpath.Join(t, "..", "detectors", "testdata", "keys", "p256.sec1.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blk, _ := pem.Decode(b)
+	priv, err := x509.ParseECPrivateKey(blk.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spki, _ := x509.MarshalPKIXPublicKey(&priv.PublicKey)
+	pub, _ := detectors.ECPublicKey(keys.P256, mustPoint(t, priv))
+	const size = 8 << 20
+	buf := make([]byte, size)
+	rand.NewChaCha8([32]byte{5}).Read(buf)
+	for i := 0; i+8 <= size; i += 8 { // no structured word anywhere...
+		if w := binary.LittleEndian.Uint64(buf[i:]); uint32(w>>40+1)&0xffffff <= 1 {
+			buf[i+7] ^= 0x5a
+		}
+	}
+	for i := 0; i < 2<<20; i += 4096 { // ...but in the first window, a heap's
+		binary.LittleEndian.PutUint64(buf[i:], 0)
+	}
+	d := priv.D.FillBytes(make([]byte, 32))
+	slices.Reverse(d)
+	binary.LittleEndian.PutUint64(buf[0x10000-8:], 0x31)
+	copy(buf[0x10000:], d)
+	copy(buf[0x20008:], spki)
+	p := NewPool(0)
+	defer p.Close()
+	r := &countingReader{r: bytes.NewReader(buf)}
+	fr := p.ScanAt(context.Background(), "mem", r, size, &FileOptions{Options: Options{Detectors: detectors.All()}, Hunt: &HuntConfig{Harvest: true}})[0]
+	checkProved(t, fr, pub, 1, []int64{0x10000})
+	if got := r.n.Load(); got > size*3/2 {
+		t.Errorf("read %d bytes of %d: the hunt pass read the data windows again", got, size)
+	}
+	t.Logf("read %.2f times the file", float64(r.n.Load())/size)
 }

@@ -354,7 +354,7 @@ var huntPool = sync.Pool{New: func() any { return new(huntScratch) }}
 // it owns, and merges the finds of one key that two pieces report. A miss
 // allocates nothing.
 func (h *Hunter) Hunt(dst []Find, buf []byte) []Find {
-	if h.Empty() || !h.opt.Deep && len(buf) >= minData && !structured(buf) {
+	if h.Empty() || !h.opt.Deep && IsData(buf) {
 		return dst
 	}
 	s := huntPool.Get().(*huntScratch)
@@ -452,6 +452,11 @@ func derValue(buf []byte, i int) int {
 	}
 	return j
 }
+
+// IsData reports whether the default hunt skips buf (see structured): it is
+// minData bytes or more with no word whose top 24 bits are all zero or all
+// one. A caller may leave such memory out of a hunt pass.
+func IsData(buf []byte) bool { return len(buf) >= minData && !structured(buf) }
 
 // structured reports whether buf holds an 8-aligned word whose top 24 bits
 // are all zero or all one: a NULL, a small integer, a length, an allocator's

@@ -189,8 +189,18 @@ const numberReach = 256 << 10
 // memory whose first byte is at an address aligned to [Align]. It allocates
 // nothing when buf holds no candidate.
 func HarvestNumbers(dst []detectors.PublicKey, buf []byte, budget *Budget) []detectors.PublicKey {
+	dst, _ = HarvestMemory(dst, buf, budget)
+	return dst
+}
+
+// HarvestMemory is [HarvestNumbers], and it also reports whether buf is data
+// ([IsData]), which it learns on the way.
+func HarvestMemory(dst []detectors.PublicKey, buf []byte, budget *Budget) (_ []detectors.PublicKey, data bool) {
 	var mods, primes, coords, scalars []number
 	prevSmall := false // the word before is in [16, 0x210]
+	// sawSmall: a word whose top 24 bits are all zero or all one (structured);
+	// every such word passes maybeNumberWord, so the loop below meets each.
+	sawSmall := len(buf) >= 8 && smallWord(binary.LittleEndian.Uint64(buf[len(buf)&^7-8:]))
 	for i := 8; i+8 <= len(buf); i += 8 {
 		// Every test below needs the word before i to have its top 16 bits
 		// all zero or all one, or to start with a blob's magic: random bytes
@@ -213,6 +223,7 @@ func HarvestNumbers(dst []detectors.PublicKey, buf []byte, budget *Budget) []det
 		// ob_size): random bytes, zeros and the pointers that fill a heap
 		// fail this one test.
 		w := binary.LittleEndian.Uint64(buf[i-8:])
+		sawSmall = sawSmall || smallWord(w)
 		if m := uint32(w); m == magicRSA1 || m&0xffff == magicEC {
 			dst = appendBlob(dst, buf, i-8)
 		}
@@ -309,7 +320,7 @@ func HarvestNumbers(dst []detectors.PublicKey, buf []byte, budget *Budget) []det
 	if len(scalars) > 0 {
 		dst = derivePublic(dst, buf, scalars, budget)
 	}
-	return dst
+	return dst, len(buf) >= minData && !sawSmall
 }
 
 // scalarSizes are the lengths of the candidate secrets whose public halves
