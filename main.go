@@ -14,12 +14,21 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"dumpguard/cmd"
 )
 
 func main() {
+	if os.Getenv("GOGC") == "" {
+		// The heap is mostly the window buffers, reused for the whole run: at
+		// the default 100 the first collections start while they are filled,
+		// and cost a small dump's scan half its time again (a 1.8 MiB core:
+		// 11 ms of CPU at 200, 17 to 39 ms at 100). The anonymous memory of
+		// a 4 GiB scan stays far under 64 MiB.
+		debug.SetGCPercent(200)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := cmd.Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()

@@ -380,6 +380,14 @@ func runStart(buf []byte, i int) bool {
 //go:noinline
 func skipRandom(buf []byte, i int) int {
 	b := buf[i-8:]
+	// In live memory the next such word is a few words on: look at eight
+	// before calling the vector kernel, whose setup would cost more.
+	for range 8 {
+		if len(b) < 8 || maybeNumberWord(binary.LittleEndian.Uint64(b)) {
+			return i
+		}
+		b, i = b[8:], i+8
+	}
 	k := skipWords(b) &^ 7
 	b, i = b[k:], i+k
 	for ; len(b) >= 32; b, i = b[32:], i+32 {
