@@ -483,8 +483,23 @@ func structured(buf []byte) bool {
 	return false
 }
 
-// smallWord reports whether w's top 24 bits are all zero or all one.
-func smallWord(w uint64) bool { return uint32(w>>40+1)&0xffffff <= 1 }
+// smallWord reports whether w is not zero and its top 24 bits are all zero
+// or all one. Zero is left out: pages of zeros hold no object either.
+func smallWord(w uint64) bool { return w != 0 && uint32(w>>40+1)&0xffffff <= 1 }
+
+// skipZeros returns the first offset j ≥ i, a multiple of 8 from i, at which
+// buf holds a word that is not zero, or one past the last whole word.
+func skipZeros(buf []byte, i int) int {
+	for ; i+32 <= len(buf); i += 32 {
+		if binary.LittleEndian.Uint64(buf[i:])|binary.LittleEndian.Uint64(buf[i+8:])|
+			binary.LittleEndian.Uint64(buf[i+16:])|binary.LittleEndian.Uint64(buf[i+24:]) != 0 {
+			break
+		}
+	}
+	for ; i+8 <= len(buf) && binary.LittleEndian.Uint64(buf[i:]) == 0; i += 8 {
+	}
+	return i
+}
 
 // foundDerived reports the key whose public half, derived from a seed the
 // harvest met, lies at buf[off:]: the one part reported here is that public
@@ -587,6 +602,13 @@ func (h *Hunter) scanWords(s *huntScratch, buf []byte) {
 	a := &h.anchors
 	for i := 0; i+8 <= len(buf); i += 8 {
 		w := binary.LittleEndian.Uint64(buf[i:])
+		if w == 0 && i+16 <= len(buf) && binary.LittleEndian.Uint64(buf[i+8:]) == 0 {
+			// A run of zeros (a zero page) holds no anchor, header or length.
+			if i = skipZeros(buf, i) - 8; i+16 > len(buf) {
+				break
+			}
+			continue
+		}
 		if hb := (w * hashMul) >> a.shift; a.bitmap[hb/64]&(1<<(hb%64)) != 0 && !h.opt.noAnchors {
 			h.anchorAt(s, buf, i, w)
 		}

@@ -632,3 +632,39 @@ func TestDERValues(t *testing.T) {
 		t.Errorf("P-256 d after 20 at %#x: not derived", at+1)
 	}
 }
+
+// TestZeroRuns: pages of zeros hold no object: they are data (IsData) with
+// random pages, and both word scans step over them; a number that starts
+// right after a run of zeros is still a candidate.
+func TestZeroRuns(t *testing.T) {
+	if !IsData(make([]byte, minData)) {
+		t.Error("IsData(zeros) = false")
+	}
+	for n := 0; n <= 80; n += 8 {
+		for at := 0; at <= n; at += 8 {
+			buf := make([]byte, n)
+			if at < n {
+				buf[at+3] = 1
+			}
+			if got := skipZeros(buf, 0); got != at {
+				t.Fatalf("len %d, a word at %d: skipZeros = %d", n, at, got)
+			}
+		}
+	}
+	s := secret(t, "p256.sec1.pem")
+	buf := make([]byte, 64<<10)
+	copy(buf[40000:], s.scalar) // big-endian, after 40000 zero bytes
+	copy(buf[50001:], s.pub.Point[1:33])
+	var derived []detectors.PublicKey
+	for _, k := range HarvestNumbers(nil, buf, nil) {
+		if k.Derived && k.SPKI == s.pub.SPKI && k.SeedAt == 40000 {
+			derived = append(derived, k)
+		}
+	}
+	if len(derived) != 1 {
+		t.Fatalf("the scalar after a zero page: derived %d keys", len(derived))
+	}
+	if finds := New(derived, Options{}).Hunt(nil, buf); len(finds) != 1 || finds[0].Parts[0].Off != 50001 {
+		t.Errorf("its X after zeros: finds %+v", finds)
+	}
+}

@@ -210,6 +210,13 @@ func HarvestMemory(dst []detectors.PublicKey, buf []byte, budget *Budget) (_ []d
 			if i+8 > len(buf) {
 				break
 			}
+		} else if w == 0 && binary.LittleEndian.Uint64(buf[i:]) == 0 {
+			// A run of zeros: the first test of interest is where it ends
+			// (a number may start after a zero word).
+			i, prevSmall = skipZeros(buf, i), false
+			if i+8 > len(buf) {
+				break
+			}
 		}
 		if i&15 == 0 && i+32 <= len(buf) && runStart(buf, i) {
 			n0 := len(scalars)
