@@ -825,7 +825,7 @@ func (g *rsaGroup) topOK(b byte) bool {
 // every modulus of the group.
 func (h *Hunter) tryFactor(dst []Find, s *huntScratch, buf []byte, g *rsaGroup, i int, order int, only int) []Find {
 	c := buf[i : i+g.size]
-	if !notRepetitive(c) {
+	if !notRepetitive(c) || h.opt.Budget.Cut() { // once cut, not even the sieve
 		return dst
 	}
 	le := order == orderLE
