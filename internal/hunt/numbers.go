@@ -6,7 +6,6 @@ import (
 	"crypto/elliptic"
 	"encoding/binary"
 	"math/big"
-	"math/bits"
 	"slices"
 	"sync/atomic"
 
@@ -366,7 +365,7 @@ func runStart(buf []byte, i int) bool {
 			return false
 		}
 	}
-	if distinct(buf[i:i+32]) < 26 {
+	if keys.Distinct(buf[i:i+32]) < 26 {
 		return false
 	}
 	for k := i + 32; k < i+maxRun; k += 8 {
@@ -429,15 +428,6 @@ const maxRun = 160
 // no pointer or small integer (the top 16 bits are not zero) and no text.
 func randomWord(b []byte) bool {
 	return binary.LittleEndian.Uint64(b)>>48 != 0 && !printable(b[:8])
-}
-
-// distinct is the number of distinct byte values in b.
-func distinct(b []byte) int {
-	var seen [4]uint64
-	for _, c := range b {
-		seen[c>>6] |= 1 << (c & 63)
-	}
-	return bits.OnesCount64(seen[0]) + bits.OnesCount64(seen[1]) + bits.OnesCount64(seen[2]) + bits.OnesCount64(seen[3])
 }
 
 // printable reports whether b is all printable ASCII, tabs and line ends.

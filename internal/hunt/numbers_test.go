@@ -444,8 +444,8 @@ func TestRunStart(t *testing.T) {
 			copy(b[at:], "\x48\x8b\x45\xf8\x48\x89\xc7\xe8\x48\x8b\x45\xf0\x48\x89\xc6\xe9\x48\x8b\x55\xf8\x48\x89\xd7\xe8\x48\x8b\x4d\xf0\x48\x89\xce\xe9")
 		}, false},
 	}
-	if distinct(num) < 26 {
-		t.Fatalf("test number has %d distinct bytes", distinct(num))
+	if keys.Distinct(num) < 26 {
+		t.Fatalf("test number has %d distinct bytes", keys.Distinct(num))
 	}
 	for _, tt := range tests {
 		b := make([]byte, 1024)

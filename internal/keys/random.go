@@ -12,10 +12,14 @@ func LooksRandom(b []byte) bool {
 	if len(b) < 16 || len(b) > 128 {
 		return false
 	}
+	return 4*Distinct(b) >= 3*len(b)
+}
+
+// Distinct is the number of distinct byte values in b.
+func Distinct(b []byte) int {
 	var seen [4]uint64
 	for _, c := range b {
 		seen[c>>6] |= 1 << (c & 63)
 	}
-	n := bits.OnesCount64(seen[0]) + bits.OnesCount64(seen[1]) + bits.OnesCount64(seen[2]) + bits.OnesCount64(seen[3])
-	return 4*n >= 3*len(b)
+	return bits.OnesCount64(seen[0]) + bits.OnesCount64(seen[1]) + bits.OnesCount64(seen[2]) + bits.OnesCount64(seen[3])
 }
