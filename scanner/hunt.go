@@ -43,11 +43,9 @@ type harvester struct {
 	keys    map[keys.Fingerprint]detectors.PublicKey // what the hunt pass looks for
 	derived int                                      // of keys, how many are Derived
 	dropped int
-	// public holds the keys the dump holds in an encoding (not Derived).
-	public map[keys.Fingerprint]bool
 	// seeds holds every copy of the candidate seeds and scalars whose
-	// public keys were derived, by that key, sorted by offset once the
-	// first pass is done.
+	// public keys were derived, by that key, as the windows met them (a
+	// copy in two windows' overlap twice).
 	seeds  map[keys.Fingerprint][]detectors.PublicKey
 	nseeds int
 	// data holds the windows (by the first byte they own) whose writable
@@ -60,7 +58,7 @@ const maxSeeds = 4 * maxHarvest
 
 func newHarvester(deep bool) *harvester {
 	return &harvester{keys: map[keys.Fingerprint]detectors.PublicKey{}, budget: hunt.NewBudget(0, deep),
-		public: map[keys.Fingerprint]bool{}, seeds: map[keys.Fingerprint][]detectors.PublicKey{}, data: map[int64]bool{}}
+		seeds: map[keys.Fingerprint][]detectors.PublicKey{}, data: map[int64]bool{}}
 }
 
 // dataWindow is an [Options.DataWindow] function.
@@ -130,17 +128,18 @@ func (h *harvester) placeSeeds(fs []Finding, l *Layout) {
 }
 
 // proved returns a finding for every copy of a candidate seed or scalar
-// whose derived public key is proved: the dump holds it in an encoding, the
+// whose derived public key is proved: the dump holds it in an encoding (a key
+// of h.keys that is not Derived: add keeps those over derived ones), the
 // user named it (protected), or a finding of fs (the detectors' and the hunt
-// pass's) is of that key. A copy that a finding of fs already places is left
-// out.
+// pass's) is of that key. A copy that a finding of fs already places, or
+// that two windows met, is reported once.
 func (h *harvester) proved(fs []Finding, protected []detectors.PublicKey, l *Layout) []Finding {
 	if h == nil || len(h.seeds) == 0 {
 		return nil
 	}
 	proven := map[keys.Fingerprint]bool{}
-	for fp := range h.public {
-		proven[fp] = true
+	for fp, k := range h.keys {
+		proven[fp] = !k.Derived
 	}
 	for _, k := range protected {
 		proven[k.SPKI] = true
@@ -164,7 +163,8 @@ func (h *harvester) proved(fs []Finding, protected []detectors.PublicKey, l *Lay
 			continue
 		}
 		for _, k := range copies {
-			if !placed[place{fp, k.SeedAt}] {
+			if p := (place{fp, k.SeedAt}); !placed[p] {
+				placed[p] = true
 				out = append(out, huntFinding(l, hunt.Proved(k), k.SeedAt))
 			}
 		}
@@ -187,8 +187,6 @@ func (h *harvester) add(found []detectors.PublicKey) {
 		if k.Derived && h.nseeds < maxSeeds {
 			h.seeds[k.SPKI] = append(h.seeds[k.SPKI], k)
 			h.nseeds++
-		} else if !k.Derived && len(h.public) < maxHarvest {
-			h.public[k.SPKI] = true
 		}
 		if old, ok := h.keys[k.SPKI]; ok {
 			switch {
