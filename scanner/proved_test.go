@@ -3,7 +3,6 @@ package scanner
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
 	"crypto/x509"
 	"encoding/binary"
 	"encoding/pem"
@@ -26,25 +25,7 @@ import (
 // it, with no scalar multiplication in the hunt pass, and every copy is a
 // finding (redaction overwrites each). With neither, nothing proves it.
 func TestHarvestProvesScalars(t *testing.T) {
-	b, err := os.ReadFile(testpath.Join(t, "..", "detectors", "testdata", "keys", "p256.sec1.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	blk, _ := pem.Decode(b)
-	priv, err := x509.ParseECPrivateKey(blk.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	spki, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, ok := detectors.ECPublicKey(keys.P256, mustPoint(t, priv))
-	if !ok {
-		t.Fatal("ECPublicKey")
-	}
-	d := priv.D.FillBytes(make([]byte, 32))
-	slices.Reverse(d) // BIGNUM limbs
+	d, spki, pub := p256TestKey(t)
 	copies := []int64{0x10000, 0x30000}
 	for _, tt := range []struct {
 		name        string
@@ -105,13 +86,33 @@ func checkProved(t *testing.T, fr FileReport, pub detectors.PublicKey, want int,
 	}
 }
 
-func mustPoint(t *testing.T, k *ecdsa.PrivateKey) []byte {
+// p256TestKey returns the P-256 test key's scalar as little-endian limbs (as
+// a BIGNUM holds it), its DER SubjectPublicKeyInfo and its public key.
+func p256TestKey(t *testing.T) (limbs, spki []byte, pub detectors.PublicKey) {
 	t.Helper()
-	pk, err := k.PublicKey.ECDH()
+	b, err := os.ReadFile(testpath.Join(t, "..", "detectors", "testdata", "keys", "p256.sec1.pem"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return pk.Bytes()
+	blk, _ := pem.Decode(b)
+	priv, err := x509.ParseECPrivateKey(blk.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if spki, err = x509.MarshalPKIXPublicKey(&priv.PublicKey); err != nil {
+		t.Fatal(err)
+	}
+	pk, err := priv.PublicKey.ECDH()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, ok := detectors.ECPublicKey(keys.P256, pk.Bytes())
+	if !ok {
+		t.Fatal("ECPublicKey")
+	}
+	limbs = priv.D.FillBytes(make([]byte, 32))
+	slices.Reverse(limbs)
+	return limbs, spki, pub
 }
 
 // countingReader counts the bytes read through it.
@@ -132,17 +133,7 @@ func (c *countingReader) ReadAt(p []byte, off int64) (int, error) {
 // the first 2 MiB a heap with a P-256 key's SPKI and its scalar after a
 // chunk header, the rest random.
 func TestHuntSkipsDataWindows(t *testing.T) {
-	b, err := os.ReadFile(testpath.Join(t, "..", "detectors", "testdata", "keys", "p256.sec1.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	blk, _ := pem.Decode(b)
-	priv, err := x509.ParseECPrivateKey(blk.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	spki, _ := x509.MarshalPKIXPublicKey(&priv.PublicKey)
-	pub, _ := detectors.ECPublicKey(keys.P256, mustPoint(t, priv))
+	d, spki, pub := p256TestKey(t)
 	const size = 8 << 20
 	buf := make([]byte, size)
 	rand.NewChaCha8([32]byte{5}).Read(buf)
@@ -154,8 +145,6 @@ func TestHuntSkipsDataWindows(t *testing.T) {
 	for i := 0; i < 2<<20; i += 4096 { // ...but in the first window, a heap's
 		binary.LittleEndian.PutUint64(buf[i:], 0)
 	}
-	d := priv.D.FillBytes(make([]byte, 32))
-	slices.Reverse(d)
 	binary.LittleEndian.PutUint64(buf[0x10000-8:], 0x31)
 	copy(buf[0x10000:], d)
 	copy(buf[0x20008:], spki)
