@@ -211,8 +211,8 @@ func (f *fileScan) scanWindow(local []Finding, w *windowScratch, data []byte, j 
 		allData := true
 		for _, s := range w.spans {
 			if a, b := l.alignStart(s[0], j.off), int(s[1]-j.off); a < b {
-				data := opt.VisitMemory(data[a:b], j.off+int64(a), max(0, min(b, j.hi)-max(a, j.lo)))
-				allData = allData && data
+				isData := opt.VisitMemory(data[a:b], j.off+int64(a), max(0, min(b, j.hi)-max(a, j.lo)))
+				allData = allData && isData
 			}
 		}
 		if allData && opt.DataWindow != nil {
