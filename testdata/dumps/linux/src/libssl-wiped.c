@@ -36,39 +36,7 @@ static char *slurp(const char *path, size_t *len) {
 	return buf;
 }
 
-static int b64val(int c) {
-	if (c >= 'A' && c <= 'Z') return c - 'A';
-	if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-	if (c >= '0' && c <= '9') return c - '0' + 52;
-	if (c == '+') return 62;
-	if (c == '/') return 63;
-	return -1;
-}
-
-/* pem2der decodes the body of the first PEM block in pem into a new buffer. */
-static unsigned char *pem2der(const char *pem, size_t *len) {
-	const char *p = strstr(pem, "-----\n");
-	const char *end = p ? strstr(p + 6, "-----END") : NULL;
-	if (!p || !end) { fprintf(stderr, "not PEM\n"); exit(1); }
-	p += 6;
-	unsigned char *der = malloc((size_t)(end - p));
-	size_t n = 0;
-	unsigned int acc = 0;
-	int bits = 0;
-	for (; p < end; p++) {
-		int v = b64val((unsigned char)*p);
-		if (v < 0) continue; /* newlines and '=' padding */
-		acc = (acc << 6) | (unsigned int)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			der[n++] = (unsigned char)(acc >> bits);
-		}
-	}
-	acc = 0;
-	*len = n;
-	return der;
-}
+#include "pem2der.h"
 
 static void wipe(void *p, size_t n) {
 	OPENSSL_cleanse(p, n);
