@@ -33,10 +33,9 @@ type Options struct {
 	// to hunt.Align. Nil for no hunt.
 	Hunt *hunt.Hunter
 	// Visit, when set, sees every window in which the detectors' prefilter
-	// pass found one of VisitAnchors, and m says where (literal k is bit k);
-	// buf starts at file offset off. It must not retain buf or m. Used to
-	// harvest public keys.
-	Visit        func(buf []byte, m *prefilter.Marks, off int64)
+	// pass found one of VisitAnchors, and m says where (literal k is bit k).
+	// It must not retain buf or m. Used to harvest public keys.
+	Visit        func(buf []byte, m *prefilter.Marks)
 	VisitAnchors [][]byte
 	// VisitMemory, when set, sees the writable process memory of every
 	// window, as the hunt would be handed it (starting at addresses aligned
@@ -194,7 +193,7 @@ func (f *fileScan) scanWindow(local []Finding, w *windowScratch, data []byte, j 
 	opt, l := f.opt, f.layout
 	var marked func(m *prefilter.Marks)
 	if opt.Visit != nil {
-		marked = func(m *prefilter.Marks) { opt.Visit(data, m, j.off) }
+		marked = func(m *prefilter.Marks) { opt.Visit(data, m) }
 	}
 	w.hits = f.detectorSet().EachMarked(w.hits[:0], data, func(d detectors.Detector, hits []detectors.Hit) {
 		for _, h := range hits {

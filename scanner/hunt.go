@@ -79,9 +79,14 @@ func (h *harvester) skipData(body, size int64) func(int64) bool {
 	}
 }
 
+// hook sets o's visits to the harvester's.
+func (h *harvester) hook(o *Options) {
+	o.Visit, o.VisitAnchors, o.VisitMemory, o.VisitKey = h.visit, hunt.HarvestAnchors(), h.memory, h.key
+}
+
 // visit is an [Options.Visit] function, with hunt.HarvestAnchors as its
 // anchors: public key encodings.
-func (h *harvester) visit(buf []byte, m *prefilter.Marks, _ int64) {
+func (h *harvester) visit(buf []byte, m *prefilter.Marks) {
 	h.add(hunt.HarvestMarked(nil, buf, m))
 }
 

@@ -68,22 +68,21 @@ func (d *dumpScan) detect(src source, again bool, progress func(int64)) {
 		case !again:
 			d.budget = hunt.NewBudget(0, c.Deep)
 			o.Hunt = c.hunter(c.Protected, d.budget, false)
-			o.VisitMemory = func(_ []byte, _ int64, owned int) bool { d.budget.Earn(int64(owned)); return false }
 			if c.Harvest {
 				// One pass: the harvest's derived keys are proved by the
 				// public keys the stream holds (finish); the keys those
 				// public keys lead to are not hunted, which needs a second read.
 				d.h = newHarvester(c.Deep)
-				o.Visit, o.VisitAnchors, o.VisitKey = d.h.visit, hunt.HarvestAnchors(), d.h.key
-				o.VisitMemory = func(buf []byte, off int64, owned int) bool {
-					d.budget.Earn(int64(owned))
-					return d.h.memory(buf, off, owned)
-				}
+				d.h.hook(&o)
 				d.fr.Warnings = append(d.fr.Warnings, "hunt: a stream read once is hunted for the --pubkeys keys and for the EC and Ed25519 scalars whose public keys it holds; the RSA numbers and the scalars its other public keys lead to need a second read (give a file, not a pipe)")
+			}
+			o.VisitMemory = func(buf []byte, off int64, owned int) bool {
+				d.budget.Earn(int64(owned))
+				return d.h != nil && d.h.memory(buf, off, owned)
 			}
 		case c.Harvest:
 			d.h = newHarvester(c.Deep)
-			o.Visit, o.VisitAnchors, o.VisitMemory, o.VisitKey = d.h.visit, hunt.HarvestAnchors(), d.h.memory, d.h.key
+			d.h.hook(&o)
 			if !c.Deep {
 				o.DataWindow = d.h.dataWindow
 			}
