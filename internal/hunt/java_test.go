@@ -133,3 +133,50 @@ func TestHarvestNumbersJava(t *testing.T) {
 		})
 	}
 }
+
+// TestHarvestJavaScalars: an EC scalar in a HotSpot array yields its derived
+// public key, in the order Java keeps it: a byte[32] little-endian
+// (ECPrivateKeyImpl.arrayS) at either 16-byte phase, a BigInteger's int[8]
+// magnitude. The first 32 bytes of an array of another length (an int[16]:
+// 64 bytes) are no candidate, nor those of a byte[32] whose random bytes go
+// on (an int[32]).
+func TestHarvestJavaScalars(t *testing.T) {
+	s := secret(t, "p256.sec1.pem")
+	le := slices.Clone(s.scalar)
+	slices.Reverse(le)
+	for _, tt := range []struct {
+		name   string
+		at     int
+		data   []byte
+		length uint32
+		want   string // the derived key's encoding, "" for none
+	}{
+		{"byte[32] little-endian", 4096, le, 32, "raw-le"},
+		{"byte[32] little-endian, 8 bytes on", 4104, le, 32, "raw-le"},
+		{"int[8]", 4104, javaWords(s.scalar), 8, "raw-java"},
+		{"int[16]", 4096, append(slices.Clone(le), junk(3, 32)...), 16, ""},
+		{"int[32]", 4096, append(slices.Clone(le), junk(4, 96)...), 32, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			buf := junk(23, 64<<10)
+			binary.LittleEndian.PutUint64(buf[tt.at-16:], 1) // mark word: unlocked
+			binary.LittleEndian.PutUint32(buf[tt.at-8:], 0x00068c38)
+			binary.LittleEndian.PutUint32(buf[tt.at-4:], tt.length)
+			copy(buf[tt.at:], tt.data)
+			binary.LittleEndian.PutUint64(buf[tt.at+len(tt.data):], 1) // the next object's mark word
+			var got []string
+			for _, k := range HarvestNumbers(nil, buf, nil) {
+				if k.Derived && k.SPKI == s.pub.SPKI && k.SeedAt == int64(tt.at) {
+					got = append(got, k.SeedEncoding)
+				}
+			}
+			var want []string
+			if tt.want != "" {
+				want = []string{tt.want}
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("derived the key at %d as %v, want %v", tt.at, got, want)
+			}
+		})
+	}
+}

@@ -41,8 +41,8 @@ import (
 // Candidates are numbers where runtimes put them: just after a glibc chunk
 // header whose size fits the number (C libraries: OpenSSL, mbedTLS, GnuTLS),
 // or after a length word equal to the number's size (a .NET byte[] behind
-// its 64-bit length, a Java byte[] behind its 32-bit length, a Python bytes
-// object 16 bytes after its ob_size).
+// its 64-bit length, a Java byte[] or int[] behind its 32-bit length, a
+// Python bytes object 16 bytes after its ob_size).
 
 // A Budget bounds the trial work of a harvest and a hunt over one dump: a
 // crafted dump full of candidates must not make a scan take hours. It is safe
@@ -146,7 +146,10 @@ func javaWords(be []byte) []byte {
 
 type number struct {
 	off, size, order int
-	run              bool // a scalar candidate at the start of a random run (runStart)
+	// noK1: no secp256k1 derivation, which the harvest makes for OpenSSL's
+	// BIGNUM limbs after a chunk header only (it costs the most of the
+	// 32-byte curves): set for run starts and Java arrays.
+	noK1 bool
 }
 
 // value returns the number's value.
@@ -221,7 +224,7 @@ func HarvestMemory(dst []detectors.PublicKey, buf []byte, budget *Budget) (_ []d
 			n0 := len(scalars)
 			scalars = appendNumber(scalars, buf, i, 32, orderBE, orderLE)
 			for k := n0; k < len(scalars); k++ {
-				scalars[k].run = true
+				scalars[k].noK1 = true
 			}
 		}
 		// Every header and length word is in [16, 0x210], or has its high
@@ -306,9 +309,25 @@ func HarvestMemory(dst []detectors.PublicKey, buf []byte, budget *Budget) (_ []d
 				coords = appendNumber(coords, buf, i, n, orderBE, -1)
 			}
 		}
+		jn, java := javaArray(buf, i)
 		for _, n := range scalarSizes {
-			if lenBefore(n) {
+			n0 := len(scalars)
+			switch {
+			case java && jn == n:
+				// A byte[], if it ends there (not an int[] of n elements,
+				// whose random bytes go on): a seed, or HotSpot's
+				// ECPrivateKeyImpl.arrayS, which is little-endian.
+				if arrayEnds(buf, i+n) {
+					scalars = appendNumber(scalars, buf, i, n, orderBE, orderLE)
+				}
+			case java && jn == n/4:
+				// An int[]: a BigInteger's magnitude.
+				scalars = appendNumber(scalars, buf, i, n, orderJava, -1)
+			case !java && lenBefore(n):
 				scalars = appendNumber(scalars, buf, i, n, orderBE, -1)
+			}
+			for k := n0; java && k < len(scalars); k++ {
+				scalars[k].noK1 = true
 			}
 		}
 		for _, n := range pointSizes {
@@ -349,7 +368,9 @@ var scalarSizes = []int{32, 48}
 // distinct: random numbers fail that once in a thousand, machine code,
 // bytecode and unwind tables far more often. A run after all ones with a small
 // integer before that is a Python bytes object (its ob_size, then its unset
-// hash) of another size than 32, which the length word test reads.
+// hash) of another size than 32, which the length word test reads; a run
+// behind a HotSpot array header ([javaArray]) is left to that test too, which
+// knows from the array's length whether it holds a number of its size.
 func runStart(buf []byte, i int) bool {
 	w := binary.LittleEndian.Uint64(buf[i-8:])
 	if w != 0 && w != ^uint64(0) && (w>>48 != 0 || w>>32 == 0) {
@@ -359,6 +380,9 @@ func runStart(buf []byte, i int) bool {
 		if n := binary.LittleEndian.Uint64(buf[i-16:]); n != 0 && n < 1<<24 {
 			return false
 		}
+	}
+	if _, ok := javaArray(buf, i); ok {
+		return false // the array's length says what it holds
 	}
 	for k := i; k < i+32; k += 8 {
 		if !randomWord(buf[k:]) {
@@ -411,6 +435,29 @@ func skipRandom(buf []byte, i int) int {
 	return i
 }
 
+// javaArray reports whether the two words before buf[i:] are the header of a
+// HotSpot array with compressed class pointers, and returns its length in
+// elements: a mark word (its low bit set: unlocked, or marked by the
+// collector, and no more than 48 bits), then the narrow klass (not zero) in
+// the low half of the next word and the length (below 2¹⁶) in its high half.
+func javaArray(buf []byte, i int) (n int, ok bool) {
+	if i < 16 {
+		return 0, false
+	}
+	w, m := binary.LittleEndian.Uint64(buf[i-8:]), binary.LittleEndian.Uint64(buf[i-16:])
+	if uint32(w) == 0 || w>>32 == 0 || w>>32 >= 1<<16 || m&1 == 0 || m>>48 != 0 {
+		return 0, false
+	}
+	return int(w >> 32), true
+}
+
+// arrayEnds reports whether an array of random bytes may end at buf[i:]:
+// the next object's header, or zeros, or the end of buf follow, not more
+// random bytes.
+func arrayEnds(buf []byte, i int) bool {
+	return i+8 > len(buf) || !randomWord(buf[i:])
+}
+
 // maybeNumberWord reports whether the number scan has a test for the word w
 // before an offset: its top 16 bits are all zero or all one (zero, a
 // pointer, a small integer, a length) or its low 16 bits start a Windows
@@ -458,8 +505,8 @@ func derivePublic(dst []detectors.PublicKey, buf []byte, scalars []number, budge
 		}
 		b := buf[sc.off : sc.off+sc.size]
 		key := string(b) + string(rune('0'+sc.order))
-		if sc.run {
-			key += "r" // no secp256k1 for a run start
+		if sc.noK1 {
+			key += "r"
 		}
 		if d, ok := derived[key]; ok {
 			for _, pk := range dst[d.from:d.to] {
@@ -469,12 +516,15 @@ func derivePublic(dst []detectors.PublicKey, buf []byte, scalars []number, budge
 			continue
 		}
 		from := len(dst)
-		d, enc := b, "raw-be"
-		if sc.order == orderLE {
-			d, enc = be[:sc.size], "raw-le"
+		d, enc := b, encodings[sc.order]
+		switch sc.order {
+		case orderLE:
+			d = be[:sc.size]
 			for j, c := range b {
 				d[sc.size-1-j] = c
 			}
+		case orderJava:
+			d = javaToBE(be[:0], b)
 		}
 		if sc.size == 32 && sc.order == orderBE {
 			if !budget.spend(ecCost) {
@@ -486,7 +536,7 @@ func derivePublic(dst []detectors.PublicKey, buf []byte, scalars []number, budge
 			}
 		}
 		for _, c := range derivedCurves {
-			if c.Size() != sc.size || c == keys.Secp256k1 && (sc.run || sc.order != orderLE) {
+			if c.Size() != sc.size || c == keys.Secp256k1 && (sc.noK1 || sc.order != orderLE) {
 				continue // secp256k1: OpenSSL's BIGNUM limbs only, for cost
 			}
 			cost := int64(ecCost)
@@ -566,6 +616,9 @@ var interestingLen, interestingChunk = func() (l [0x211]bool, c [0x22]bool) {
 	}
 	for _, n := range pointSizes {
 		l[n], c[chunkSize(n)>>4] = true, true
+	}
+	for _, n := range scalarSizes {
+		l[n], l[n/4] = true, true
 	}
 	return l, c
 }()
