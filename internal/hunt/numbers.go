@@ -199,26 +199,15 @@ func HarvestNumbers(dst []detectors.PublicKey, buf []byte, budget *Budget) []det
 // ([IsData]), which it learns on the way.
 func HarvestMemory(dst []detectors.PublicKey, buf []byte, budget *Budget) (_ []detectors.PublicKey, data bool) {
 	var mods, primes, coords, scalars []number
-	prevSmall := false // the word before is in [16, 0x210]
 	// sawSmall: a word whose top 24 bits are all zero or all one (structured);
-	// every such word passes maybeNumberWord, so the loop below meets each.
+	// nextTest meets every such word but the last.
 	sawSmall := len(buf) >= 8 && smallWord(binary.LittleEndian.Uint64(buf[len(buf)&^7-8:]))
-	for i := 8; i+8 <= len(buf); i += 8 {
-		// Every test below needs the word before i to have its top 16 bits
-		// all zero or all one, or to start with a blob's magic: random bytes
-		// pass once in 2¹⁴, so high-entropy memory is skipped here.
-		if w := binary.LittleEndian.Uint64(buf[i-8:]); !maybeNumberWord(w) {
-			i, prevSmall = skipRandom(buf, i+8), false
-			if i+8 > len(buf) {
-				break
-			}
-		} else if w == 0 && binary.LittleEndian.Uint64(buf[i:]) == 0 {
-			// A run of zeros: the first test of interest is where it ends
-			// (a number may start after a zero word).
-			i, prevSmall = skipZeros(buf, i), false
-			if i+8 > len(buf) {
-				break
-			}
+	for i := 8; ; i += 8 {
+		var small bool
+		i, small = nextTest(buf, i)
+		sawSmall = sawSmall || small
+		if i+8 > len(buf) {
+			break
 		}
 		if i&15 == 0 && i+32 <= len(buf) && runStart(buf, i) {
 			n0 := len(scalars)
@@ -227,20 +216,10 @@ func HarvestMemory(dst []detectors.PublicKey, buf []byte, budget *Budget) (_ []d
 				scalars[k].noK1 = true
 			}
 		}
-		// Every header and length word is in [16, 0x210], or has its high
-		// 32 bits in [4, 512] (Java), or is the word 16 bytes back (Python's
-		// ob_size): random bytes, zeros and the pointers that fill a heap
-		// fail this one test.
 		w := binary.LittleEndian.Uint64(buf[i-8:])
-		sawSmall = sawSmall || smallWord(w)
 		if m := uint32(w); m == magicRSA1 || m&0xffff == magicEC {
 			dst = appendBlob(dst, buf, i-8)
 		}
-		small := w-16 <= 0x210-16
-		if !small && !prevSmall && (w>>32)-4 > 512-4 {
-			continue
-		}
-		prevSmall = small
 		var w16 uint64 = 1 << 63
 		if i >= 16 {
 			w16 = binary.LittleEndian.Uint64(buf[i-16:])
@@ -346,6 +325,55 @@ func HarvestMemory(dst []detectors.PublicKey, buf []byte, budget *Budget) (_ []d
 		dst = derivePublic(dst, buf, scalars, budget)
 	}
 	return dst, len(buf) >= minData && !sawSmall
+}
+
+// nextTest returns the first 8-aligned offset j ≥ i (i ≥ 8) in buf at which
+// [HarvestMemory] has a test to make, or one past the last whole word, and
+// whether a word it passed on the way, or the word before j, is a
+// [smallWord]. Every test needs the word before j to have its top 16 bits all
+// zero or all one or to start with a blob's magic ([maybeNumberWord]); a
+// random run may start there ([runStart]'s first test), or the word (or the
+// one before it) is a header or a length word: in [16, 0x210], or its high
+// 32 bits in [4, 512] (Java), or the word 16 bytes back (Python's ob_size).
+// Random bytes, zeros and the pointers that fill a heap fail every test, so
+// this loop, apart from its caller to keep its registers, passes over most of
+// memory.
+//
+//go:noinline
+func nextTest(buf []byte, i int) (int, bool) {
+	saw := false
+	for ; i+8 <= len(buf); i += 8 {
+		w := binary.LittleEndian.Uint64(buf[i-8:])
+		if !maybeNumberWord(w) {
+			if i = skipRandom(buf, i+8); i+8 > len(buf) {
+				break
+			}
+			w = binary.LittleEndian.Uint64(buf[i-8:])
+		} else if w == 0 && binary.LittleEndian.Uint64(buf[i:]) == 0 {
+			// A run of zeros: the first test is where it ends (a number may
+			// start after a zero word).
+			if i = skipZeros(buf, i); i+8 > len(buf) {
+				break
+			}
+			w = 0
+		}
+		saw = saw || smallWord(w)
+		if m := uint32(w); m == magicRSA1 || m&0xffff == magicEC {
+			return i, saw
+		}
+		if i&15 == 0 && (w == 0 || w == ^uint64(0) || w>>48 == 0 && w>>32 != 0) &&
+			i+32 <= len(buf) && binary.LittleEndian.Uint64(buf[i:])>>48 != 0 {
+			return i, saw
+		}
+		var w16 uint64 = 1 << 63
+		if i >= 16 {
+			w16 = binary.LittleEndian.Uint64(buf[i-16:])
+		}
+		if (w-16 <= 0x210-16 || w16-16 <= 0x210-16 || (w>>32)-4 <= 512-4) && interesting(w, w16) {
+			return i, saw
+		}
+	}
+	return i, saw
 }
 
 // scalarSizes are the lengths of the candidate secrets whose public halves
