@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"math/big"
 	"slices"
+	"sync"
 	"sync/atomic"
 
 	"github.com/decred/dcrd/dcrec/secp256k1/v4"
@@ -514,6 +515,17 @@ func printable(b []byte) bool {
 	}
 	return true
 }
+
+// Warm builds, on a goroutine of its own, the Ed25519 base-point table that
+// the first seed's derivation would otherwise build (0.8 ms), so that a scan
+// calls it when it starts and reads its first window meanwhile: a small
+// dump's scan runs on one core and would wait for the table. It does so once
+// per process.
+func Warm() { warm() }
+
+var warm = sync.OnceFunc(func() {
+	go ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
+})
 
 // derivePublic appends the public half of every candidate scalar in scalars,
 // as a Derived key: an EC point d·G for each curve of the scalar's size, in
