@@ -137,27 +137,32 @@ func TestHarvestNumbersJava(t *testing.T) {
 // TestHarvestJavaScalars: an EC scalar in a HotSpot array yields its derived
 // public key, in the order Java keeps it: a byte[32] little-endian
 // (ECPrivateKeyImpl.arrayS) at either 16-byte phase, a BigInteger's int[8]
-// magnitude. The first 32 bytes of an array of another length (an int[16]:
-// 64 bytes) are no candidate, nor those of a byte[32] whose random bytes go
-// on (an int[32]).
+// magnitude; an Ed25519 seed in a byte[32]. The first 32 bytes of an array
+// of another length (an int[16]: 64 bytes) are no candidate, nor those of a
+// byte[32] whose random bytes go on (an int[32]), nor a big-endian EC scalar
+// in a byte[32], which HotSpot does not keep.
 func TestHarvestJavaScalars(t *testing.T) {
-	s := secret(t, "p256.sec1.pem")
+	s, ed := secret(t, "p256.sec1.pem"), secret(t, "ed25519.pkcs8.pem")
 	le := slices.Clone(s.scalar)
 	slices.Reverse(le)
 	for _, tt := range []struct {
 		name   string
+		key    testSecret
 		at     int
 		data   []byte
 		length uint32
 		want   string // the derived key's encoding, "" for none
 	}{
-		{"byte[32] little-endian", 4096, le, 32, "raw-le"},
-		{"byte[32] little-endian, 8 bytes on", 4104, le, 32, "raw-le"},
-		{"int[8]", 4104, javaWords(s.scalar), 8, "raw-java"},
-		{"int[16]", 4096, append(slices.Clone(le), junk(3, 32)...), 16, ""},
-		{"int[32]", 4096, append(slices.Clone(le), junk(4, 96)...), 32, ""},
+		{"byte[32] little-endian", s, 4096, le, 32, "raw-le"},
+		{"byte[32] little-endian, 8 bytes on", s, 4104, le, 32, "raw-le"},
+		{"int[8]", s, 4104, javaWords(s.scalar), 8, "raw-java"},
+		{"Ed25519 seed in a byte[32]", ed, 4104, ed.scalar, 32, "raw-be"},
+		{"int[16]", s, 4096, append(slices.Clone(le), junk(3, 32)...), 16, ""},
+		{"int[32]", s, 4096, append(slices.Clone(le), junk(4, 96)...), 32, ""},
+		{"byte[32] big-endian", s, 4096, s.scalar, 32, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			s := tt.key
 			buf := junk(23, 64<<10)
 			binary.LittleEndian.PutUint64(buf[tt.at-16:], 1) // mark word: unlocked
 			binary.LittleEndian.PutUint32(buf[tt.at-8:], 0x00068c38)

@@ -151,6 +151,9 @@ type number struct {
 	// BIGNUM limbs after a chunk header only (it costs the most of the
 	// 32-byte curves): set for run starts and Java arrays.
 	noK1 bool
+	// seed: an Ed25519 seed only, not an EC scalar (a Java byte[] big-endian:
+	// HotSpot keeps EC scalars little-endian or as a BigInteger).
+	seed bool
 }
 
 // value returns the number's value.
@@ -295,11 +298,19 @@ func HarvestMemory(dst []detectors.PublicKey, buf []byte, budget *Budget) (_ []d
 			switch {
 			case java && jn == n:
 				// A byte[], if it ends there (not an int[] of n elements,
-				// whose random bytes go on): a seed, or HotSpot's
-				// ECPrivateKeyImpl.arrayS, which is little-endian.
-				if arrayEnds(buf, i+n) {
-					scalars = appendNumber(scalars, buf, i, n, orderBE, orderLE)
+				// whose random bytes go on): an Ed25519 seed (EdDSA's h),
+				// or HotSpot's ECPrivateKeyImpl.arrayS, which is
+				// little-endian.
+				if !arrayEnds(buf, i+n) {
+					break
 				}
+				if n == ed25519.SeedSize {
+					scalars = appendNumber(scalars, buf, i, n, orderBE, -1)
+					if k := len(scalars) - 1; k >= n0 {
+						scalars[k].seed = true
+					}
+				}
+				scalars = appendNumber(scalars, buf, i, n, orderLE, -1)
 			case java && jn == n/4:
 				// An int[]: a BigInteger's magnitude.
 				scalars = appendNumber(scalars, buf, i, n, orderJava, -1)
@@ -551,6 +562,9 @@ func derivePublic(dst []detectors.PublicKey, buf []byte, scalars []number, budge
 		if sc.noK1 {
 			key += "r"
 		}
+		if sc.seed {
+			key += "s"
+		}
 		if d, ok := derived[key]; ok {
 			for _, pk := range dst[d.from:d.to] {
 				pk.SeedAt = int64(sc.off)
@@ -579,7 +593,7 @@ func derivePublic(dst []detectors.PublicKey, buf []byte, scalars []number, budge
 			}
 		}
 		for _, c := range derivedCurves {
-			if c.Size() != sc.size || c == keys.Secp256k1 && (sc.noK1 || sc.order != orderLE) {
+			if sc.seed || c.Size() != sc.size || c == keys.Secp256k1 && (sc.noK1 || sc.order != orderLE) {
 				continue // secp256k1: OpenSSL's BIGNUM limbs only, for cost
 			}
 			cost := int64(ecCost)
