@@ -354,36 +354,39 @@ func HarvestMemory(dst []detectors.PublicKey, buf []byte, budget *Budget) (_ []d
 //go:noinline
 func nextTest(buf []byte, i int) (int, bool) {
 	saw := false
-	for ; i+8 <= len(buf); i += 8 {
-		w := binary.LittleEndian.Uint64(buf[i-8:])
+	w16 := uint64(1) << 63 // the word 16 bytes before i: none at i = 8
+	if i >= 16 && i <= len(buf) {
+		w16 = binary.LittleEndian.Uint64(buf[i-16:])
+	}
+	for i+8 <= len(buf) {
+		b := buf[i-8 : i+8]
+		w, next := binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[8:])
 		if !maybeNumberWord(w) {
 			if i = skipRandom(buf, i+8); i+8 > len(buf) {
 				break
 			}
-			w = binary.LittleEndian.Uint64(buf[i-8:])
-		} else if w == 0 && binary.LittleEndian.Uint64(buf[i:]) == 0 {
+			w16 = binary.LittleEndian.Uint64(buf[i-16:])
+			continue
+		}
+		if w == 0 && next == 0 {
 			// A run of zeros: the first test is where it ends (a number may
 			// start after a zero word).
-			if i = skipZeros(buf, i); i+8 > len(buf) {
-				break
-			}
-			w = 0
+			i, w16 = skipZeros(buf, i), 0
+			continue
 		}
 		saw = saw || smallWord(w)
 		if m := uint32(w); m == magicRSA1 || m&0xffff == magicEC {
 			return i, saw
 		}
 		if i&15 == 0 && (w == 0 || w == ^uint64(0) || w>>48 == 0 && w>>32 != 0) &&
-			i+32 <= len(buf) && binary.LittleEndian.Uint64(buf[i:])>>48 != 0 {
+			next>>48 != 0 && i+32 <= len(buf) {
 			return i, saw
-		}
-		var w16 uint64 = 1 << 63
-		if i >= 16 {
-			w16 = binary.LittleEndian.Uint64(buf[i-16:])
 		}
 		if (w-16 <= 0x210-16 || w16-16 <= 0x210-16 || (w>>32)-4 <= 512-4) && interesting(w, w16) {
 			return i, saw
 		}
+		w16 = w
+		i += 8
 	}
 	return i, saw
 }
