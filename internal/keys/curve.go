@@ -136,6 +136,9 @@ func (c Curve) Public(d []byte) ([]byte, bool) {
 		if k.SetByteSlice(d) || k.IsZero() {
 			return nil, false
 		}
+		if k256Comb.ready.Load() {
+			return k256Comb.public(d) // see comb.go
+		}
 		// ScalarMultNonConst with the generator costs what the base
 		// multiplication does, without the 8 ms the latter spends on first use
 		// unpacking its table: a dump with a few candidates pays none of it.

@@ -2,16 +2,23 @@ package keys
 
 import (
 	"crypto/rand"
+	"slices"
 	"testing"
 )
 
 // BenchmarkPublic measures d·G on each curve: the cost of one EC proof and of
-// one hunt try.
+// one hunt try; secp256k1 without its comb, then with it (comb.go).
 func BenchmarkPublic(b *testing.B) {
-	for _, c := range Curves {
+	defer k256Comb.ready.Store(k256Comb.ready.Load())
+	k256Comb.ready.Store(false)
+	for _, c := range slices.Concat(Curves, []Curve{Secp256k1}) {
 		d := make([]byte, c.Size())
 		rand.Read(d[1:])
-		b.Run(c.String(), func(b *testing.B) {
+		name := c.String()
+		if c == Secp256k1 && k256Comb.ready.Load() {
+			name += "-comb"
+		}
+		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, ok := c.Public(d); !ok {
@@ -19,5 +26,8 @@ func BenchmarkPublic(b *testing.B) {
 				}
 			}
 		})
+		if c == Secp256k1 {
+			WarmSecp256k1()
+		}
 	}
 }

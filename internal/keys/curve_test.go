@@ -7,6 +7,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"testing"
+
+	"github.com/decred/dcrd/dcrec/secp256k1/v4"
 )
 
 func unhex(t testing.TB, s string) []byte {
@@ -157,5 +159,36 @@ func TestCurveNames(t *testing.T) {
 	}
 	if _, ok := UnknownCurve.Public([]byte{1}); ok {
 		t.Error("UnknownCurve.Public accepted")
+	}
+}
+
+// TestSecp256k1Comb: d·G by the comb (comb.go) equals decred's, for edge
+// scalars and random ones.
+func TestSecp256k1Comb(t *testing.T) {
+	WarmSecp256k1()
+	n := unhex(t, k1NM1)
+	scalars := [][]byte{{1}, {2}, {3}, {15}, {16}, {17}, {0xff}, n, unhex(t, "8000000000000000000000000000000000000000000000000000000000000000")}
+	for range 200 {
+		d := make([]byte, 32)
+		rand.Read(d)
+		scalars = append(scalars, d)
+	}
+	for i, d := range scalars {
+		d = append(make([]byte, 32-len(d)), d...)
+		var k secp256k1.ModNScalar
+		if k.SetByteSlice(d) || k.IsZero() {
+			continue
+		}
+		var q secp256k1.JacobianPoint
+		secp256k1.ScalarMultNonConst(&k, &k256G, &q)
+		q.ToAffine()
+		want := secp256k1.NewPublicKey(&q.X, &q.Y).SerializeUncompressed()
+		got, ok := k256Comb.public(d)
+		if !ok || !bytes.Equal(got, want) {
+			t.Fatalf("scalar %d: comb %x, %v; want %x", i, got, ok, want)
+		}
+		if pub, ok := Secp256k1.Public(d); !ok || !bytes.Equal(pub, want) {
+			t.Fatalf("scalar %d: Public %x, %v; want %x", i, pub, ok, want)
+		}
 	}
 }

@@ -1,0 +1,131 @@
+package keys
+
+import (
+	"math/big"
+	"sync"
+	"sync/atomic"
+
+	"github.com/decred/dcrd/dcrec/secp256k1/v4"
+)
+
+// A fixed-base comb for d·G on secp256k1, on the Slider's field
+// (slide_k256_field.go): decred's ScalarMultNonConst by the generator takes
+// 122 µs, and its base multiplication 13 µs only after 5 ms of unpacking its
+// table, which a scan with a few dozen candidates does not earn back. The
+// comb keeps v·16^j·G for every 4-bit digit v and position j (960 affine
+// points, 60 KiB, built in about a millisecond), so d·G is at most 63 mixed
+// additions and one inversion: 21 µs. Like decred's NonConst functions it
+// is not constant-time: it derives the public halves of numbers read from a
+// dump, and never signs. TestSecp256k1Comb checks it against decred.
+
+// combWindows is the number of 4-bit digits of a 256-bit scalar.
+const combWindows = 64
+
+type comb[E comparable] struct {
+	e     genericEngine[E] // its field and point steps; no slide tables
+	t     [combWindows][15]affPoint[E]
+	pool  sync.Pool // *scanScratch[E]
+	ready atomic.Bool
+}
+
+// k256Comb is built by [WarmSecp256k1]; [Curve.Public] uses it once it is
+// ready, and decred's ScalarMultNonConst before.
+var k256Comb comb[k256Elt]
+
+var buildK256Comb = sync.OnceFunc(func() {
+	c := secp256k1.S256()
+	k256Comb.build(k256Field, c.Gx, c.Gy)
+})
+
+// WarmSecp256k1 builds secp256k1's comb (about a millisecond), which makes
+// [Curve.Public] on it several times faster from then on; until it is built,
+// Public does not wait for it. A caller runs it on a goroutine of its own.
+func WarmSecp256k1() {
+	buildK256Comb()
+	k256Comb.ready.Store(true)
+}
+
+// build fills the table for the generator (gx, gy) over f.
+func (c *comb[E]) build(f *fieldOps[E], gx, gy *big.Int) {
+	c.e.f = f
+	s := new(scanScratch[E])
+	base := affPoint[E]{f.fromBytes(gx.FillBytes(make([]byte, f.size))), f.fromBytes(gy.FillBytes(make([]byte, f.size)))}
+	var jac [combWindows][15]jacPoint[E]
+	for j := range combWindows {
+		// jac[j][v-1] = v·base, base = 16^j·G.
+		jac[j][0] = jacPoint[E]{base.x, base.y, f.one}
+		for v := 1; v < 15; v++ {
+			jac[j][v] = jac[j][v-1]
+			c.e.addAff(&jac[j][v], &base, s)
+		}
+		if j+1 < combWindows {
+			next := jac[j][7] // 8·base
+			c.e.double(&next, s)
+			base = c.affine(&next, s)
+		}
+	}
+	// Every Z to affine with one inversion (Montgomery's trick): no point of
+	// the table is at infinity, the multiples being below the group order.
+	flat := make([]*jacPoint[E], 0, combWindows*15)
+	for j := range jac {
+		for v := range jac[j] {
+			flat = append(flat, &jac[j][v])
+		}
+	}
+	pre := make([]E, len(flat))
+	acc := f.one
+	for k, p := range flat {
+		pre[k] = acc
+		f.mul(&acc, &acc, &p.z)
+	}
+	var inv, zi, zi2 E
+	f.invert(&inv, &acc, s)
+	for k := len(flat) - 1; k >= 0; k-- {
+		p := flat[k]
+		f.mul(&zi, &inv, &pre[k]) // 1/Z of p
+		f.mul(&inv, &inv, &p.z)
+		f.sqr(&zi2, &zi)
+		a := &c.t[k/15][k%15]
+		f.mul(&a.x, &p.x, &zi2)
+		f.mul(&zi2, &zi2, &zi)
+		f.mul(&a.y, &p.y, &zi2)
+	}
+}
+
+// affine returns q (not at infinity) in affine coordinates.
+func (c *comb[E]) affine(q *jacPoint[E], s *scanScratch[E]) affPoint[E] {
+	f := c.e.f
+	var zi, zi2 E
+	var a affPoint[E]
+	f.invert(&zi, &q.z, s)
+	f.sqr(&zi2, &zi)
+	f.mul(&a.x, &q.x, &zi2)
+	f.mul(&zi2, &zi2, &zi)
+	f.mul(&a.y, &q.y, &zi2)
+	return a
+}
+
+// public returns the uncompressed point 04‖X‖Y of d·G for the big-endian d
+// of f.size bytes, 0 < d < n, or false at infinity.
+func (c *comb[E]) public(d []byte) ([]byte, bool) {
+	s, _ := c.pool.Get().(*scanScratch[E])
+	if s == nil {
+		s = new(scanScratch[E])
+	}
+	defer c.pool.Put(s)
+	q := &s.q
+	*q = jacPoint[E]{}
+	for j := range combWindows {
+		v := d[len(d)-1-j/2] >> (4 * (j & 1)) & 15
+		if v != 0 {
+			c.e.addAff(q, &c.t[j][v-1], s)
+		}
+	}
+	var zero E
+	if q.z == zero {
+		return nil, false
+	}
+	a := c.affine(q, s)
+	f := c.e.f
+	return append(append([]byte{4}, f.toBytes(&a.x)...), f.toBytes(&a.y)...), true
+}
