@@ -343,7 +343,7 @@ func HarvestMemory(dst []detectors.PublicKey, buf []byte, budget *Budget) (_ []d
 // [HarvestMemory] has a test to make, or one past the last whole word, and
 // whether a word it passed on the way, or the word before j, is a
 // [smallWord]. Every test needs the word before j to have its top 16 bits all
-// zero or all one or to start with a blob's magic ([maybeNumberWord]); a
+// zero or all one ([maybeNumberWord]), a blob's magic among them; a
 // random run may start there ([runStart]'s first test), or the word (or the
 // one before it) is a header or a length word: in [16, 0x210], or its high
 // 32 bits in [4, 512] (Java), or the word 16 bytes back (Python's ob_size).
@@ -503,11 +503,10 @@ func arrayEnds(buf []byte, i int) bool {
 
 // maybeNumberWord reports whether the number scan has a test for the word w
 // before an offset: its top 16 bits are all zero or all one (zero, a
-// pointer, a small integer, a length) or its low 16 bits start a Windows
-// blob's magic. Random bytes pass once in 2¹⁴.
-func maybeNumberWord(w uint64) bool {
-	return uint16(w>>48+1) <= 1 || uint16(w) == magicEC || uint16(w) == magicRSA1&0xffff
-}
+// pointer, a small integer, a length). A Windows blob's magic is such a word
+// too: the blob's bit length or key size, below 2¹⁶, is its high half.
+// Random bytes pass once in 2¹⁵.
+func maybeNumberWord(w uint64) bool { return uint16(w>>48+1) <= 1 }
 
 // maxRun is the longest high-entropy run whose start is a candidate number:
 // a few numbers side by side (a key's X, Y and d) and no more. Random bytes,

@@ -464,10 +464,11 @@ func fill(b []byte, c byte) {
 }
 
 // TestSkipRandom: skipRandom stops at the first word the number scan has a
-// test for, wherever in a 4-word group it lies, as a word-by-word loop does.
+// test for, wherever in a 4-word group and in the vector kernel's 128-byte
+// steps it lies, as a word-by-word loop does.
 func TestSkipRandom(t *testing.T) {
-	words := []uint64{0, 0x7f12_3456_7890, ^uint64(0), 0xffff_8000_0000_0000, 0x1234_5678_9abc_4345, 0x1234_5678_9abc_5352, 0x31}
-	for n := 8; n <= 200; n += 8 {
+	words := []uint64{0, 0x7f12_3456_7890, ^uint64(0), 0xffff_8000_0000_0000, 0x1234_5678_9abc_4345, 0x1234_5678_9abc_5352, 0x31, 0x0000_ffff_ffff_ffff, 0xffff_0000_0000_0001}
+	for n := 8; n <= 480; n += 8 {
 		for plantAt := 0; plantAt <= n; plantAt += 8 {
 			for _, w := range words {
 				buf := junk(uint64(n), n)

@@ -5,12 +5,12 @@ package hunt
 import "golang.org/x/sys/cpu"
 
 // skipAVX2 returns the offset of the first 8-byte word of b (at offsets 0,
-// 8, 16, ... of b) whose top 16 bits are all zero or all one or whose low 16
-// bits are a or c, looking only at the whole 32-byte blocks of b; when none
-// of those holds one, the offset of the first byte after them.
+// 8, 16, ... of b) whose top 16 bits are all zero or all one, looking only at
+// the whole 32-byte blocks of b, four at a time while it can; when none of
+// those holds one, the offset of the first byte after them.
 //
 //go:noescape
-func skipAVX2(b []byte, a, c uint16) int
+func skipAVX2(b []byte) int
 
 var haveAVX2 = cpu.X86.HasAVX2
 
@@ -20,5 +20,5 @@ func skipWords(b []byte) int {
 	if !haveAVX2 {
 		return 0
 	}
-	return skipAVX2(b, magicEC, magicRSA1&0xffff)
+	return skipAVX2(b)
 }
