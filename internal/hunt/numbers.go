@@ -533,18 +533,21 @@ func printable(b []byte) bool {
 // first Ed25519 and P-384 derivations would otherwise build (0.8 and 1.5 ms),
 // so that a scan calls it when it starts and reads its first window
 // meanwhile: a small dump's scan runs on one core and would wait for them,
-// for its first candidate of each. Then it builds secp256k1's comb (1 ms),
-// which its derivations use once it is ready (24 µs each, 122 µs before) and
-// do not wait for. It does so once per process.
+// for its first candidate of each. It does so once per process.
 func Warm() { warm() }
 
 var warm = sync.OnceFunc(func() {
 	go func() {
 		ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
 		keys.P384.Public([]byte{1})
-		keys.WarmSecp256k1()
 	}()
 })
+
+// warmK1 builds secp256k1's comb (1 ms) on a goroutine of its own when the
+// first secp256k1 candidate comes: the derivations use it once it is ready
+// (21 µs each, 122 µs before) and do not wait for it, so a dump with a few
+// candidates pays neither.
+var warmK1 = sync.OnceFunc(func() { go keys.WarmSecp256k1() })
 
 // derivePublic appends the public half of every candidate scalar in scalars,
 // as a Derived key: an EC point d·G for each curve of the scalar's size, in
@@ -604,12 +607,15 @@ func derivePublic(dst []detectors.PublicKey, buf []byte, scalars []number, budge
 			cost := int64(ecCost)
 			if c == keys.P384 || c == keys.Secp256k1 {
 				// keys.BenchmarkPublic: 116 µs on P-384, 122 µs on
-				// secp256k1 (24 µs once Warm built its comb), 13 µs on
+				// secp256k1 (21 µs once warmK1 built its comb), 13 µs on
 				// P-256 (ecCost units cover it).
 				cost *= 4
 			}
 			if !budget.spend(cost) {
 				return dst
+			}
+			if c == keys.Secp256k1 {
+				warmK1()
 			}
 			pt, ok := c.Public(d)
 			if !ok {
