@@ -601,6 +601,12 @@ func (h *Hunter) scanWords(s *huntScratch, buf []byte) {
 	}
 	a := &h.anchors
 	for i := 0; i+8 <= len(buf); i += 8 {
+		if i%minData == 0 && !h.opt.Deep && IsData(buf[i:min(len(buf), i+minData)]) {
+			// minData bytes of data inside a buffer that is not all data
+			// (a span of adjacent regions): skipped as a buffer of them is.
+			i += minData - 8
+			continue
+		}
 		w := binary.LittleEndian.Uint64(buf[i:])
 		if w == 0 && i+16 <= len(buf) && binary.LittleEndian.Uint64(buf[i+8:]) == 0 {
 			// A run of zeros (a zero page) holds no anchor, header or length.

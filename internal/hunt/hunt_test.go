@@ -515,7 +515,10 @@ func TestHuntSerializedAnchor(t *testing.T) {
 // whose top 24 bits are all zero or all one is data (random, compressed,
 // encrypted), which the default hunt leaves to Deep: a P-256 scalar planted
 // near its public point there is found only once the buffer holds one such
-// word, anywhere, or in deep mode, or in a smaller buffer.
+// word, anywhere, or in deep mode, or in a smaller buffer. So is each
+// minData-aligned quarter MiB of a larger buffer (adjacent regions form one
+// span): one structured word in the next quarter does not make the first one
+// hunted.
 func TestUnstructuredData(t *testing.T) {
 	s := secret(t, "p256.sec1.pem")
 	def := New([]detectors.PublicKey{s.pub}, Options{})
@@ -543,6 +546,9 @@ func TestUnstructuredData(t *testing.T) {
 		{"a NULL at the end", minData, minData - 8, def, true},
 		{"a length far away", minData, minData / 2, def, true},
 		{"small buffer", minData - 64, -1, def, true},
+		{"a NULL in the next quarter MiB only", 2 * minData, minData + 8, def, false},
+		{"a NULL in the next quarter MiB only, deep", 2 * minData, minData + 8, deep, true},
+		{"a NULL in the same quarter MiB of a larger buffer", 2 * minData, minData - 8, def, true},
 	} {
 		buf := plant(tt.size)
 		if structured(buf) {
