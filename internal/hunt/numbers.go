@@ -529,19 +529,19 @@ func printable(b []byte) bool {
 	return true
 }
 
-// Warm builds, on a goroutine of its own, the base-point tables that the
-// first Ed25519 and P-384 derivations would otherwise build (0.8 and 1.5 ms),
-// so that a scan calls it when it starts and reads its first window
-// meanwhile: a small dump's scan runs on one core and would wait for them,
-// for its first candidate of each. It does so once per process.
+// Warm builds, on a goroutine of its own, the base-point table that the first
+// Ed25519 derivation would otherwise build (0.8 ms), so that a scan calls it
+// when it starts and reads its first window meanwhile: a small dump's scan
+// runs on one core and would wait for it (nearly every dump has Ed25519
+// candidates). It does so once per process.
 func Warm() { warm() }
 
-var warm = sync.OnceFunc(func() {
-	go func() {
-		ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
-		keys.P384.Public([]byte{1})
-	}()
-})
+var warm = sync.OnceFunc(func() { go ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize)) })
+
+// warmP384 builds P-384's table (1.5 ms) on a goroutine of its own when a
+// buffer has P-384 candidates, while its other candidates are derived: a
+// dump with none pays nothing.
+var warmP384 = sync.OnceFunc(func() { go keys.P384.Public([]byte{1}) })
 
 // warmK1 builds secp256k1's comb (1 ms) on a goroutine of its own when the
 // first secp256k1 candidate comes: the derivations use it once it is ready
@@ -561,6 +561,9 @@ func derivePublic(dst []detectors.PublicKey, buf []byte, scalars []number, budge
 	// Node.js core's candidates) reuses the keys derived from its first copy.
 	type seen struct{ from, to int } // the keys dst[from:to] derived
 	derived := map[string]seen{}
+	if slices.ContainsFunc(scalars, func(sc number) bool { return sc.size == 48 }) {
+		warmP384()
+	}
 	for k, sc := range scalars {
 		if dupNumber(scalars[:k], sc) {
 			continue
