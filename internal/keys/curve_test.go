@@ -192,3 +192,33 @@ func TestSecp256k1Comb(t *testing.T) {
 		}
 	}
 }
+
+// FuzzSecp256k1Comb: for every scalar, the comb's d·G is decred's, and both
+// reject the same scalars (zero, not below n).
+func FuzzSecp256k1Comb(f *testing.F) {
+	f.Add([]byte{1})
+	f.Add(bytes.Repeat([]byte{0xff}, 32))
+	f.Add(unhex(f, k1NM1))
+	f.Fuzz(func(t *testing.T, d []byte) {
+		if len(d) > 32 {
+			return
+		}
+		d = append(make([]byte, 32-len(d)), d...)
+		WarmSecp256k1()
+		got, ok := k256Comb.public(d)
+		var k secp256k1.ModNScalar
+		if k.SetByteSlice(d) || k.IsZero() {
+			if pub, ok := Secp256k1.Public(d); ok {
+				t.Fatalf("Public accepted a scalar decred rejects: %x", pub)
+			}
+			return
+		}
+		var q secp256k1.JacobianPoint
+		secp256k1.ScalarMultNonConst(&k, &k256G, &q)
+		q.ToAffine()
+		want := secp256k1.NewPublicKey(&q.X, &q.Y).SerializeUncompressed()
+		if !ok || !bytes.Equal(got, want) {
+			t.Fatalf("comb %x, %v; want %x", got, ok, want)
+		}
+	})
+}
