@@ -571,7 +571,7 @@ func derivePublic(dst []detectors.PublicKey, buf []byte, scalars []number, budge
 		b := buf[sc.off : sc.off+sc.size]
 		key := string(b) + string(rune('0'+sc.order))
 		if sc.noK1 {
-			key += "r"
+			key += "r" // the same bytes derive fewer keys
 		}
 		if sc.seed {
 			key += "s"
