@@ -154,6 +154,9 @@ type number struct {
 	// seed: an Ed25519 seed only, not an EC scalar (a Java byte[] big-endian:
 	// HotSpot keeps EC scalars little-endian or as a BigInteger).
 	seed bool
+	// end: taken where a random run ends ([appendRunEnd]), where a pair's d
+	// must be a candidate too: its bytes are not searched for.
+	end bool
 }
 
 // value returns the number's value.
@@ -227,6 +230,9 @@ func HarvestMemory(dst []detectors.PublicKey, buf []byte, budget *Budget) (_ []d
 		var w16 uint64 = 1 << 63
 		if i >= 16 {
 			w16 = binary.LittleEndian.Uint64(buf[i-16:])
+		}
+		if w == 0 && i >= 16 && !maybeNumberWord(w16) {
+			mods, primes = appendRunEnd(mods, primes, buf, i-8, runBefore(buf, i-8))
 		}
 		if !interesting(w, w16) {
 			continue
@@ -369,6 +375,9 @@ func nextTest(buf []byte, i int) (int, bool) {
 			continue
 		}
 		if w == 0 && next == 0 {
+			if !maybeNumberWord(w16) && runBefore(buf, i-8) >= minRunEnd {
+				return i, saw // a random run ends in zeros: Go's spare capacity
+			}
 			// A run of zeros: the first test is where it ends (a number may
 			// start after a zero word).
 			i, w16 = skipZeros(buf, i), 0
@@ -376,6 +385,9 @@ func nextTest(buf []byte, i int) (int, bool) {
 		}
 		saw = saw || smallWord(w)
 		if m := uint32(w); m == magicRSA1 || m&0xffff == magicEC {
+			return i, saw
+		}
+		if w == 0 && !maybeNumberWord(w16) && runBefore(buf, i-8) >= minRunEnd {
 			return i, saw
 		}
 		if i&15 == 0 && (w == 0 || w == ^uint64(0) || w>>48 == 0 && w>>32 != 0) &&
@@ -476,6 +488,47 @@ func skipRandom(buf []byte, i int) int {
 		}
 	}
 	return i
+}
+
+// appendRunEnd adds the RSA-sized numbers that end where a random run ends at
+// buf[e:], a zero word: Go keeps a big.Int's words in an allocation with
+// spare capacity (math/big's nat.make adds four words), and a bigmod.Nat's in
+// one of 64 words, both zero past the number, so the number's first word is
+// where its size says, 16-aligned, whatever lies before it.
+func appendRunEnd(mods, primes []number, buf []byte, e, run int) ([]number, []number) {
+	if run < minRunEnd {
+		return mods, primes
+	}
+	m0, p0 := len(mods), len(primes)
+	for _, n := range modulusSizes {
+		if s := e - n; n <= run && s&15 == 0 {
+			mods = appendNumber(mods, buf, s, n, orderLE, -1)
+		}
+		if s := e - n/2; n/2 <= run && s&15 == 0 {
+			primes = appendNumber(primes, buf, s, n/2, orderLE, -1)
+		}
+	}
+	for k := m0; k < len(mods); k++ {
+		mods[k].end = true
+	}
+	for k := p0; k < len(primes); k++ {
+		primes[k].end = true
+	}
+	return mods, primes
+}
+
+// minRunEnd is the shortest random run whose end [appendRunEnd] reads: the
+// smallest factor it looks for.
+const minRunEnd = 64
+
+// runBefore returns the length of the run of random words ([randomWord]) that
+// ends at buf[e:], up to the 512 bytes of the largest modulus.
+func runBefore(buf []byte, e int) int {
+	k := e
+	for k >= 8 && e-k < 512 && randomWord(buf[k-8:]) {
+		k -= 8
+	}
+	return e - k
 }
 
 // javaArray reports whether the two words before buf[i:] are the header of a
@@ -803,7 +856,7 @@ next:
 			if q.QuoRem(n, &c, &r); r.Sign() != 0 || c.Cmp(bigOne) <= 0 || c.Cmp(n) >= 0 {
 				continue
 			}
-			if e := provenE(buf, m.off, n, &c, &q, near(buf, m.off, mods, primes)); e > 0 {
+			if e := provenE(buf, m.off, n, &c, &q, near(buf, m.off, mods, primes), !m.end && !p.end); e > 0 {
 				if k, ok := detectors.RSAPublicKey(n, big.NewInt(e)); ok {
 					dst = append(dst, k)
 					done = append(done, n)
@@ -827,10 +880,10 @@ func abs(x int) int {
 // numberReach of at, big-endian, little-endian or in Java's word order; 0
 // when none does. It looks first among cands, the values of the candidate
 // numbers near at (where runtimes keep d and the CRT values: one map lookup
-// each), then searches the bytes for the private values of e = 65537 (30
-// searches of 512 KiB for all five exponents cost a few milliseconds per
-// pair, and a dump holds pairs whose d was wiped).
-func provenE(buf []byte, at int, n, p, q *big.Int, cands map[string]bool) int64 {
+// each), then, when search is set, searches the bytes for the private values
+// of e = 65537 (30 searches of 512 KiB for all five exponents cost a few
+// milliseconds per pair, and a dump holds pairs whose d was wiped).
+func provenE(buf []byte, at int, n, p, q *big.Int, cands map[string]bool, search bool) int64 {
 	lo, hi := max(0, at-numberReach), min(len(buf), at+numberReach)
 	p1, q1 := new(big.Int).Sub(p, bigOne), new(big.Int).Sub(q, bigOne)
 	phi := new(big.Int).Mul(p1, q1)
@@ -847,13 +900,16 @@ func provenE(buf []byte, at int, n, p, q *big.Int, cands map[string]bool) int64 
 			privs = append(privs, d.Bytes(), new(big.Int).Mod(d, p1).Bytes(), new(big.Int).Mod(d, q1).Bytes())
 		}
 	}
-	for search := range 2 {
+	for pass := range 2 {
+		if pass == 1 && !search {
+			break
+		}
 		for i, be := range privs {
-			if len(be) < 16 || search == 1 && i >= 6 {
+			if len(be) < 16 || pass == 1 && i >= 6 {
 				continue // the bytes are searched for e = 65537's only
 			}
 			found := cands[string(be)]
-			if search == 1 {
+			if pass == 1 {
 				found = bytes.Contains(buf[lo:hi], be) || bytes.Contains(buf[lo:hi], reversed(be)) || bytes.Contains(buf[lo:hi], javaWords(be))
 			}
 			if found {

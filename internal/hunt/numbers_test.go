@@ -72,9 +72,16 @@ func secret(t *testing.T, file string) testSecret {
 	return testSecret{}
 }
 
+// goNat writes the limbs v at buf[at:] as Go keeps a big.Int's words:
+// followed by four zero words of spare capacity.
+func goNat(buf []byte, at int, v []byte) {
+	copy(buf[at:], v)
+	clear(buf[at+len(v) : at+len(v)+32])
+}
+
 // TestHarvestNumbersRSA finds an RSA public key from its modulus, a factor
-// and d, each in its own malloc chunk as OpenSSL keeps them, with no public
-// key encoding anywhere.
+// and d, each in its own malloc chunk as OpenSSL keeps them, or each ending
+// where zeros begin as Go keeps them, with no public key encoding anywhere.
 func TestHarvestNumbersRSA(t *testing.T) {
 	s := secret(t, "rsa2048.pkcs8.pem")
 	n := s.pub.N
@@ -110,6 +117,28 @@ func TestHarvestNumbersRSA(t *testing.T) {
 			copy(h.b[1000:], le(s.p, 128))
 			copy(h.b[2000:], le(n, 256))
 			copy(h.b[3000:], le(s.d, 256))
+		}, false},
+		// Go's big.Int words: no header, random bytes before (the slot
+		// before), four zero words of spare capacity after.
+		{"Go: zeros after each", func(h *heap) {
+			goNat(h.b, 1024, le(s.p, 128))
+			goNat(h.b, 4096, le(n, 256))
+			goNat(h.b, 8192, le(s.d, 256))
+		}, true},
+		{"Go: no d", func(h *heap) {
+			goNat(h.b, 1024, le(s.p, 128))
+			goNat(h.b, 4096, le(n, 256))
+			copy(h.b[8192:], le(s.d, 256)) // d not a candidate: its bytes are not searched for
+		}, false},
+		{"Go: n not 16-aligned", func(h *heap) {
+			goNat(h.b, 1024, le(s.p, 128))
+			goNat(h.b, 4104, le(n, 256))
+			goNat(h.b, 8192, le(s.d, 256))
+		}, false},
+		{"Go: random bytes after n", func(h *heap) {
+			goNat(h.b, 1024, le(s.p, 128))
+			copy(h.b[4096:], le(n, 256))
+			goNat(h.b, 8192, le(s.d, 256))
 		}, false},
 	}
 	for _, tt := range tests {
