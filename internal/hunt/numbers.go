@@ -818,27 +818,33 @@ func rsaPairs(dst []detectors.PublicKey, buf []byte, mods, primes []number, budg
 	var done []*big.Int
 	var limbs []big.Word
 	var c, q, r big.Int
+	// Each prime candidate's filters once, not once per modulus: a crafted
+	// heap of thousands of both would make that product the cost.
+	var plimbs [][]big.Word // nil for a candidate that fails them
+	for _, p := range primes {
+		if ptop, pbot := p.ends(buf); ptop < 0x80 || pbot&1 == 0 {
+			plimbs = append(plimbs, nil)
+			continue
+		}
+		if p.order == orderJava {
+			limbs = slices.Clone(p.value(buf).Bits())
+		} else {
+			limbs = loadLimbs(nil, buf[p.off:p.off+p.size], p.order == orderLE)
+		}
+		if !sieve(limbs) {
+			limbs = nil
+		}
+		plimbs = append(plimbs, limbs)
+	}
 next:
 	for _, m := range mods {
 		if top, bot := m.ends(buf); top < 0x80 || bot&1 == 0 {
 			continue
 		}
 		var n *big.Int
-		for _, p := range primes {
-			if p.size*2 != m.size || abs(p.off-m.off) > numberReach || p.off == m.off {
-				continue
-			}
-			b := buf[p.off : p.off+p.size]
-			if ptop, pbot := p.ends(buf); ptop < 0x80 || pbot&1 == 0 {
-				continue
-			}
-			if p.order == orderJava {
-				c.Set(p.value(buf))
-				limbs = c.Bits()
-			} else {
-				limbs = loadLimbs(limbs[:0], b, p.order == orderLE)
-			}
-			if !sieve(limbs) {
+		for pi, p := range primes {
+			limbs := plimbs[pi]
+			if limbs == nil || p.size*2 != m.size || abs(p.off-m.off) > numberReach || p.off == m.off {
 				continue
 			}
 			if !budget.spend(1) {
@@ -852,7 +858,7 @@ next:
 					}
 				}
 			}
-			c.SetBits(limbs)
+			c.SetBits(slices.Clone(limbs)) // c is reused: limbs stay the candidate's
 			if q.QuoRem(n, &c, &r); r.Sign() != 0 || c.Cmp(bigOne) <= 0 || c.Cmp(n) >= 0 {
 				continue
 			}

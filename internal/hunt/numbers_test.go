@@ -615,3 +615,37 @@ func TestDerivedCompressedPoint(t *testing.T) {
 		}
 	}
 }
+
+// craftedPairs is 2 MiB of what costs the RSA pairing most: random runs of
+// 256 bytes, each ending at zero words, whose top and bottom halves pass the
+// cheap filters of a modulus and a factor, so that every run end is a
+// candidate of both sizes for every other within reach.
+func craftedPairs() []byte {
+	const size = 2 << 20
+	buf := junk(9, size)
+	for at := 0; at+272 <= size; at += 272 {
+		r := buf[at : at+256]
+		r[0], r[127], r[128], r[255] = r[0]|1, r[127]|0x80, r[128]|1, r[255]|0x80
+		clear(buf[at+256 : at+272])
+	}
+	return buf
+}
+
+// TestCraftedPairs: the crafted heap's pairing stops at its budget, says so,
+// and proves no key.
+func TestCraftedPairs(t *testing.T) {
+	buf := craftedPairs()
+	b := NewBudget(int64(len(buf)), false)
+	if keys := harvested(HarvestNumbers(nil, buf, b)); len(keys) != 0 || !b.Cut() {
+		t.Errorf("harvested %v, budget cut %v; want none, and the cut", keys, b.Cut())
+	}
+}
+
+// BenchmarkCraftedPairs measures the crafted heap's harvest within its budget.
+func BenchmarkCraftedPairs(b *testing.B) {
+	buf := craftedPairs()
+	b.SetBytes(int64(len(buf)))
+	for b.Loop() {
+		HarvestNumbers(nil, buf, NewBudget(int64(len(buf)), false))
+	}
+}
