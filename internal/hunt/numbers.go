@@ -596,11 +596,14 @@ var warm = sync.OnceFunc(func() { go ed25519.NewKeyFromSeed(make([]byte, ed25519
 // dump with none pays nothing.
 var warmP384 = sync.OnceFunc(func() { go keys.P384.Public([]byte{1}) })
 
-// warmK1 builds secp256k1's comb (1 ms) on a goroutine of its own when the
-// first secp256k1 candidate comes: the derivations use it once it is ready
-// (21 µs each, 122 µs before) and do not wait for it, so a dump with a few
-// candidates pays neither.
-var warmK1 = sync.OnceFunc(func() { go keys.WarmSecp256k1() })
+// k1Tries counts the process's secp256k1 derivations: at the manyK1th,
+// secp256k1's comb is built (0.5 ms) on a goroutine of its own, and the
+// derivations use it once it is ready (21 µs each, 122 µs before) without
+// waiting for it. A dump with fewer candidates, which the comb would not
+// repay, pays neither.
+var k1Tries atomic.Int64
+
+const manyK1 = 8
 
 // derivePublic appends the public half of every candidate scalar in scalars,
 // as a Derived key: an EC point d·G for each curve of the scalar's size, in
@@ -663,15 +666,15 @@ func derivePublic(dst []detectors.PublicKey, buf []byte, scalars []number, budge
 			cost := int64(ecCost)
 			if c == keys.P384 || c == keys.Secp256k1 {
 				// keys.BenchmarkPublic: 116 µs on P-384, 122 µs on
-				// secp256k1 (21 µs once warmK1 built its comb), 13 µs on
-				// P-256 (ecCost units cover it).
+				// secp256k1 (21 µs once its comb is built: k1Tries), 13 µs
+				// on P-256 (ecCost units cover it).
 				cost *= 4
 			}
 			if !budget.spend(cost) {
 				return dst
 			}
-			if c == keys.Secp256k1 {
-				warmK1()
+			if c == keys.Secp256k1 && k1Tries.Add(1) == manyK1 {
+				go keys.WarmSecp256k1()
 			}
 			pt, ok := c.Public(d)
 			if !ok {

@@ -13,7 +13,7 @@ import (
 // 122 µs, and its base multiplication 13 µs only after 5 ms of unpacking its
 // table, which a scan with a few dozen candidates does not earn back. The
 // comb keeps v·16^j·G for every 4-bit digit v and position j (960 affine
-// points, 60 KiB, built in about a millisecond), so d·G is at most 63 mixed
+// points, 60 KiB, built in half a millisecond), so d·G is at most 63 mixed
 // additions and one inversion: 21 µs. Like decred's NonConst functions it
 // is not constant-time: it derives the public halves of numbers read from a
 // dump, and never signs. TestSecp256k1Comb checks it against decred.
@@ -37,7 +37,7 @@ var buildK256Comb = sync.OnceFunc(func() {
 	k256Comb.build(k256Field, c.Gx, c.Gy)
 })
 
-// WarmSecp256k1 builds secp256k1's comb (about a millisecond), which makes
+// WarmSecp256k1 builds secp256k1's comb (half a millisecond), which makes
 // [Curve.Public] on it several times faster from then on; until it is built,
 // Public does not wait for it. A caller runs it on a goroutine of its own.
 func WarmSecp256k1() {
@@ -49,46 +49,56 @@ func WarmSecp256k1() {
 func (c *comb[E]) build(f *fieldOps[E], gx, gy *big.Int) {
 	c.e.f = f
 	s := new(scanScratch[E])
-	base := affPoint[E]{f.fromBytes(gx.FillBytes(make([]byte, f.size))), f.fromBytes(gy.FillBytes(make([]byte, f.size)))}
-	var jac [combWindows][15]jacPoint[E]
+	g := affPoint[E]{f.fromBytes(gx.FillBytes(make([]byte, f.size))), f.fromBytes(gy.FillBytes(make([]byte, f.size)))}
+	// The rows' bases 16^j·G by doubling, made affine together.
+	bases := make([]jacPoint[E], combWindows)
+	bases[0] = jacPoint[E]{g.x, g.y, f.one}
+	for j := 1; j < combWindows; j++ {
+		bases[j] = bases[j-1]
+		for range 4 {
+			c.e.double(&bases[j], s)
+		}
+	}
+	base := make([]affPoint[E], combWindows)
+	c.toAffine(base, bases, s)
+	// Row j: v·16^j·G for v = 1..15, then every point made affine together.
+	jac := make([]jacPoint[E], 0, combWindows*15)
 	for j := range combWindows {
-		// jac[j][v-1] = v·base, base = 16^j·G.
-		jac[j][0] = jacPoint[E]{base.x, base.y, f.one}
-		for v := 1; v < 15; v++ {
-			jac[j][v] = jac[j][v-1]
-			c.e.addAff(&jac[j][v], &base, s)
-		}
-		if j+1 < combWindows {
-			next := jac[j][7] // 8·base
-			c.e.double(&next, s)
-			base = c.affine(&next, s)
+		q := jacPoint[E]{base[j].x, base[j].y, f.one}
+		jac = append(jac, q)
+		for v := 2; v <= 15; v++ {
+			c.e.addAff(&q, &base[j], s)
+			jac = append(jac, q)
 		}
 	}
-	// Every Z to affine with one inversion (Montgomery's trick): no point of
-	// the table is at infinity, the multiples being below the group order.
-	flat := make([]*jacPoint[E], 0, combWindows*15)
-	for j := range jac {
-		for v := range jac[j] {
-			flat = append(flat, &jac[j][v])
-		}
+	flat := make([]affPoint[E], len(jac))
+	c.toAffine(flat, jac, s)
+	for k, a := range flat {
+		c.t[k/15][k%15] = a
 	}
-	pre := make([]E, len(flat))
+}
+
+// toAffine sets dst[k] to ps[k] in affine coordinates with one inversion
+// (Montgomery's trick); no point may be at infinity (the multiples of G here
+// are below the group order).
+func (c *comb[E]) toAffine(dst []affPoint[E], ps []jacPoint[E], s *scanScratch[E]) {
+	f := c.e.f
+	pre := make([]E, len(ps))
 	acc := f.one
-	for k, p := range flat {
+	for k := range ps {
 		pre[k] = acc
-		f.mul(&acc, &acc, &p.z)
+		f.mul(&acc, &acc, &ps[k].z)
 	}
 	var inv, zi, zi2 E
 	f.invert(&inv, &acc, s)
-	for k := len(flat) - 1; k >= 0; k-- {
-		p := flat[k]
+	for k := len(ps) - 1; k >= 0; k-- {
+		p := &ps[k]
 		f.mul(&zi, &inv, &pre[k]) // 1/Z of p
 		f.mul(&inv, &inv, &p.z)
 		f.sqr(&zi2, &zi)
-		a := &c.t[k/15][k%15]
-		f.mul(&a.x, &p.x, &zi2)
+		f.mul(&dst[k].x, &p.x, &zi2)
 		f.mul(&zi2, &zi2, &zi)
-		f.mul(&a.y, &p.y, &zi2)
+		f.mul(&dst[k].y, &p.y, &zi2)
 	}
 }
 
