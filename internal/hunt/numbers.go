@@ -374,10 +374,10 @@ func nextTest(buf []byte, i int) (int, bool) {
 			w16 = binary.LittleEndian.Uint64(buf[i-16:])
 			continue
 		}
+		if w == 0 && !maybeNumberWord(w16) && runBefore(buf, i-8) >= minRunEnd {
+			return i, saw // a random run ends at a zero word: Go's spare capacity
+		}
 		if w == 0 && next == 0 {
-			if !maybeNumberWord(w16) && runBefore(buf, i-8) >= minRunEnd {
-				return i, saw // a random run ends in zeros: Go's spare capacity
-			}
 			// A run of zeros: the first test is where it ends (a number may
 			// start after a zero word).
 			i, w16 = skipZeros(buf, i), 0
@@ -385,9 +385,6 @@ func nextTest(buf []byte, i int) (int, bool) {
 		}
 		saw = saw || smallWord(w)
 		if m := uint32(w); m == magicRSA1 || m&0xffff == magicEC {
-			return i, saw
-		}
-		if w == 0 && !maybeNumberWord(w16) && runBefore(buf, i-8) >= minRunEnd {
 			return i, saw
 		}
 		if i&15 == 0 && (w == 0 || w == ^uint64(0) || w>>48 == 0 && w>>32 != 0) &&
