@@ -816,7 +816,6 @@ var commonE = []int64{65537, 3, 5, 17, 257}
 // near it divides, and keeps those whose private exponent is near too.
 func rsaPairs(dst []detectors.PublicKey, buf []byte, mods, primes []number, budget *Budget) []detectors.PublicKey {
 	var done []*big.Int
-	var limbs []big.Word
 	var c, q, r big.Int
 	// Each prime candidate's filters once, not once per modulus: a crafted
 	// heap of thousands of both would make that product the cost.
@@ -826,8 +825,9 @@ func rsaPairs(dst []detectors.PublicKey, buf []byte, mods, primes []number, budg
 			plimbs = append(plimbs, nil)
 			continue
 		}
+		var limbs []big.Word
 		if p.order == orderJava {
-			limbs = slices.Clone(p.value(buf).Bits())
+			limbs = p.value(buf).Bits() // a new Int's own words
 		} else {
 			limbs = loadLimbs(nil, buf[p.off:p.off+p.size], p.order == orderLE)
 		}
