@@ -23,17 +23,7 @@
 #include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 
-static unsigned char *slurp(const char *name, size_t *n) {
-	int fd = open(name, O_RDONLY);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) < 0) { perror(name); exit(1); }
-	unsigned char *b = malloc(st.st_size + 1);
-	if (read(fd, b, st.st_size) != st.st_size) { perror(name); exit(1); }
-	close(fd);
-	b[st.st_size] = 0;
-	*n = st.st_size;
-	return b;
-}
+#include "slurp.h"
 
 #include "pem2der.h"
 
@@ -43,8 +33,8 @@ int main(int argc, char **argv) {
 	static gnutls_privkey_t keys[8];
 	for (int i = 2; i < argc && i < 10; i++) {
 		size_t n, dn;
-		unsigned char *pem = slurp(argv[i], &n);
-		unsigned char *der = pem2der((char *)pem, &dn);
+		char *pem = slurp(argv[i], &n);
+		unsigned char *der = pem2der(pem, &dn);
 		gnutls_datum_t d = {der, (unsigned)dn};
 		gnutls_privkey_t *k = &keys[i - 2];
 		int r;

@@ -8,22 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char *slurp(const char *path, size_t *len) {
-	int fd = open(path, O_RDONLY);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) != 0) { perror(path); exit(1); }
-	char *buf = malloc((size_t)st.st_size + 1);
-	size_t n = 0;
-	while (n < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
-		if (r <= 0) { perror(path); exit(1); }
-		n += (size_t)r;
-	}
-	buf[n] = 0;
-	close(fd);
-	*len = n;
-	return buf;
-}
+#include "slurp.h"
 
 int main(int argc, char **argv) {
 	if (argc < 3) { fprintf(stderr, "usage: hold-files READY FILE...\n"); return 2; }

@@ -18,17 +18,7 @@
 #include <mbedtls/pk.h>
 #include <mbedtls/platform_util.h>
 
-static unsigned char *slurp(const char *name, size_t *n) {
-	int fd = open(name, O_RDONLY);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) < 0) { perror(name); exit(1); }
-	unsigned char *b = malloc(st.st_size + 1);
-	if (read(fd, b, st.st_size) != st.st_size) { perror(name); exit(1); }
-	close(fd);
-	b[st.st_size] = 0;
-	*n = st.st_size + 1; /* mbedtls_pk_parse_key wants the NUL for PEM */
-	return b;
-}
+#include "slurp.h"
 
 int main(int argc, char **argv) {
 	if (argc < 3) { fprintf(stderr, "usage: mbedtls-keys READY KEY.pem...\n"); return 2; }
@@ -40,7 +30,8 @@ int main(int argc, char **argv) {
 	static mbedtls_pk_context keys[8];
 	for (int i = 2; i < argc && i < 10; i++) {
 		size_t n;
-		unsigned char *pem = slurp(argv[i], &n);
+		unsigned char *pem = (unsigned char *)slurp(argv[i], &n);
+		n++; /* mbedtls_pk_parse_key wants the NUL for PEM */
 		mbedtls_pk_context *pk = &keys[i - 2];
 		mbedtls_pk_init(pk);
 		if (mbedtls_pk_parse_key(pk, pem, n, NULL, 0) != 0) { fprintf(stderr, "%s: parse failed\n", argv[i]); return 1; }
