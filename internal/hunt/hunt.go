@@ -9,7 +9,9 @@
 // it is handed (see [Hunter.Hunt]):
 //   - around an anchor, only the key the anchor belongs to: for RSA every
 //     8-aligned offset within huntNearRSA (32 KiB), for EC and Ed25519 every
-//     16-aligned one within huntNearEC (2 KiB). An anchor is the public half of
+//     16-aligned one within huntNearEC (2 KiB) that does not lie inside a
+//     random run longer than maxRun (an RSA number's limbs, data; see
+//     [inLongRun]). An anchor is the public half of
 //     a known key sitting in memory: the modulus or the X coordinate as
 //     big-endian bytes or little-endian limbs, the Ed25519 public key. A
 //     process that parsed a key allocated its public and private numbers
@@ -1091,7 +1093,10 @@ func (h *Hunter) tryEC(dst []Find, s *huntScratch, buf []byte, i, only int, leOn
 		}
 		w := buf[i : i+g.size]
 		if g.size != lastSize {
-			lastSize, random = g.size, scalarLooksRandom(w)
+			// Near an anchor, not a window inside a long random run: those
+			// are an RSA number's limbs or data (see inLongRun).
+			lastSize = g.size
+			random = scalarLooksRandom(w) && (only < 0 || h.opt.Deep || !inLongRun(buf, i, g.size))
 		}
 		if !random {
 			continue

@@ -222,7 +222,10 @@ func allPublic(secrets []testSecret) []detectors.PublicKey {
 }
 
 // TestHuntPlanted plants each key's factor, scalar or seed in random bytes and
-// checks which placements each mode finds.
+// checks which placements each mode finds. Near its public half an EC scalar
+// or seed is found by default where its run of random bytes ends (a zero
+// word after it: its allocation ends), not inside a run longer than maxRun
+// (inLongRun); an RSA factor in either.
 func TestHuntPlanted(t *testing.T) {
 	secrets := testSecrets(t)
 	keys := allPublic(secrets)
@@ -231,14 +234,16 @@ func TestHuntPlanted(t *testing.T) {
 		name            string
 		off             int  // of the secret
 		header, anchor  bool // glibc chunk header before it; public material 1 KiB before it
+		end             bool // a zero word after it
 		defWant, deepOK bool
 	}
 	placements := []placement{
-		{"chunk-header", 8 * 100, true, false, true, true},
-		{"near-public", 8 * 300, false, true, true, true},
-		{"bare-aligned", 8 * 700, false, false, false, true},
-		{"unaligned-near-public", 8*300 + 3, false, true, false, true},
-		{"bare-unaligned", 8*700 + 5, false, false, false, true},
+		{"chunk-header", 8 * 100, true, false, false, true, true},
+		{"near-public", 8 * 300, false, true, true, true, true},
+		{"near-public-mid-run", 8 * 300, false, true, false, true, true},
+		{"bare-aligned", 8 * 700, false, false, false, false, true},
+		{"unaligned-near-public", 8*300 + 3, false, true, false, false, true},
+		{"bare-unaligned", 8*700 + 5, false, false, false, false, true},
 	}
 	for _, s := range secrets {
 		// Deep mode is slow on random bytes: hunt only this key.
@@ -259,11 +264,15 @@ func TestHuntPlanted(t *testing.T) {
 						copy(buf[pl.off-1024:], s.publicBytes())
 					}
 					copy(buf[pl.off:], s.secretBytes(le))
+					if pl.end {
+						clear(buf[pl.off+s.size : pl.off+s.size+8])
+					}
 					// Deep tries RSA factors and EC scalars (sliding) at every byte,
 					// Ed25519 seeds at 8-aligned offsets.
 					deepWant := pl.deepOK && (s.pub.N != nil || s.pub.Type == "ec" || pl.off%8 == 0)
 					// After a malloc header EC scalars are tried as limbs only.
-					defWant := pl.defWant && !(pl.header && s.pub.Type == "ec" && !le)
+					defWant := pl.defWant && !(pl.header && s.pub.Type == "ec" && !le) &&
+						(pl.name != "near-public-mid-run" || s.pub.N != nil)
 					for _, m := range []struct {
 						name string
 						d    *Hunter
@@ -505,6 +514,7 @@ func TestHuntSerializedAnchor(t *testing.T) {
 		buf := junk(11, 8<<10)
 		copy(buf[1024:], tt.public)
 		copy(buf[2048:], p256.secretBytes(false))
+		clear(buf[2048+32 : 2048+40]) // where its allocation ends
 		if got := len(d.Hunt(nil, buf)); got != tt.want {
 			t.Errorf("%s: Detect = %d hits, want %d", tt.name, got, tt.want)
 		}
@@ -532,6 +542,9 @@ func TestUnstructuredData(t *testing.T) {
 		}
 		copy(buf[4096-1024:], s.publicBytes())
 		copy(buf[4096:], s.secretBytes(true))
+		// Text where its allocation ends: no random word, nor a structured
+		// one (inLongRun).
+		copy(buf[4096+32:], "-- end.\n")
 		return buf
 	}
 	for _, tt := range []struct {

@@ -486,6 +486,47 @@ func TestRunStart(t *testing.T) {
 	}
 }
 
+// TestInLongRun: near an anchor a window is not tried when it lies 16 bytes
+// or more inside both ends of a random run longer than maxRun.
+func TestInLongRun(t *testing.T) {
+	const at = 512
+	tests := []struct {
+		name   string
+		lo, hi int // the random run, in a buffer of zeros
+		want   bool
+	}{
+		{"alone", at, at + 32, false},
+		{"in RSA-2048 limbs", at - 112, at + 144, true},
+		{"first of the limbs", at, at + 256, false},
+		{"8 bytes in", at - 8, at + 248, false},
+		{"16 bytes in", at - 16, at + 240, true},
+		{"last of the limbs", at - 224, at + 32, false},
+		{"8 bytes before the end", at - 216, at + 40, false},
+		{"in a run of maxRun bytes", at - 64, at - 64 + maxRun, false},
+		{"in a run of maxRun+8 bytes", at - 64, at - 56 + maxRun, true},
+		{"random to the buffer's start", 0, at + 64, true},
+		{"random to the buffer's end", at - 256, 1024, true},
+	}
+	for _, tt := range tests {
+		b := make([]byte, 1024)
+		copy(b[tt.lo:tt.hi], junk(5, tt.hi-tt.lo))
+		for k := tt.lo; k < tt.hi; k += 8 {
+			if !randomWord(b[k:]) {
+				t.Fatalf("%s: the run has a word that is not random at %d", tt.name, k)
+			}
+		}
+		if got := inLongRun(b, at, 32); got != tt.want {
+			t.Errorf("%s: inLongRun = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	// A word of text ends a run as a zero word does.
+	b := junk(5, 1024)
+	copy(b[at+40:], "-- end.\n")
+	if inLongRun(b, at, 32) {
+		t.Errorf("text 8 bytes after the window: inLongRun = true, want false")
+	}
+}
+
 func fill(b []byte, c byte) {
 	for i := range b {
 		b[i] = c
