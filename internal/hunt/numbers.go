@@ -614,15 +614,6 @@ var warm = sync.OnceFunc(func() { go ed25519.NewKeyFromSeed(make([]byte, ed25519
 // dump with none pays nothing.
 var warmP384 = sync.OnceFunc(func() { go keys.P384.Public([]byte{1}) })
 
-// k1Tries counts the process's secp256k1 derivations: at the manyK1th,
-// secp256k1's comb is built (0.5 ms) on a goroutine of its own, and the
-// derivations use it once it is ready (21 µs each, 122 µs before) without
-// waiting for it. A dump with fewer candidates, which the comb would not
-// repay, pays neither.
-var k1Tries atomic.Int64
-
-const manyK1 = 8
-
 // derivePublic appends the public half of every candidate scalar in scalars,
 // as a Derived key: an EC point d·G for each curve of the scalar's size, in
 // each byte order the candidate was taken in, and an Ed25519 public key for a
@@ -682,17 +673,16 @@ func derivePublic(dst []detectors.PublicKey, buf []byte, scalars []number, budge
 				continue // secp256k1: OpenSSL's BIGNUM limbs only, for cost
 			}
 			cost := int64(ecCost)
-			if c == keys.P384 || c == keys.Secp256k1 {
-				// keys.BenchmarkPublic: 116 µs on P-384, 122 µs on
-				// secp256k1 (21 µs once its comb is built: k1Tries), 13 µs
-				// on P-256 (ecCost units cover it).
+			switch c {
+			// keys.BenchmarkPublic: 113 µs on P-384, 24 µs on secp256k1
+			// (its comb), 14 µs on P-256 (ecCost units cover it).
+			case keys.P384:
 				cost *= 4
+			case keys.Secp256k1:
+				cost *= 2
 			}
 			if !budget.spend(cost) {
 				return dst
-			}
-			if c == keys.Secp256k1 && k1Tries.Add(1) == manyK1 {
-				go keys.WarmSecp256k1()
 			}
 			pt, ok := c.Public(d)
 			if !ok {

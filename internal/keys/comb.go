@@ -1,11 +1,9 @@
 package keys
 
 import (
+	_ "embed"
 	"math/big"
 	"sync"
-	"sync/atomic"
-
-	"github.com/decred/dcrd/dcrec/secp256k1/v4"
 )
 
 // A fixed-base comb for d·G on secp256k1, on the Slider's field
@@ -13,40 +11,45 @@ import (
 // 122 µs, and its base multiplication 13 µs only after 5 ms of unpacking its
 // table, which a scan with a few dozen candidates does not earn back. The
 // comb keeps v·16^j·G for every 4-bit digit v and position j (960 affine
-// points, 60 KiB, built in half a millisecond), so d·G is at most 63 mixed
-// additions and one inversion: 21 µs. Like decred's NonConst functions it
-// is not constant-time: it derives the public halves of numbers read from a
-// dump, and never signs. TestSecp256k1Comb checks it against decred.
+// points), so d·G is at most 63 mixed additions and one inversion: 21 µs.
+// The points are computed once, by this package's code, and embedded
+// (k256comb.bin: 60 KiB), so a process's first d·G costs what the others do,
+// not the half millisecond that building them takes; the additions read
+// them straight from the embedded bytes. Like decred's NonConst functions
+// the comb is not constant-time: it derives the public halves of numbers
+// read from a dump, and never signs. TestSecp256k1Comb checks it against
+// decred, TestSecp256k1CombTable the embedded points against build.
 
 // combWindows is the number of 4-bit digits of a 256-bit scalar.
 const combWindows = 64
 
+// k256CombTable holds, for k = 15·j + v − 1, the point v·16^j·G as X then
+// Y, each 32 bytes big-endian. It is written by
+//
+//	go test ./internal/keys -run TestSecp256k1CombTable -update
+//
+//go:embed k256comb.bin
+var k256CombTable []byte
+
 type comb[E comparable] struct {
 	e     genericEngine[E] // its field and point steps; no slide tables
-	t     [combWindows][15]affPoint[E]
-	pool  sync.Pool // *scanScratch[E]
-	ready atomic.Bool
+	table []byte           // combWindows·15 affine points, X‖Y big-endian
+	pool  sync.Pool        // *scanScratch[E]
 }
 
-// k256Comb is built by [WarmSecp256k1]; [Curve.Public] uses it once it is
-// ready, and decred's ScalarMultNonConst before.
-var k256Comb comb[k256Elt]
+var k256Comb = &comb[k256Elt]{e: genericEngine[k256Elt]{f: k256Field}, table: k256CombTable}
 
-var buildK256Comb = sync.OnceFunc(func() {
-	c := secp256k1.S256()
-	k256Comb.build(k256Field, c.Gx, c.Gy)
-})
-
-// WarmSecp256k1 builds secp256k1's comb (half a millisecond), which makes
-// [Curve.Public] on it several times faster from then on; until it is built,
-// Public does not wait for it. A caller runs it on a goroutine of its own.
-func WarmSecp256k1() {
-	buildK256Comb()
-	k256Comb.ready.Store(true)
+// point returns v·16^j·G, 1 ≤ v ≤ 15, from the table.
+func (c *comb[E]) point(j int, v byte) affPoint[E] {
+	f := c.e.f
+	at := (15*j + int(v) - 1) * 2 * f.size
+	p := c.table[at : at+2*f.size]
+	return affPoint[E]{f.fromBytes(p[:f.size]), f.fromBytes(p[f.size:])}
 }
 
-// build fills the table for the generator (gx, gy) over f.
-func (c *comb[E]) build(f *fieldOps[E], gx, gy *big.Int) {
+// build returns the table for the generator (gx, gy) over f, in the form
+// k256CombTable has.
+func (c *comb[E]) build(f *fieldOps[E], gx, gy *big.Int) []byte {
 	c.e.f = f
 	s := new(scanScratch[E])
 	g := affPoint[E]{f.fromBytes(gx.FillBytes(make([]byte, f.size))), f.fromBytes(gy.FillBytes(make([]byte, f.size)))}
@@ -73,9 +76,11 @@ func (c *comb[E]) build(f *fieldOps[E], gx, gy *big.Int) {
 	}
 	flat := make([]affPoint[E], len(jac))
 	c.toAffine(flat, jac, s)
-	for k, a := range flat {
-		c.t[k/15][k%15] = a
+	table := make([]byte, 0, len(flat)*2*f.size)
+	for _, a := range flat {
+		table = append(append(table, f.toBytes(&a.x)...), f.toBytes(&a.y)...)
 	}
+	return table
 }
 
 // toAffine sets dst[k] to ps[k] in affine coordinates with one inversion
@@ -128,7 +133,8 @@ func (c *comb[E]) public(d []byte) ([]byte, bool) {
 	for j := range combWindows {
 		v := d[len(d)-1-j/2] >> (4 * (j & 1)) & 15
 		if v != 0 {
-			c.e.addAff(q, &c.t[j][v-1], s)
+			s.aff = c.point(j, v)
+			c.e.addAff(q, &s.aff, s)
 		}
 	}
 	var zero E

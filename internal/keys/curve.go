@@ -136,10 +136,7 @@ func (c Curve) Public(d []byte) ([]byte, bool) {
 		if k.SetByteSlice(d) || k.IsZero() {
 			return nil, false
 		}
-		if k256Comb.ready.Load() {
-			return k256Comb.public(d) // see comb.go
-		}
-		return k256Public(&k), true
+		return k256Comb.public(d) // see comb.go
 	case p.ecdh != nil:
 		k, err := p.ecdh.NewPrivateKey(d)
 		if err != nil {
@@ -189,22 +186,3 @@ func (c Curve) Uncompressed(point []byte) ([]byte, bool) {
 	}
 	return elliptic.Marshal(curveTable[c].std, x, y), true //nolint:staticcheck // only to re-encode a checked point
 }
-
-// k256Public returns 04‖X‖Y of k·G by decred's ScalarMultNonConst with the
-// generator, which costs what its base multiplication does without the 5 ms
-// the latter spends on first use unpacking its table. The comb (comb.go) is
-// faster once built, and is checked against this.
-func k256Public(k *secp256k1.ModNScalar) []byte {
-	var q secp256k1.JacobianPoint
-	secp256k1.ScalarMultNonConst(k, &k256G, &q)
-	q.ToAffine()
-	return secp256k1.NewPublicKey(&q.X, &q.Y).SerializeUncompressed()
-}
-
-// k256G is secp256k1's generator, in the form ScalarMultNonConst takes.
-var k256G = func() (g secp256k1.JacobianPoint) {
-	g.X.SetByteSlice(secp256k1.S256().Gx.Bytes())
-	g.Y.SetByteSlice(secp256k1.S256().Gy.Bytes())
-	g.Z.SetInt(1)
-	return g
-}()

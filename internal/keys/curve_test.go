@@ -6,6 +6,8 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/hex"
+	"flag"
+	"os"
 	"testing"
 
 	"github.com/decred/dcrd/dcrec/secp256k1/v4"
@@ -165,7 +167,6 @@ func TestCurveNames(t *testing.T) {
 // TestSecp256k1Comb: d·G by the comb (comb.go) equals decred's, for edge
 // scalars and random ones.
 func TestSecp256k1Comb(t *testing.T) {
-	WarmSecp256k1()
 	n := unhex(t, k1NM1)
 	scalars := [][]byte{{1}, {2}, {3}, {15}, {16}, {17}, {0xff}, n, unhex(t, "8000000000000000000000000000000000000000000000000000000000000000")}
 	for range 200 {
@@ -190,6 +191,47 @@ func TestSecp256k1Comb(t *testing.T) {
 	}
 }
 
+// TestSecp256k1CombTable: the embedded points (k256comb.bin) are those build
+// computes; with -update it writes them.
+func TestSecp256k1CombTable(t *testing.T) {
+	c := secp256k1.S256()
+	table := new(comb[k256Elt]).build(k256Field, c.Gx, c.Gy)
+	if *update {
+		if err := os.WriteFile("k256comb.bin", table, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if !bytes.Equal(k256CombTable, table) {
+		t.Fatalf("k256comb.bin (%d bytes) is not the table build makes (%d bytes): run this test with -update", len(k256CombTable), len(table))
+	}
+	// The first point is G, the second 2·G.
+	g := append(c.Gx.FillBytes(make([]byte, 32)), c.Gy.FillBytes(make([]byte, 32))...)
+	g2, _ := Secp256k1.Public([]byte{2})
+	if !bytes.Equal(table[:64], g) || !bytes.Equal(table[64:128], g2[1:]) {
+		t.Fatalf("the table does not start with G, 2·G")
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite k256comb.bin")
+
+// k256Public returns 04‖X‖Y of k·G by decred's ScalarMultNonConst with the
+// generator, which the comb is checked against.
+func k256Public(k *secp256k1.ModNScalar) []byte {
+	var q secp256k1.JacobianPoint
+	secp256k1.ScalarMultNonConst(k, &k256G, &q)
+	q.ToAffine()
+	return secp256k1.NewPublicKey(&q.X, &q.Y).SerializeUncompressed()
+}
+
+// k256G is secp256k1's generator, in the form ScalarMultNonConst takes.
+var k256G = func() (g secp256k1.JacobianPoint) {
+	g.X.SetByteSlice(secp256k1.S256().Gx.Bytes())
+	g.Y.SetByteSlice(secp256k1.S256().Gy.Bytes())
+	g.Z.SetInt(1)
+	return g
+}()
+
 // FuzzSecp256k1Comb: for every scalar, the comb's d·G is decred's, and both
 // reject the same scalars (zero, not below n).
 func FuzzSecp256k1Comb(f *testing.F) {
@@ -201,7 +243,6 @@ func FuzzSecp256k1Comb(f *testing.F) {
 			return
 		}
 		d = append(make([]byte, 32-len(d)), d...)
-		WarmSecp256k1()
 		got, ok := k256Comb.public(d)
 		var k secp256k1.ModNScalar
 		if k.SetByteSlice(d) || k.IsZero() {

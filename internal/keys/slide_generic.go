@@ -63,6 +63,7 @@ type affPoint[E comparable] struct{ x, y E }
 // stack: a pool of them lets a scan allocate nothing.
 type scanScratch[E comparable] struct {
 	q                                   jacPoint[E]
+	aff                                 affPoint[E] // the comb's point being added
 	xs, zs, pre                         [slideBlock]E
 	delta, gamma, beta, alpha, t        E
 	z1z1, u2, s2, h, r, hh, i, j, v, tx E
