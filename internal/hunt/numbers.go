@@ -6,6 +6,7 @@ import (
 	"crypto/elliptic"
 	"encoding/binary"
 	"math/big"
+	"math/bits"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -181,6 +182,30 @@ func (n number) ends(buf []byte) (top, bot byte) {
 		return b[3], b[len(b)-4]
 	}
 	return b[0], b[len(b)-1]
+}
+
+// low64 returns n's least significant 64 bits (n is 8 bytes or more).
+func (n number) low64(buf []byte) uint64 {
+	b := buf[n.off : n.off+n.size]
+	switch n.order {
+	case orderLE:
+		return binary.LittleEndian.Uint64(b)
+	case orderJava:
+		return uint64(binary.LittleEndian.Uint32(b[len(b)-8:]))<<32 | uint64(binary.LittleEndian.Uint32(b[len(b)-4:]))
+	}
+	return binary.BigEndian.Uint64(b[len(b)-8:])
+}
+
+// low64 returns x's least significant 64 bits.
+func low64(x *big.Int) uint64 {
+	var v uint64
+	for i, w := range x.Bits() {
+		if i*bits.UintSize >= 64 {
+			break
+		}
+		v |= uint64(w) << (i * bits.UintSize)
+	}
+	return v
 }
 
 // Sizes of the numbers the harvest looks at, in bytes.
@@ -873,7 +898,7 @@ next:
 			if q.QuoRem(n, &c, &r); r.Sign() != 0 || c.Cmp(bigOne) <= 0 || c.Cmp(n) >= 0 {
 				continue
 			}
-			if e := provenE(buf, m.off, n, &c, &q, near(buf, m.off, mods, primes), !m.end && !p.end); e > 0 {
+			if e := provenE(buf, m.off, &c, &q, near(buf, m.off, mods, primes), !m.end && !p.end); e > 0 {
 				if k, ok := detectors.RSAPublicKey(n, big.NewInt(e)); ok {
 					dst = append(dst, k)
 					done = append(done, n)
@@ -895,56 +920,81 @@ func abs(x int) int {
 // provenE returns the public exponent e of the key n = p·q when its private
 // exponent d (mod λ(n) or φ(n)) or a CRT value d mod p−1, d mod q−1 sits within
 // numberReach of at, big-endian, little-endian or in Java's word order; 0
-// when none does. It looks first among cands, the values of the candidate
-// numbers near at (where runtimes keep d and the CRT values: one map lookup
-// each), then, when search is set, searches the bytes for the private values
-// of e = 65537 (30 searches of 512 KiB for all five exponents cost a few
+// when none does. It looks first among cands, the candidate numbers near at
+// (where runtimes keep d and the CRT values), by their low 64 bits, then,
+// when search is set, searches the bytes for the private values of
+// e = 65537 (30 searches of 512 KiB for all five exponents cost a few
 // milliseconds per pair, and a dump holds pairs whose d was wiped).
-func provenE(buf []byte, at int, n, p, q *big.Int, cands map[string]bool, search bool) int64 {
-	lo, hi := max(0, at-numberReach), min(len(buf), at+numberReach)
+func provenE(buf []byte, at int, p, q *big.Int, cands []number, search bool) int64 {
+	lows := make([]uint64, len(cands))
+	for k, c := range cands {
+		lows[k] = c.low64(buf)
+	}
+	held := func(d *big.Int) bool {
+		low := low64(d)
+		for k, c := range cands {
+			if lows[k] == low && c.value(buf).Cmp(d) == 0 {
+				return true
+			}
+		}
+		return false
+	}
 	p1, q1 := new(big.Int).Sub(p, bigOne), new(big.Int).Sub(q, bigOne)
-	phi := new(big.Int).Mul(p1, q1)
-	lambda := new(big.Int).Quo(phi, new(big.Int).GCD(nil, nil, p1, q1))
-	var privs [][]byte // by e, then modulus, then d, d mod p−1, d mod q−1
+	var lambda, phi *big.Int
+	var e65537 [][]byte // its private values, searched for last
+	// For each e its private values, the cheapest first: d mod p−1 and
+	// d mod q−1 (e⁻¹ modulo each, whether d was taken mod λ(n) or φ(n)),
+	// then d mod λ(n), d mod φ(n). The first e a candidate holds is the key's:
+	// a key found with its CRT values costs two half-size inversions.
 	for _, e := range commonE {
 		eb := big.NewInt(e)
-		for _, mod := range []*big.Int{lambda, phi} {
-			d := new(big.Int).ModInverse(eb, mod)
-			if d == nil { // e shares a factor with mod: no d, and three slots kept
-				privs = append(privs, nil, nil, nil)
-				continue
+		for k := range 4 {
+			mod := p1
+			switch k {
+			case 1:
+				mod = q1
+			case 2, 3:
+				if phi == nil {
+					phi = new(big.Int).Mul(p1, q1)
+					lambda = new(big.Int).Quo(phi, new(big.Int).GCD(nil, nil, p1, q1))
+				}
+				mod = lambda
+				if k == 3 {
+					mod = phi
+				}
 			}
-			privs = append(privs, d.Bytes(), new(big.Int).Mod(d, p1).Bytes(), new(big.Int).Mod(d, q1).Bytes())
+			d := new(big.Int).ModInverse(eb, mod)
+			if d == nil {
+				break // e shares a factor with p−1 or q−1: no such key
+			}
+			be := d.Bytes()
+			if e == 65537 {
+				e65537 = append(e65537, be)
+			}
+			if len(be) >= 16 && held(d) {
+				return e
+			}
 		}
 	}
-	for pass := range 2 {
-		if pass == 1 && !search {
-			break
-		}
-		for i, be := range privs {
-			if len(be) < 16 || pass == 1 && i >= 6 {
-				continue // the bytes are searched for e = 65537's only
-			}
-			found := cands[string(be)]
-			if pass == 1 {
-				found = bytes.Contains(buf[lo:hi], be) || bytes.Contains(buf[lo:hi], reversed(be)) || bytes.Contains(buf[lo:hi], javaWords(be))
-			}
-			if found {
-				return commonE[i/6]
-			}
+	if !search {
+		return 0
+	}
+	lo, hi := max(0, at-numberReach), min(len(buf), at+numberReach)
+	for _, be := range e65537 {
+		if len(be) >= 16 && (bytes.Contains(buf[lo:hi], be) || bytes.Contains(buf[lo:hi], reversed(be)) || bytes.Contains(buf[lo:hi], javaWords(be))) {
+			return 65537
 		}
 	}
 	return 0
 }
 
-// near returns the values (big-endian, no leading zeros) of the numbers of
-// lists that start within numberReach of at.
-func near(buf []byte, at int, lists ...[]number) map[string]bool {
-	out := map[string]bool{}
+// near returns the numbers of lists that start within numberReach of at.
+func near(buf []byte, at int, lists ...[]number) []number {
+	var out []number
 	for _, l := range lists {
 		for _, n := range l {
 			if abs(n.off-at) <= numberReach {
-				out[string(n.value(buf).Bytes())] = true
+				out = append(out, n)
 			}
 		}
 	}

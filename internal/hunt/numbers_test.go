@@ -156,6 +156,57 @@ func TestHarvestNumbersRSA(t *testing.T) {
 	}
 }
 
+// TestProvenE: a pair's e is proved by d, d mod p−1 or d mod q−1 among the
+// candidates near it, in any byte order, matched by value; with search set,
+// by those bytes anywhere near it.
+func TestProvenE(t *testing.T) {
+	s := secret(t, "rsa2048.pkcs8.pem")
+	one := big.NewInt(1)
+	p1, q1 := new(big.Int).Sub(s.p, one), new(big.Int).Sub(s.q, one)
+	dp, dq := new(big.Int).Mod(s.d, p1), new(big.Int).Mod(s.d, q1)
+	odd := new(big.Int).Add(s.d, big.NewInt(2)) // its low bits differ
+	high := new(big.Int).Xor(s.d, new(big.Int).Lsh(one, 1500))
+	const at = 4096
+	for _, tt := range []struct {
+		name   string
+		x      *big.Int
+		size   int
+		order  int
+		cand   bool // taken as a candidate; else bytes only
+		search bool
+		want   int64
+	}{
+		{"d, little-endian", s.d, 256, orderLE, true, false, 65537},
+		{"d, big-endian", s.d, 256, orderBE, true, false, 65537},
+		{"d, Java's words", s.d, 256, orderJava, true, false, 65537},
+		{"d mod p−1, little-endian", dp, 128, orderLE, true, false, 65537},
+		{"d mod q−1, Java's words", dq, 128, orderJava, true, false, 65537},
+		{"d+2", odd, 256, orderLE, true, false, 0},
+		{"d with a high bit flipped (the same low 64 bits)", high, 256, orderBE, true, false, 0},
+		{"d's bytes, no search", s.d, 256, orderLE, false, false, 0},
+		{"d's bytes, searched", s.d, 256, orderLE, false, true, 65537},
+		{"d mod q−1's Java words, searched", dq, 128, orderJava, false, true, 65537},
+	} {
+		buf := junk(1, 16<<10)
+		b := tt.x.FillBytes(make([]byte, tt.size))
+		switch tt.order {
+		case orderLE:
+			slices.Reverse(b)
+		case orderJava:
+			b = javaWords(b)
+		}
+		copy(buf[at:], b)
+		var cands []number
+		if tt.cand {
+			cands = append(cands, number{off: at, size: tt.size, order: tt.order})
+		}
+		cands = append(cands, number{off: 2048, size: 256, order: orderLE}) // random bytes
+		if got := provenE(buf, at, s.p, s.q, cands, tt.search); got != tt.want {
+			t.Errorf("%s: provenE = %d, want %d", tt.name, got, tt.want)
+		}
+	}
+}
+
 // TestHarvestNumbersEC finds EC public points from their coordinates: as
 // little-endian limbs in Montgomery form in separate chunks (OpenSSL), plain
 // big-endian behind length words, and as a bare 04‖X‖Y allocation.
