@@ -634,11 +634,6 @@ func Warm() { warm() }
 
 var warm = sync.OnceFunc(func() { go ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize)) })
 
-// warmP384 builds P-384's table (1.5 ms) on a goroutine of its own when a
-// buffer has P-384 candidates, while its other candidates are derived: a
-// dump with none pays nothing.
-var warmP384 = sync.OnceFunc(func() { go keys.P384.Public([]byte{1}) })
-
 // derivePublic appends the public half of every candidate scalar in scalars,
 // as a Derived key: an EC point d·G for each curve of the scalar's size, in
 // each byte order the candidate was taken in, and an Ed25519 public key for a
@@ -651,9 +646,6 @@ func derivePublic(dst []detectors.PublicKey, buf []byte, scalars []number, budge
 	// Node.js core's candidates) reuses the keys derived from its first copy.
 	type seen struct{ from, to int } // the keys dst[from:to] derived
 	derived := map[string]seen{}
-	if slices.ContainsFunc(scalars, func(sc number) bool { return sc.size == 48 }) {
-		warmP384()
-	}
 	for k, sc := range scalars {
 		if dupNumber(scalars[:k], sc) {
 			continue

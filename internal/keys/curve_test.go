@@ -2,11 +2,13 @@ package keys
 
 import (
 	"bytes"
+	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/hex"
 	"flag"
+	"math/big"
 	"os"
 	"testing"
 
@@ -187,6 +189,31 @@ func TestSecp256k1Comb(t *testing.T) {
 		}
 		if pub, ok := Secp256k1.Public(d); !ok || !bytes.Equal(pub, want) {
 			t.Fatalf("scalar %d: Public %x, %v; want %x", i, pub, ok, want)
+		}
+	}
+}
+
+// TestP384Public: P-384's d·G before its table is built (variable-base) is
+// crypto/ecdh's, and both reject zero and scalars not below n.
+func TestP384Public(t *testing.T) {
+	n := elliptic.P384().Params().N
+	nm1 := new(big.Int).Sub(n, big.NewInt(1)).FillBytes(make([]byte, 48))
+	scalars := [][]byte{{1}, {2}, nm1, n.FillBytes(make([]byte, 48)), make([]byte, 48), bytes.Repeat([]byte{0xff}, 48)}
+	for range 20 {
+		d := make([]byte, 48)
+		rand.Read(d)
+		scalars = append(scalars, d)
+	}
+	for i, d := range scalars {
+		d = append(make([]byte, 48-len(d)), d...)
+		got, ok := p384Public(d)
+		var want []byte
+		k, err := ecdh.P384().NewPrivateKey(d)
+		if err == nil {
+			want = k.PublicKey().Bytes()
+		}
+		if ok != (err == nil) || !bytes.Equal(got, want) {
+			t.Fatalf("scalar %d: variable-base %x, %v; crypto/ecdh %x, %v", i, got, ok, want, err)
 		}
 	}
 }
