@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"sync"
 
 	"dumpguard/detectors"
@@ -42,8 +43,9 @@ type Options struct {
 	// to hunt.Align; buf starts at file offset off); owned is how many bytes
 	// of the window are its own. It reports whether buf is all data
 	// (hunt.IsData), for DataWindow. It must not retain buf. Used to harvest
-	// public keys from bare numbers.
-	VisitMemory func(buf []byte, off int64, owned int) (data bool)
+	// public keys from bare numbers. m maps buf's words (hunt.WordMap; none
+	// when the window was not read from a file here).
+	VisitMemory func(buf []byte, m hunt.WordMap, off int64, owned int) (data bool)
 	// VisitKey, when set, sees the encoding of every key a detector
 	// validated in a window it owns. It must not retain enc. Used to hunt
 	// the raw copies of keys found encoded.
@@ -159,12 +161,13 @@ func (p *Pool) work() {
 	for j := range p.jobs {
 		f := j.f
 		data := j.data
+		w.words = w.words[:0]
 		if j.r != nil && f.ctx.Err() == nil {
 			if cap(buf) < j.n {
 				buf = make([]byte, j.n)
 			}
 			data = buf[:j.n]
-			if err := dumpio.ReadFull(j.r, data, j.off); err != nil {
+			if err := f.read(&w, data, j); err != nil {
 				f.cancel(fmt.Errorf("reading %d bytes at offset %#x: %w", j.n, j.off, err))
 			}
 		}
@@ -185,6 +188,41 @@ type windowScratch struct {
 	hits  []detectors.Hit
 	finds []hunt.Find
 	spans [][2]int64
+	words []uint64 // the window's hunt.WordMap, when read reads it
+}
+
+// readPiece is how much of a window read copies before it maps the words of
+// those bytes, still in the cache: 64 KiB, a whole number of a map's groups.
+const readPiece = 64 << 10
+
+// read reads the window j into data. When the window's memory is harvested
+// or hunted (not deep) it reads it a piece at a time and maps each piece's
+// words as it comes (hunt.MapWords): the harvest and the hunt then pass over
+// random blocks without reading them again, which for a window of random
+// data the copy has pushed out of the cache is a read at memory speed.
+func (f *fileScan) read(w *windowScratch, data []byte, j job) error {
+	if f.opt.VisitMemory == nil && (f.opt.Hunt == nil || f.opt.Hunt.Deep()) {
+		return dumpio.ReadFull(j.r, data, j.off)
+	}
+	w.words = slices.Grow(w.words[:0], hunt.MapWordsLen(len(data)))[:hunt.MapWordsLen(len(data))]
+	for at := 0; at < len(data); at += readPiece {
+		piece := data[at:min(len(data), at+readPiece)]
+		if err := dumpio.ReadFull(j.r, piece, j.off+int64(at)); err != nil {
+			w.words = w.words[:0]
+			return err
+		}
+		hunt.MapWords(w.words[hunt.MapWordsLen(at):], piece) // at is a whole number of groups
+	}
+	return nil
+}
+
+// wordMap returns the map of data[a:] (none unless the window was mapped and
+// a is word-aligned in it).
+func (w *windowScratch) wordMap(a int) hunt.WordMap {
+	if len(w.words) == 0 || a%8 != 0 {
+		return hunt.WordMap{}
+	}
+	return hunt.WordMap{Bits: w.words, Off: a}
 }
 
 // scanWindow runs every detector and the hunt over one window and keeps the
@@ -210,7 +248,7 @@ func (f *fileScan) scanWindow(local []Finding, w *windowScratch, data []byte, j 
 		allData := true
 		for _, s := range w.spans {
 			if a, b := l.alignStart(s[0], j.off), int(s[1]-j.off); a < b {
-				isData := opt.VisitMemory(data[a:b], j.off+int64(a), max(0, min(b, j.hi)-max(a, j.lo)))
+				isData := opt.VisitMemory(data[a:b], w.wordMap(a), j.off+int64(a), max(0, min(b, j.hi)-max(a, j.lo)))
 				allData = allData && isData
 			}
 		}
@@ -225,7 +263,7 @@ func (f *fileScan) scanWindow(local []Finding, w *windowScratch, data []byte, j 
 			if a >= b {
 				continue
 			}
-			w.finds = opt.Hunt.Hunt(w.finds[:0], data[a:b])
+			w.finds = opt.Hunt.HuntMapped(w.finds[:0], data[a:b], w.wordMap(a))
 			for _, h := range w.finds {
 				if at := a + h.Parts[0].Off; at >= j.lo && at < j.hi {
 					local = append(local, huntFinding(l, h, j.off+int64(a)))

@@ -99,9 +99,9 @@ func (h *harvester) key(enc []byte) {
 
 // memory is an [Options.VisitMemory] function: public keys revealed by bare
 // numbers in writable memory.
-func (h *harvester) memory(buf []byte, off int64, owned int) bool {
+func (h *harvester) memory(buf []byte, m hunt.WordMap, off int64, owned int) bool {
 	h.budget.Earn(int64(owned))
-	found, data := hunt.HarvestMemory(nil, buf, h.budget)
+	found, data := hunt.HarvestMapped(nil, buf, m, h.budget)
 	for i := range found {
 		found[i].SeedAt += off
 	}

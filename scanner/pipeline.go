@@ -76,9 +76,9 @@ func (d *dumpScan) detect(src source, again bool, progress func(int64)) {
 				d.h.hook(&o)
 				d.fr.Warnings = append(d.fr.Warnings, "hunt: a stream read once is hunted for the --pubkeys keys and for the EC and Ed25519 scalars whose public keys it holds; the RSA numbers and the scalars its other public keys lead to need a second read (give a file, not a pipe)")
 			}
-			o.VisitMemory = func(buf []byte, off int64, owned int) bool {
+			o.VisitMemory = func(buf []byte, m hunt.WordMap, off int64, owned int) bool {
 				d.budget.Earn(int64(owned))
-				return d.h != nil && d.h.memory(buf, off, owned)
+				return d.h != nil && d.h.memory(buf, m, off, owned)
 			}
 		case c.Harvest:
 			d.h = newHarvester(c.Deep)

@@ -355,8 +355,12 @@ var huntPool = sync.Pool{New: func() any { return new(huntScratch) }}
 // Reach bytes of what follows, keeps the finds whose Parts[0] lies in the part
 // it owns, and merges the finds of one key that two pieces report. A miss
 // allocates nothing.
-func (h *Hunter) Hunt(dst []Find, buf []byte) []Find {
-	if h.Empty() || !h.opt.Deep && IsData(buf) {
+func (h *Hunter) Hunt(dst []Find, buf []byte) []Find { return h.HuntMapped(dst, buf, WordMap{}) }
+
+// HuntMapped is [Hunter.Hunt] with the map of buf's window, by which it
+// tells data from live memory without reading the data.
+func (h *Hunter) HuntMapped(dst []Find, buf []byte, m WordMap) []Find {
+	if h.Empty() || !h.opt.Deep && isData(buf, m) {
 		return dst
 	}
 	s := huntPool.Get().(*huntScratch)
@@ -364,7 +368,7 @@ func (h *Hunter) Hunt(dst []Find, buf []byte) []Find {
 	s.ranges, s.rangesE, s.found, s.derived = s.ranges[:0], s.rangesE[:0], s.found[:0], s.derived[:0]
 
 	// One pass over the aligned words: anchors and allocator headers.
-	h.scanWords(s, buf)
+	h.scanWords(s, buf, m)
 	for _, d := range s.derived {
 		dst = h.foundDerived(dst, s, d.key, d.hit)
 	}
@@ -458,7 +462,18 @@ func derValue(buf []byte, i int) int {
 // IsData reports whether the default hunt skips buf (see structured): it is
 // minData bytes or more with no word whose top 24 bits are all zero or all
 // one. A caller may leave such memory out of a hunt pass.
-func IsData(buf []byte) bool { return len(buf) >= minData && !structured(buf) }
+func IsData(buf []byte) bool { return isData(buf, WordMap{}) }
+
+// isData is [IsData], reading only the blocks m marks when m is a map.
+func isData(buf []byte, m WordMap) bool {
+	if len(buf) < minData {
+		return false
+	}
+	if m.Bits != nil {
+		return !m.structured(buf)
+	}
+	return !structured(buf)
+}
 
 // structured reports whether buf holds an 8-aligned word whose top 24 bits
 // are all zero or all one: a NULL, a small integer, a length, an allocator's
@@ -595,7 +610,7 @@ func mergeRanges(r []span2) []span2 {
 // public material) add candidate ranges to s; the offsets just after a glibc
 // chunk header whose data size fits a wanted number go to s.headers, with
 // bit 0 set for an RSA size and bit 1 for an EC one (offset<<2 | bits).
-func (h *Hunter) scanWords(s *huntScratch, buf []byte) {
+func (h *Hunter) scanWords(s *huntScratch, buf []byte, m WordMap) {
 	s.headers, s.java, s.lens = s.headers[:0], s.java[:0], s.lens[:0]
 	lo, hi := 1, 0
 	if len(h.chunks) > 0 {
@@ -603,7 +618,7 @@ func (h *Hunter) scanWords(s *huntScratch, buf []byte) {
 	}
 	a := &h.anchors
 	for i := 0; i+8 <= len(buf); i += 8 {
-		if i%minData == 0 && !h.opt.Deep && IsData(buf[i:min(len(buf), i+minData)]) {
+		if i%minData == 0 && !h.opt.Deep && isData(buf[i:min(len(buf), i+minData)], m.at(i)) {
 			// minData bytes of data inside a buffer that is not all data
 			// (a span of adjacent regions): skipped as a buffer of them is.
 			i += minData - 8

@@ -109,7 +109,7 @@ func BenchmarkSkipRandom(b *testing.B) {
 	b.SetBytes(int64(len(buf)))
 	for b.Loop() {
 		for i := 8; i+8 <= len(buf); i += 8 {
-			i = skipRandom(buf, i)
+			i = skipRandom(buf, i, &WordMap{})
 		}
 	}
 }

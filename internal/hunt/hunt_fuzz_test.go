@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"dumpguard/internal/testpath"
@@ -39,13 +40,30 @@ func FuzzHarvest(f *testing.F) {
 					break
 				}
 			}
-			if got := skipRandom(b[:len(b)&^7], from); got != want {
+			if got := skipRandom(b[:len(b)&^7], from, &WordMap{}); got != want {
 				t.Fatalf("skipRandom(%d) = %d, want %d", from, got, want)
+			}
+		}
+		// With the map of a window holding b, the harvest, the data test and
+		// the skip find what they do without it.
+		plain, plainData := HarvestMemory(nil, b, NewBudget(int64(len(b)), false))
+		for _, m := range mapsOf(b, 0, 8, 136) {
+			got, data := HarvestMapped(nil, b, m, NewBudget(int64(len(b)), false))
+			if !reflect.DeepEqual(got, plain) || data != plainData {
+				t.Fatalf("map at %d: HarvestMapped = %d keys, data %v; HarvestMemory %d keys, data %v", m.Off, len(got), data, len(plain), plainData)
+			}
+			if isData(b, m) != IsData(b) {
+				t.Fatalf("map at %d: isData = %v, IsData %v", m.Off, isData(b, m), IsData(b))
+			}
+			for from := 8; from <= len(b)&^7 && from <= 64; from += 8 {
+				if got, want := skipRandom(b[:len(b)&^7], from, &m), skipRandom(b[:len(b)&^7], from, &WordMap{}); got != want {
+					t.Fatalf("map at %d: skipRandom(%d) = %d, want %d", m.Off, from, got, want)
+				}
 			}
 		}
 		// The number harvest, with a budget: it must not panic, and every
 		// key it gives is usable; an EC point lies on its curve.
-		for _, k := range HarvestNumbers(nil, b, NewBudget(int64(len(b)), false)) {
+		for _, k := range plain {
 			if k.SPKI.IsZero() || (k.N == nil && len(k.Point) == 0) || k.Type == "ec" && !k.Curve.OnCurve(k.Point) ||
 				k.Derived && (k.SeedAt < 0 || k.SeedAt+32 > int64(len(b))) {
 				t.Fatalf("HarvestNumbers gave an unusable key %+v", k)

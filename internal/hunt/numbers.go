@@ -230,13 +230,19 @@ func HarvestNumbers(dst []detectors.PublicKey, buf []byte, budget *Budget) []det
 // HarvestMemory is [HarvestNumbers], and it also reports whether buf is data
 // ([IsData]), which it learns on the way.
 func HarvestMemory(dst []detectors.PublicKey, buf []byte, budget *Budget) (_ []detectors.PublicKey, data bool) {
+	return HarvestMapped(dst, buf, WordMap{}, budget)
+}
+
+// HarvestMapped is [HarvestMemory] with the map of buf's window: it reads
+// only the blocks the map marks, and finds the same.
+func HarvestMapped(dst []detectors.PublicKey, buf []byte, m WordMap, budget *Budget) (_ []detectors.PublicKey, data bool) {
 	var mods, primes, coords, scalars []number
 	// sawSmall: a word whose top 24 bits are all zero or all one (structured);
 	// nextTest meets every such word but the last.
 	sawSmall := len(buf) >= 8 && smallWord(binary.LittleEndian.Uint64(buf[len(buf)&^7-8:]))
 	for i := 8; ; i += 8 {
 		var small bool
-		i, small = nextTest(buf, i)
+		i, small = nextTest(buf, i, &m)
 		sawSmall = sawSmall || small
 		if i+8 > len(buf) {
 			break
@@ -383,7 +389,7 @@ func HarvestMemory(dst []detectors.PublicKey, buf []byte, budget *Budget) (_ []d
 // memory.
 //
 //go:noinline
-func nextTest(buf []byte, i int) (int, bool) {
+func nextTest(buf []byte, i int, m *WordMap) (int, bool) {
 	saw := false
 	w16 := uint64(1) << 63 // the word 16 bytes before i: none at i = 8
 	if i >= 16 && i <= len(buf) {
@@ -393,7 +399,7 @@ func nextTest(buf []byte, i int) (int, bool) {
 		b := buf[i-8 : i+8]
 		w, next := binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[8:])
 		if !maybeNumberWord(w) {
-			if i = skipRandom(buf, i+8); i+8 > len(buf) {
+			if i = skipRandom(buf, i+8, m); i+8 > len(buf) {
 				break
 			}
 			w16 = binary.LittleEndian.Uint64(buf[i-16:])
@@ -482,10 +488,14 @@ func runStart(buf []byte, i int) bool {
 
 // skipRandom returns the first 8-aligned offset j ≥ i in buf (i ≥ 8) whose
 // word before passes [maybeNumberWord], or one past the end when there is
-// none. It is apart from its caller so that its loop keeps its registers.
+// none; it reads only the blocks m marks, when m is a map. It is apart from
+// its caller so that its loop keeps its registers.
 //
 //go:noinline
-func skipRandom(buf []byte, i int) int {
+func skipRandom(buf []byte, i int, m *WordMap) int {
+	if m.Bits != nil {
+		return m.nextWord(buf, i-8) + 8
+	}
 	b := buf[i-8:]
 	// In live memory the next such word is a few words on: look at eight
 	// before calling the vector kernel, whose setup would cost more.

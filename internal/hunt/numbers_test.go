@@ -596,6 +596,7 @@ func TestSkipRandom(t *testing.T) {
 				if plantAt < n {
 					binary.LittleEndian.PutUint64(buf[plantAt:], w)
 				}
+				maps := mapsOf(buf, 0, 8, 120, 128, 8192-64)
 				for from := 8; from <= n; from += 8 {
 					want := from
 					for ; want+8 <= n+8 && want-8 < n; want += 8 {
@@ -603,10 +604,75 @@ func TestSkipRandom(t *testing.T) {
 							break
 						}
 					}
-					if got := skipRandom(buf, from); got != want {
+					if got := skipRandom(buf, from, &WordMap{}); got != want {
 						t.Fatalf("len %d, word %#x at %d, from %d: skipRandom = %d, want %d", n, w, plantAt, from, got, want)
 					}
+					for _, m := range maps {
+						if got := skipRandom(buf, from, &m); got != want {
+							t.Fatalf("len %d, word %#x at %d, from %d, map at %d: skipRandom = %d, want %d", n, w, plantAt, from, m.Off, got, want)
+						}
+					}
 				}
+			}
+		}
+	}
+}
+
+// mapsOf returns, for each offset, the map of a window holding buf at that
+// offset after random bytes, made in pieces of 8 KiB.
+func mapsOf(buf []byte, offs ...int) []WordMap {
+	var maps []WordMap
+	for _, off := range offs {
+		win := append(junk(uint64(off), off), buf...)
+		bits := make([]uint64, MapWordsLen(len(win)))
+		for at := 0; at < len(win); at += mapGroup {
+			MapWords(bits[at/mapGroup:], win[at:min(len(win), at+mapGroup)])
+		}
+		maps = append(maps, WordMap{Bits: bits, Off: off})
+	}
+	return maps
+}
+
+// TestMapWords: a block is marked when one of its words passes
+// maybeNumberWord, or when it is the window's short last block; the vector
+// kernel, the word loop and a map made in pieces agree; and nextWord finds
+// the words a loop over every word does, from every offset, wherever the
+// buffer starts in the window.
+func TestMapWords(t *testing.T) {
+	win := junk(42, 3*mapGroup+328)
+	for _, at := range []int{0, 120, 128, 4096, 8184, 8192, 8200, 16376, 3*mapGroup + 64, 3*mapGroup + 320} {
+		binary.LittleEndian.PutUint64(win[at:], 0x7f00_1234_5678)
+	}
+	want := make([]uint64, MapWordsLen(len(win)))
+	for k := 0; k*mapBlock < len(win); k++ {
+		blk := win[k*mapBlock : min(len(win), (k+1)*mapBlock)]
+		if len(blk) < mapBlock || anyMaybeNumber(blk) {
+			want[k/64] |= 1 << (k % 64)
+		}
+	}
+	defer func(v bool) { haveAVX2 = v }(haveAVX2)
+	for _, vector := range []bool{false, haveAVX2} {
+		haveAVX2 = vector
+		whole := make([]uint64, len(want))
+		MapWords(whole, win)
+		pieces := make([]uint64, len(want))
+		for at := 0; at < len(win); at += 2 * mapGroup {
+			MapWords(pieces[at/mapGroup:], win[at:min(len(win), at+2*mapGroup)])
+		}
+		if !slices.Equal(whole, want) || !slices.Equal(pieces, want) {
+			t.Fatalf("AVX2 %v: MapWords = %x, in pieces %x; want %x", vector, whole, pieces, want)
+		}
+	}
+	m := WordMap{Bits: want}
+	for _, off := range []int{0, 8, 128, 8000} {
+		m.Off = off
+		buf := win[off : len(win)-off/2]
+		for k := 0; k <= len(buf); k += 8 {
+			o := k
+			for ; o+8 <= len(buf) && !maybeNumberWord(binary.LittleEndian.Uint64(buf[o:])); o += 8 {
+			}
+			if got := m.nextWord(buf, k); got != o {
+				t.Fatalf("buffer at %d: nextWord(%d) = %d, want %d", off, k, got, o)
 			}
 		}
 	}

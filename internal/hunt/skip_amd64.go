@@ -22,3 +22,21 @@ func skipWords(b []byte) int {
 	}
 	return skipAVX2(b)
 }
+
+// mapAVX2 sets bit k%64 of bits[k/64] when the 128-byte block k of b holds a
+// word whose top 16 bits are all zero or all one, and clears it when not;
+// len(b) is a multiple of 8192, and bits has a word for each 8192 bytes.
+//
+//go:noescape
+func mapAVX2(b []byte, bits []uint64)
+
+// mapGroups maps the whole groups of 64 blocks of b (len(b) a multiple of
+// 8192) into bits and returns how many it mapped: all of them with AVX2,
+// none without.
+func mapGroups(bits []uint64, b []byte) int {
+	if !haveAVX2 {
+		return 0
+	}
+	mapAVX2(b, bits)
+	return len(b) / mapGroup
+}

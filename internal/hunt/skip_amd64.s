@@ -66,3 +66,59 @@ done:
 	MOVQ     DX, ret+24(FP)
 	VZEROUPPER
 	RET
+
+// func mapAVX2(b []byte, bits []uint64)
+//
+// For each 128-byte block k of b (len(b) a multiple of 8192), bit k%64 of
+// bits[k/64] says whether one of its words passes skipAVX2's test.
+TEXT ·mapAVX2(SB), NOSPLIT, $0-48
+	MOVQ     b_base+0(FP), SI
+	MOVQ     b_len+8(FP), CX
+	MOVQ     bits_base+24(FP), DI
+	VPXOR    Y4, Y4, Y4 // zero
+	VPCMPEQW Y5, Y5, Y5 // all ones
+	XORQ     DX, DX
+
+group:
+	CMPQ DX, CX
+	JAE  mapdone
+	XORQ R10, R10 // the group's bits
+	XORQ R11, R11 // block number in the group
+
+block:
+	VMOVDQU  (SI)(DX*1), Y0
+	VMOVDQU  32(SI)(DX*1), Y1
+	VMOVDQU  64(SI)(DX*1), Y2
+	VMOVDQU  96(SI)(DX*1), Y3
+	VPCMPEQW Y0, Y4, Y6
+	VPCMPEQW Y0, Y5, Y0
+	VPCMPEQW Y1, Y4, Y7
+	VPCMPEQW Y1, Y5, Y1
+	VPCMPEQW Y2, Y4, Y8
+	VPCMPEQW Y2, Y5, Y2
+	VPCMPEQW Y3, Y4, Y9
+	VPCMPEQW Y3, Y5, Y3
+	VPOR     Y6, Y0, Y0
+	VPOR     Y7, Y1, Y1
+	VPOR     Y8, Y2, Y2
+	VPOR     Y9, Y3, Y3
+	VPOR     Y0, Y1, Y0
+	VPOR     Y2, Y3, Y2
+	VPOR     Y0, Y2, Y0
+	VPMOVMSKB Y0, R9
+	ANDL     $0x80808080, R9
+	JZ       nextblock
+	BTSQ     R11, R10
+
+nextblock:
+	ADDQ $128, DX
+	INCQ R11
+	CMPQ R11, $64
+	JB   block
+	MOVQ R10, (DI)
+	ADDQ $8, DI
+	JMP  group
+
+mapdone:
+	VZEROUPPER
+	RET
