@@ -14,8 +14,8 @@ import (
 // 9.8 µs a key against crypto/ed25519's 13.7 µs once its table is built,
 // and 20 to 30 µs for a process's first, which faults in the table's pages.
 // Like comb.go it is not constant-time: it derives the public halves of
-// numbers read from a dump, and never signs. TestEd25519Public checks it
-// against RFC 8032's vectors and crypto/ed25519.
+// numbers read from a dump, and never signs. TestEd25519Public and
+// FuzzEd25519Public check it against crypto/ed25519.
 //
 // Each point is affine (x, y) stored as y + x, y − x and 2d·x·y, 32
 // little-endian bytes each, below p: the three values the mixed addition in

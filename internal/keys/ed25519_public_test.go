@@ -52,6 +52,26 @@ func TestEd25519Public(t *testing.T) {
 	}
 }
 
+// FuzzEd25519Public compares with crypto/ed25519 for any seed: an input of
+// another length must be refused, and is then tried cut or zero-padded to
+// 32 bytes, so that every execution derives a key.
+func FuzzEd25519Public(f *testing.F) {
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) != 32 {
+			if got, ok := Ed25519PublicFromSeed(b); ok {
+				t.Fatalf("Ed25519PublicFromSeed(%d bytes) = %x, true, want false", len(b), got)
+			}
+			var s [32]byte
+			copy(s[:], b)
+			b = s[:]
+		}
+		want := ed25519.NewKeyFromSeed(b)[32:]
+		if got, ok := Ed25519PublicFromSeed(b); !ok || !bytes.Equal(got, want) {
+			t.Fatalf("Ed25519PublicFromSeed(%x) = %x, %v, want %x", b, got, ok, want)
+		}
+	})
+}
+
 // BenchmarkEd25519Public measures one derivation by the comb and by
 // crypto/ed25519, whose table the first call has built.
 func BenchmarkEd25519Public(b *testing.B) {
