@@ -67,7 +67,8 @@ FUZZ_TARGETS := \
 	detectors:FuzzLoadPublicKeys internal/hunt:FuzzHarvest internal/hunt:FuzzHunt \
 	elfcore:FuzzNewFile minidump:FuzzNewFile scanner:FuzzWindows \
 	internal/policy:FuzzDecodePolicy internal/redact:FuzzWriter internal/dumpio:FuzzEscape \
-	internal/prefilter:FuzzFind internal/keys:FuzzSlider internal/keys:FuzzSecp256k1Comb detectors:FuzzSet
+	internal/prefilter:FuzzFind internal/keys:FuzzSlider internal/keys:FuzzSecp256k1Comb \
+	internal/keys:FuzzEd25519Public detectors:FuzzSet
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \

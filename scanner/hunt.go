@@ -57,7 +57,6 @@ type harvester struct {
 const maxSeeds = 4 * maxHarvest
 
 func newHarvester(deep bool) *harvester {
-	hunt.Warm()
 	return &harvester{keys: map[keys.Fingerprint]detectors.PublicKey{}, budget: hunt.NewBudget(0, deep),
 		seeds: map[keys.Fingerprint][]detectors.PublicKey{}, data: map[int64]bool{}}
 }

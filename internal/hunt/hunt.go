@@ -38,7 +38,6 @@ package hunt
 
 import (
 	"bytes"
-	"crypto/ed25519"
 	"encoding/binary"
 	"math/big"
 	"math/bits"
@@ -1120,7 +1119,7 @@ func (h *Hunter) tryEC(dst []Find, s *huntScratch, buf []byte, i, only int, leOn
 			return dst
 		}
 		if g.curve == keys.NoCurve {
-			pub := ed25519.NewKeyFromSeed(w)[32:]
+			pub, _ := keys.Ed25519PublicFromSeed(w)
 			dst = h.matchEC(dst, s, g, pub, i, "raw-be") // a seed is a byte string, kept in order
 			continue
 		}

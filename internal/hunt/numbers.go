@@ -8,7 +8,6 @@ import (
 	"math/big"
 	"math/bits"
 	"slices"
-	"sync"
 	"sync/atomic"
 
 	"github.com/decred/dcrd/dcrec/secp256k1/v4"
@@ -635,15 +634,6 @@ func printable(b []byte) bool {
 	return true
 }
 
-// Warm builds, on a goroutine of its own, the base-point table that the first
-// Ed25519 derivation would otherwise build (0.8 ms), so that a scan calls it
-// when it starts and reads its first window meanwhile: a small dump's scan
-// runs on one core and would wait for it (nearly every dump has Ed25519
-// candidates). It does so once per process.
-func Warm() { warm() }
-
-var warm = sync.OnceFunc(func() { go ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize)) })
-
 // derivePublic appends the public half of every candidate scalar in scalars,
 // as a Derived key: an EC point d·G for each curve of the scalar's size, in
 // each byte order the candidate was taken in, and an Ed25519 public key for a
@@ -690,7 +680,8 @@ func derivePublic(dst []detectors.PublicKey, buf []byte, scalars []number, budge
 			if !budget.spend(ecCost) {
 				return dst
 			}
-			if k, ok := detectors.Ed25519PublicKey(ed25519.NewKeyFromSeed(b)[32:]); ok {
+			pub, _ := keys.Ed25519PublicFromSeed(b)
+			if k, ok := detectors.Ed25519PublicKey(pub); ok {
 				k.Derived, k.SeedAt, k.SeedEncoding = true, int64(sc.off), enc
 				dst = append(dst, k)
 			}

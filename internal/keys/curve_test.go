@@ -240,7 +240,7 @@ func TestSecp256k1CombTable(t *testing.T) {
 	}
 }
 
-var update = flag.Bool("update", false, "rewrite k256comb.bin")
+var update = flag.Bool("update", false, "rewrite k256comb.bin or ed25519_table.bin")
 
 // k256Public returns 04‖X‖Y of k·G by decred's ScalarMultNonConst with the
 // generator, which the comb is checked against.

@@ -55,7 +55,7 @@ func ProveEd25519(seed, storedPub []byte) (KeyInfo, Status) {
 		info.Note = "seed is not 32 bytes"
 		return info, Fragment
 	}
-	pub := ed25519.NewKeyFromSeed(seed).Public().(ed25519.PublicKey)
+	pub, _ := Ed25519PublicFromSeed(seed)
 	info.SPKI = OKPSPKI(OIDEd25519, pub)
 	return matchDerived(info, pub, storedPub, "the seed")
 }
