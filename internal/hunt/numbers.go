@@ -646,6 +646,11 @@ func derivePublic(dst []detectors.PublicKey, buf []byte, scalars []number, budge
 	// Node.js core's candidates) reuses the keys derived from its first copy.
 	type seen struct{ from, to int } // the keys dst[from:to] derived
 	derived := map[string]seen{}
+	// A buffer with many P-384 candidates earns P-384's table (see
+	// keys.WarmP384), built beside its other derivations.
+	if n48 := count(scalars, func(sc number) bool { return sc.size == 48 }); n48 >= manyP384 {
+		keys.WarmP384()
+	}
 	for k, sc := range scalars {
 		if dupNumber(scalars[:k], sc) {
 			continue
@@ -714,6 +719,21 @@ func derivePublic(dst []detectors.PublicKey, buf []byte, scalars []number, budge
 		derived[key] = seen{from, len(dst)}
 	}
 	return dst
+}
+
+// manyP384 is how many P-384 candidates in one buffer start P-384's table:
+// a 48-byte candidate is two orders, so three numbers.
+const manyP384 = 6
+
+// count returns how many elements of s satisfy f.
+func count[T any](s []T, f func(T) bool) int {
+	n := 0
+	for _, v := range s {
+		if f(v) {
+			n++
+		}
+	}
+	return n
 }
 
 // derivedCurves are the curves whose public points the harvest derives from

@@ -6,6 +6,7 @@ import (
 	"crypto/elliptic"
 	"encoding/asn1"
 	"math/big"
+	"sync"
 	"sync/atomic"
 
 	"github.com/decred/dcrd/dcrec/secp256k1/v4"
@@ -194,23 +195,32 @@ func (c Curve) Uncompressed(point []byte) ([]byte, bool) {
 // P-384's d·G by crypto/ecdh's base multiplication (113 µs) needs a table of
 // the generator's multiples, which it builds on first use (1.5 ms); the
 // variable-base multiplication by the generator needs none and costs
-// 364 µs. A dump with a few P-384 candidates (GnuTLS's has one) does not earn
-// the table back, so a process's first p384Few are variable-base; the last of
-// them starts the table on a goroutine of its own, used once it is built.
-const p384Few = 4
+// 364 µs. A dump with a few P-384 candidates (GnuTLS's has three, a Python
+// process holding random bytes four) does not earn the table back, so d·G
+// on P-384 is variable-base until the table is built: by [WarmP384], which
+// a caller with many to derive calls, or at the process's p384Many-th.
+const p384Many = 16
 
 var (
 	p384Tries atomic.Int64
 	p384Ready atomic.Bool
 )
 
+// WarmP384 starts building P-384's table on a goroutine of its own, once;
+// [Curve.Public] on P-384 uses it from when it is built.
+func WarmP384() { warmP384() }
+
+var warmP384 = sync.OnceFunc(func() {
+	go func() {
+		ecdh.P384().NewPrivateKey(append(make([]byte, 47), 1))
+		p384Ready.Store(true)
+	}()
+})
+
 // p384Public is [Curve.Public] on P-384 before its table is built.
 func p384Public(d []byte) ([]byte, bool) {
-	if p384Tries.Add(1) == p384Few {
-		go func() {
-			ecdh.P384().NewPrivateKey(append(make([]byte, 47), 1))
-			p384Ready.Store(true)
-		}()
+	if p384Tries.Add(1) == p384Many {
+		warmP384()
 	}
 	std := curveTable[P384].std
 	k := new(big.Int).SetBytes(d)

@@ -11,6 +11,7 @@ import (
 	"math/big"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/decred/dcrd/dcrec/secp256k1/v4"
 )
@@ -214,6 +215,18 @@ func TestP384Public(t *testing.T) {
 		}
 		if ok != (err == nil) || !bytes.Equal(got, want) {
 			t.Fatalf("scalar %d: variable-base %x, %v; crypto/ecdh %x, %v", i, got, ok, want, err)
+		}
+	}
+	// Once the table is built, Public uses it, and finds the same.
+	WarmP384()
+	for !p384Ready.Load() {
+		time.Sleep(time.Millisecond)
+	}
+	for i, d := range scalars {
+		d = append(make([]byte, 48-len(d)), d...)
+		want, wok := p384Public(d)
+		if got, ok := P384.Public(d); ok != wok || !bytes.Equal(got, want) {
+			t.Fatalf("scalar %d: with the table %x, %v; variable-base %x, %v", i, got, ok, want, wok)
 		}
 	}
 }
