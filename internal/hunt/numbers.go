@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"math/bits"
 	"slices"
+	"sync"
 	"sync/atomic"
 
 	"github.com/decred/dcrd/dcrec/secp256k1/v4"
@@ -49,11 +50,48 @@ import (
 // crafted dump full of candidates must not make a scan take hours. It is safe
 // for concurrent use. When it runs out the work stops and Cut reports it; the
 // caller must then treat the scan as incomplete.
+//
+// It also keeps the work done: the public keys derived from each candidate
+// value, so that a value met again in another window costs no second
+// derivation (a Java heap's candidates are 44 % copies of others').
 type Budget struct {
 	left   atomic.Int64
 	earned atomic.Int64
 	cut    atomic.Bool
 	scale  int64
+
+	mu      sync.Mutex
+	derived map[string][]detectors.PublicKey // by derivePublic's key; SeedAt is the first copy's
+}
+
+// maxDerived bounds the values whose derived keys a Budget keeps (each is a
+// few hundred bytes).
+const maxDerived = 1 << 14
+
+// derivedFor returns the keys derived from the value key, if kept.
+func (b *Budget) derivedFor(key string) ([]detectors.PublicKey, bool) {
+	if b == nil {
+		return nil, false
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	ks, ok := b.derived[key]
+	return ks, ok
+}
+
+// keepDerived keeps the keys derived from the value key.
+func (b *Budget) keepDerived(key string, ks []detectors.PublicKey) {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.derived == nil {
+		b.derived = map[string][]detectors.PublicKey{}
+	}
+	if len(b.derived) < maxDerived {
+		b.derived[key] = slices.Clone(ks)
+	}
 }
 
 // Budget sizes: units are roughly a microsecond of trial arithmetic (an RSA
@@ -670,6 +708,16 @@ func derivePublic(dst []detectors.PublicKey, buf []byte, scalars []number, budge
 			}
 			continue
 		}
+		if ks, ok := budget.derivedFor(key); ok {
+			// Derived in another window.
+			from := len(dst)
+			for _, pk := range ks {
+				pk.SeedAt = int64(sc.off)
+				dst = append(dst, pk)
+			}
+			derived[key] = seen{from, len(dst)}
+			continue
+		}
 		from := len(dst)
 		d, enc := b, encodings[sc.order]
 		switch sc.order {
@@ -717,6 +765,7 @@ func derivePublic(dst []detectors.PublicKey, buf []byte, scalars []number, budge
 			}
 		}
 		derived[key] = seen{from, len(dst)}
+		budget.keepDerived(key, dst[from:])
 	}
 	return dst
 }

@@ -717,6 +717,36 @@ func TestHeadersDerived(t *testing.T) {
 // TestDerivedCopies: two copies of one candidate scalar in a buffer both
 // yield the derived key, each with its own place, for the cost of one
 // derivation.
+// TestDerivedAcrossBuffers: a value whose keys one buffer derived is not
+// derived again in another buffer harvested with the same budget (another
+// window of the same dump): its keys are the first's, placed at its own
+// offset, and cost nothing.
+func TestDerivedAcrossBuffers(t *testing.T) {
+	s := secret(t, "p256.sec1.pem")
+	d := bytes.Clone(s.scalar)
+	slices.Reverse(d)
+	b := NewBudget(1<<20, false)
+	var spent []int64
+	for _, gap := range []int{1000, 3000} {
+		h := newHeap(4, 64<<10)
+		h.gap(gap)
+		at := h.put(d)
+		var got []int64
+		for _, k := range HarvestNumbers(nil, h.b, b) {
+			if k.Derived && k.SPKI == s.pub.SPKI {
+				got = append(got, k.SeedAt)
+			}
+		}
+		if !slices.Equal(got, []int64{int64(at)}) {
+			t.Errorf("gap %d: derived at %v, want [%d]", gap, got, at)
+		}
+		spent = append(spent, b.Spent())
+	}
+	if first, second := spent[0], spent[1]-spent[0]; second >= ecCost || first < ecCost {
+		t.Errorf("the first buffer spent %d units, the second %d: the copy was derived again", first, second)
+	}
+}
+
 func TestDerivedCopies(t *testing.T) {
 	s := secret(t, "p256.sec1.pem")
 	d := bytes.Clone(s.scalar)
