@@ -113,3 +113,14 @@ func BenchmarkSkipRandom(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMapWords maps a window of random bytes in pieces of 64 KiB, as
+// the scanner does, from the cache.
+func BenchmarkMapWords(b *testing.B) {
+	win := junk(1, 64<<10)
+	bits := make([]uint64, MapWordsLen(len(win)))
+	b.SetBytes(int64(len(win)))
+	for b.Loop() {
+		MapWords(bits, win)
+	}
+}

@@ -643,6 +643,11 @@ func TestMapWords(t *testing.T) {
 	for _, at := range []int{0, 120, 128, 4096, 8184, 8192, 8200, 16376, 3*mapGroup + 64, 3*mapGroup + 320} {
 		binary.LittleEndian.PutUint64(win[at:], 0x7f00_1234_5678)
 	}
+	binary.LittleEndian.PutUint64(win[640:], 0xffff_8000_0000_0001) // top 16 bits all one
+	// Top 16 bits that are not: at the edges of the vector test's sign trick.
+	for k, w := range []uint64{0x8000_0000_0000_0000, 0x7fff_ffff_ffff_ffff, 0x0001_0000_0000_0000, 0xfffe_ffff_ffff_ffff} {
+		binary.LittleEndian.PutUint64(win[1024+8*k:], w)
+	}
 	want := make([]uint64, MapWordsLen(len(win)))
 	for k := 0; k*mapBlock < len(win); k++ {
 		blk := win[k*mapBlock : min(len(win), (k+1)*mapBlock)]

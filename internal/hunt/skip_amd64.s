@@ -75,8 +75,6 @@ TEXT ·mapAVX2(SB), NOSPLIT, $0-48
 	MOVQ     b_base+0(FP), SI
 	MOVQ     b_len+8(FP), CX
 	MOVQ     bits_base+24(FP), DI
-	VPXOR    Y4, Y4, Y4 // zero
-	VPCMPEQW Y5, Y5, Y5 // all ones
 	XORQ     DX, DX
 
 group:
@@ -90,18 +88,14 @@ block:
 	VMOVDQU  32(SI)(DX*1), Y1
 	VMOVDQU  64(SI)(DX*1), Y2
 	VMOVDQU  96(SI)(DX*1), Y3
-	VPCMPEQW Y0, Y4, Y6
-	VPCMPEQW Y0, Y5, Y0
-	VPCMPEQW Y1, Y4, Y7
-	VPCMPEQW Y1, Y5, Y1
-	VPCMPEQW Y2, Y4, Y8
-	VPCMPEQW Y2, Y5, Y2
-	VPCMPEQW Y3, Y4, Y9
-	VPCMPEQW Y3, Y5, Y3
-	VPOR     Y6, Y0, Y0
-	VPOR     Y7, Y1, Y1
-	VPOR     Y8, Y2, Y2
-	VPOR     Y9, Y3, Y3
+	VPSRAW   $15, Y0, Y6 // a lane is all zero or all one when it equals its sign
+	VPSRAW   $15, Y1, Y7
+	VPSRAW   $15, Y2, Y8
+	VPSRAW   $15, Y3, Y9
+	VPCMPEQW Y0, Y6, Y0
+	VPCMPEQW Y1, Y7, Y1
+	VPCMPEQW Y2, Y8, Y2
+	VPCMPEQW Y3, Y9, Y3
 	VPOR     Y0, Y1, Y0
 	VPOR     Y2, Y3, Y2
 	VPOR     Y0, Y2, Y0
