@@ -53,8 +53,9 @@ type Options struct {
 	// DataWindow, when set with VisitMemory, is told of every window (by the
 	// file offset of the first byte it owns) whose writable memory
 	// VisitMemory said is all data (random, compressed or encrypted bytes),
-	// which the hunt pass may leave unread.
-	DataWindow func(start int64)
+	// or whose first headData bytes of writable memory hold no structured
+	// word (hunt.Structured), which the hunt pass may leave unread.
+	DataWindow func(start int64, all, head bool)
 	// SkipWindow, when set, says which windows (by the file offset of the
 	// first byte they own) the scan leaves unread.
 	SkipWindow func(start int64) bool
@@ -191,6 +192,11 @@ type windowScratch struct {
 	words []uint64 // the window's hunt.WordMap, when read reads it
 }
 
+// headData is how much of a window's start [Options.DataWindow] looks at for
+// a structured word: more than the hunt's reach past a window
+// (hunt.Hunter.Reach).
+const headData = 128 << 10
+
 // readPiece is how much of a window read copies before it maps the words of
 // those bytes, still in the cache: 64 KiB, a whole number of a map's groups.
 const readPiece = 64 << 10
@@ -252,8 +258,13 @@ func (f *fileScan) scanWindow(local []Finding, w *windowScratch, data []byte, j 
 				allData = allData && isData
 			}
 		}
-		if allData && opt.DataWindow != nil {
-			opt.DataWindow(j.off + int64(j.lo))
+		if opt.DataWindow != nil {
+			head := true
+			for _, s := range w.spans {
+				a, b := max(l.alignStart(s[0], j.off), j.lo), min(int(s[1]-j.off), j.lo+headData)
+				head = head && (a >= b || !hunt.Structured(data[a:b], w.wordMap(a)))
+			}
+			opt.DataWindow(j.off+int64(j.lo), allData, head)
 		}
 	}
 	if opt.Hunt != nil {

@@ -49,8 +49,9 @@ type harvester struct {
 	seeds  map[keys.Fingerprint][]detectors.PublicKey
 	nseeds int
 	// data holds the windows (by the first byte they own) whose writable
-	// memory is all data (hunt.IsData), which the hunt pass need not read.
-	data map[int64]bool
+	// memory is all data (hunt.IsData), which the hunt pass need not read;
+	// head those whose first headData bytes of it hold no structured word.
+	data, head map[int64]bool
 }
 
 // maxSeeds bounds the copies of candidate seeds kept from one dump.
@@ -58,24 +59,31 @@ const maxSeeds = 4 * maxHarvest
 
 func newHarvester(deep bool) *harvester {
 	return &harvester{keys: map[keys.Fingerprint]detectors.PublicKey{}, budget: hunt.NewBudget(0, deep),
-		seeds: map[keys.Fingerprint][]detectors.PublicKey{}, data: map[int64]bool{}}
+		seeds: map[keys.Fingerprint][]detectors.PublicKey{}, data: map[int64]bool{}, head: map[int64]bool{}}
 }
 
 // dataWindow is an [Options.DataWindow] function.
-func (h *harvester) dataWindow(start int64) {
+func (h *harvester) dataWindow(start int64, all, head bool) {
 	h.mu.Lock()
-	h.data[start] = true
+	if all {
+		h.data[start] = true
+	}
+	if head {
+		h.head[start] = true
+	}
 	h.mu.Unlock()
 }
 
 // skipData returns an [Options.SkipWindow] function for a hunt pass with
-// windows of body bytes over a dump of size bytes: it skips a window that is
-// all data and whose successor, which its hunt reads into, is too. Those are
-// windows in which the hunt would visit nothing (hunt.IsData), so the pass
-// finds the same without reading them.
-func (h *harvester) skipData(body, size int64) func(int64) bool {
+// windows of body bytes reading overlap bytes past them, over a dump of size
+// bytes: it skips a window that is all data and whose successor, which its
+// hunt reads into, is too, or holds no structured word in the bytes the hunt
+// reads of it. Those are windows in which the hunt would visit nothing
+// (hunt.IsData), so the pass finds the same without reading them.
+func (h *harvester) skipData(body, overlap, size int64) func(int64) bool {
 	return func(start int64) bool {
-		return h.data[start] && (start+body >= size || h.data[start+body])
+		next := start + body
+		return h.data[start] && (next >= size || h.data[next] || overlap <= headData && h.head[next])
 	}
 }
 

@@ -100,7 +100,7 @@ func (d *dumpScan) detect(src source, again bool, progress func(int64)) {
 	if hu := c.hunter(keys, d.budget, d.h != nil); hu != nil && d.d.err == nil {
 		d.huntOpt = &Options{Hunt: hu, Window: d.opt.Window}
 		if d.h != nil && !c.Deep {
-			d.huntOpt.SkipWindow = d.h.skipData(int64(d.huntOpt.window()), d.d.size)
+			d.huntOpt.SkipWindow = d.h.skipData(int64(d.huntOpt.window()), int64(d.huntOpt.Overlap()), d.d.size)
 		}
 	}
 }

@@ -131,7 +131,9 @@ func (c *countingReader) ReadAt(p []byte, off int64) (int, error) {
 // whose memory the first pass found to be all data (random bytes with no
 // structured word), and still finds a key in the window that is not: 8 MiB,
 // the first 2 MiB a heap with a P-256 key's SPKI and its scalar after a
-// chunk header, the rest random.
+// chunk header, the rest random. Nor a window that is all data before one
+// that is not, when the bytes the hunt would read of that one hold no
+// structured word.
 func TestHuntSkipsDataWindows(t *testing.T) {
 	d, spki, pub := p256TestKey(t)
 	const size = 8 << 20
@@ -157,4 +159,15 @@ func TestHuntSkipsDataWindows(t *testing.T) {
 		t.Errorf("read %d bytes of %d: the hunt pass read the data windows again", got, size)
 	}
 	t.Logf("read %.2f times the file", float64(r.n.Load())/size)
+
+	// A structured word 1 MiB into the third window: the hunt pass reads it,
+	// and the first, but not the second, which is data and reads only the
+	// third's first bytes, data too.
+	binary.LittleEndian.PutUint64(buf[5<<20:], 0x40)
+	r = &countingReader{r: bytes.NewReader(buf)}
+	fr = p.ScanAt(context.Background(), "mem", r, size, &FileOptions{Options: Options{Detectors: detectors.All()}, Hunt: &HuntConfig{Harvest: true}})[0]
+	checkProved(t, fr, pub, 1, []int64{0x10000})
+	if got, most := r.n.Load(), int64(size+5<<20); got > most {
+		t.Errorf("read %d bytes of %d, more than %d: the hunt pass read the second window", got, size, most)
+	}
 }

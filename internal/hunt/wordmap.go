@@ -98,6 +98,16 @@ func (m *WordMap) nextWord(buf []byte, k int) int {
 	}
 }
 
+// Structured reports whether buf holds an 8-aligned word whose top 24 bits
+// are all zero or all one, not zero ([IsData] is a buffer of minData bytes
+// or more with none), reading only the blocks m marks when m is a map.
+func Structured(buf []byte, m WordMap) bool {
+	if m.Bits != nil {
+		return m.structured(buf)
+	}
+	return structured(buf)
+}
+
 // structured is [structured] on buf, reading only the marked blocks.
 func (m *WordMap) structured(buf []byte) bool {
 	for o := m.nextWord(buf, 0); o+8 <= len(buf); {
