@@ -623,6 +623,22 @@ func arrayEnds(buf []byte, i int) bool {
 	return i+8 > len(buf) || !randomWord(buf[i:])
 }
 
+// structWords reports whether a word of b has its top 24 bits all one (a
+// small negative number, −1) or is a Linux user-space pointer (its top 16
+// bits zero, the next 8 those of a heap, 0x55 or 0x56, or of a mapping or
+// the stack, 0x7f): a struct's fields, not a number's limbs, of which a word
+// is one of those once in four million. [notRepetitive] has rejected the
+// words whose top 24 bits are all zero.
+func structWords(b []byte) bool {
+	for ; len(b) >= 8; b = b[8:] {
+		w := binary.LittleEndian.Uint64(b)
+		if t := w >> 40; t == 0xffffff || t == 0x55 || t == 0x56 || t == 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
 // maybeNumberWord reports whether the number scan has a test for the word w
 // before an offset: its top 16 bits are all zero or all one (zero, a
 // pointer, a small integer, a length). A Windows blob's magic is such a word
@@ -814,7 +830,7 @@ func appendNumber(dst []number, buf []byte, i, n int, orders ...int) []number {
 		return dst
 	}
 	b := buf[i : i+n]
-	if !notRepetitive(b[:n&^7]) || !keys.LooksRandom(b[:min(n, 64)]) {
+	if !notRepetitive(b[:n&^7]) || structWords(b[:n&^7]) || !keys.LooksRandom(b[:min(n, 64)]) {
 		return dst
 	}
 	for _, o := range orders {

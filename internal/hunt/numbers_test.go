@@ -722,6 +722,47 @@ func TestHeadersDerived(t *testing.T) {
 // TestDerivedCopies: two copies of one candidate scalar in a buffer both
 // yield the derived key, each with its own place, for the cost of one
 // derivation.
+// TestStructWords: a candidate after a chunk header is a number only when
+// none of its words is a pointer or has its top 24 bits all one: those are
+// a struct's fields (GnuTLS's and Python's heaps held such "P-384 scalars").
+func TestStructWords(t *testing.T) {
+	num := junk(8, 32)
+	for _, tt := range []struct {
+		name string
+		word uint64 // put at byte 8 of the number; 0: none
+		want bool
+	}{
+		{"random", 0, true},
+		{"heap pointer", 0x0000_55c1_ae71_7f64, false},
+		{"heap pointer, 0x56", 0x0000_5612_3456_7890, false},
+		{"stack pointer", 0x0000_7ffd_5d32_a380, false},
+		{"−1", ^uint64(0), false},
+		{"a small negative number", 0xffff_ff12_3456_7890, false},
+		{"top 16 bits zero, not a pointer's", 0x0000_4312_3456_7890, true},
+		{"top 24 bits all one but one", 0xffff_fe12_3456_7890, true},
+	} {
+		b := bytes.Clone(num)
+		if tt.word != 0 {
+			binary.LittleEndian.PutUint64(b[8:], tt.word)
+		}
+		if got := !structWords(b); got != tt.want {
+			t.Errorf("%s: a number = %v, want %v", tt.name, got, tt.want)
+		}
+		h := newHeap(9, 16<<10)
+		h.gap(1000)
+		h.put(b)
+		derived := 0
+		for _, k := range HarvestNumbers(nil, h.b, nil) {
+			if k.Derived {
+				derived++
+			}
+		}
+		if (derived > 0) != tt.want {
+			t.Errorf("%s: %d keys derived, want some: %v", tt.name, derived, tt.want)
+		}
+	}
+}
+
 // TestDerivedAcrossBuffers: a value whose keys one buffer derived is not
 // derived again in another buffer harvested with the same budget (another
 // window of the same dump): its keys are the first's, placed at its own
