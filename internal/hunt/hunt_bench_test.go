@@ -3,6 +3,7 @@ package hunt
 import (
 	"math/big"
 	"math/rand/v2"
+	"path/filepath"
 	"testing"
 
 	"dumpguard/detectors"
@@ -122,5 +123,42 @@ func BenchmarkMapWords(b *testing.B) {
 	b.SetBytes(int64(len(win)))
 	for b.Loop() {
 		MapWords(bits, win)
+	}
+}
+
+// BenchmarkWordLoops runs the harvest's and the hunt's passes over the
+// writable memory of real cores (Java's heap, a Python interpreter's), each
+// window as the scanner hands it: the word loops most of a real core's hunt
+// costs go to.
+func BenchmarkWordLoops(b *testing.B) {
+	for _, name := range []string{"java-keys", "pyca-keys"} {
+		core := decompress(b, filepath.Join(realDumps(b), name+".core.zst"))
+		regions := writableRegions(b, core)
+		var n int64
+		for _, r := range regions {
+			n += int64(len(r))
+		}
+		keys := Harvest(nil, core)
+		for _, r := range regions {
+			keys, _ = HarvestMemory(keys, r, nil)
+		}
+		h := New(keys, Options{HeadersDerived: true})
+		b.Run(name+"/harvest", func(b *testing.B) {
+			b.SetBytes(n)
+			for b.Loop() {
+				for _, r := range regions {
+					HarvestMemory(nil, r, NewBudget(0, false))
+				}
+			}
+		})
+		b.Run(name+"/hunt", func(b *testing.B) {
+			b.SetBytes(n)
+			var hits []Find
+			for b.Loop() {
+				for _, r := range regions {
+					hits = h.Hunt(hits[:0], r)
+				}
+			}
+		})
 	}
 }

@@ -16,7 +16,7 @@ import (
 
 // realDumps is where the Linux cores made by testdata/dumps/make-linux-dumps.sh
 // live; DUMPGUARD_LINUX_DUMPS overrides it.
-func realDumps(t *testing.T) string {
+func realDumps(t testing.TB) string {
 	dir := os.Getenv("DUMPGUARD_LINUX_DUMPS")
 	if dir == "" {
 		dir = testpath.Join(t, "dumps", "linux")
@@ -54,7 +54,7 @@ func readJSON(t *testing.T, name string, v any) {
 }
 
 // decompress reads a zstd-compressed core, refusing more than 256 MiB.
-func decompress(t *testing.T, name string) []byte { return testpath.ReadDump(t, name) }
+func decompress(t testing.TB, name string) []byte { return testpath.ReadDump(t, name) }
 
 // scanWindows runs d over b in 4 MiB windows overlapping by d.Reach(), keeping
 // the hits that start in each window's body, as the scanner does.
@@ -81,7 +81,7 @@ func scanWindows(d *Hunter, b []byte) []Find {
 // the hunt: each region starts at a page-aligned address, so alignment within
 // a buffer is alignment in memory. debug/elf is fine here: these are our own
 // test files, not hostile input.
-func writableRegions(t *testing.T, core []byte) [][]byte {
+func writableRegions(t testing.TB, core []byte) [][]byte {
 	t.Helper()
 	f, err := elf.NewFile(bytes.NewReader(core))
 	if err != nil {
