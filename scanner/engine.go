@@ -165,7 +165,10 @@ func (p *Pool) work() {
 		w.words = w.words[:0]
 		if j.r != nil && f.ctx.Err() == nil {
 			if cap(buf) < j.n {
-				buf = make([]byte, j.n)
+				// With room for a later pass's longer overlap (the hunt's
+				// reach is longer than the detectors'): a new buffer is
+				// 2 MiB of fresh pages, 1.5 ms of page faults.
+				buf = make([]byte, j.n+bufSlack)
 			}
 			data = buf[:j.n]
 			if err := f.read(&w, data, j); err != nil {
@@ -191,6 +194,10 @@ type windowScratch struct {
 	spans [][2]int64
 	words []uint64 // the window's hunt.WordMap, when read reads it
 }
+
+// bufSlack is how many bytes a worker's window buffer has past the first
+// window it reads.
+const bufSlack = 256 << 10
 
 // headData is how much of a window's start [Options.DataWindow] looks at for
 // a structured word: more than the hunt's reach past a window
