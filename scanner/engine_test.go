@@ -5,10 +5,12 @@ import (
 	"context"
 	"math/rand/v2"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/iotest"
 
 	"dumpguard/detectors"
+	"dumpguard/internal/hunt"
 	"dumpguard/internal/keys"
 )
 
@@ -119,9 +121,29 @@ func FuzzWindows(f *testing.F) {
 		}
 		at %= size - uint32(ml) + 1
 		b := noise(uint64(size), int(size))
+		if w := int(size) / 3 &^ 7; w+8 <= int(at) || w >= int(at)+ml {
+			b[w] = 0x40 // a small word (and zeros) for the word map to find
+			clear(b[w+1 : min(len(b), w+8)])
+		}
 		copy(b[at:], "KEY!")
 		opt := &Options{Detectors: []detectors.Detector{needle{ml}}, Window: int(window)%8192 + 1}
+		// The memory a harvest sees is the file's, and its word map (a
+		// mapped file's, read in pieces) tells what the bytes do.
+		var visits atomic.Int64
+		opt.VisitMemory = func(buf []byte, m hunt.WordMap, off int64, owned int) bool {
+			visits.Add(1)
+			if !bytes.Equal(buf, b[off:off+int64(len(buf))]) {
+				t.Errorf("VisitMemory at %d: %d bytes that are not the file's", off, len(buf))
+			}
+			if hunt.Structured(buf, m) != hunt.Structured(buf, hunt.WordMap{}) {
+				t.Errorf("VisitMemory at %d: the word map says structured %v", off, hunt.Structured(buf, m))
+			}
+			return false
+		}
 		mapped, streamed := scanBoth(t, p, b, opt)
+		if visits.Load() == 0 {
+			t.Fatalf("VisitMemory was never called")
+		}
 		for name, got := range map[string][]Finding{"Scan": mapped, "ScanStream": streamed} {
 			if len(got) != 1 || got[0].Offset != int64(at) {
 				t.Fatalf("%s(size %d, window %d, maxLen %d) = %d findings (first %v), want one at %d",

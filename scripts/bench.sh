@@ -91,6 +91,47 @@ time.sleep(60)' > bench/core.ready &
 	kill "$pid" 2>/dev/null || true
 	rm -f bench/core.ready
 fi
+# The same process holding 1 MiB (what the hunt of its interpreter costs
+# alone), and a C process holding 256 MiB of random bytes with almost no heap.
+core_idle=bench/core-python-idle
+if [ ! -f "$core_idle" ] && command -v gcore >/dev/null; then
+	python3 -c 'import os, time
+b = bytearray(os.urandom(1 << 20))
+print("ready", flush=True)
+time.sleep(60)' > bench/core.ready &
+	pid=$!
+	for _ in $(seq 60); do grep -q ready bench/core.ready 2>/dev/null && break; sleep 0.5; done
+	gcore -o bench/core "$pid" >/dev/null 2>&1 && mv "bench/core.$pid" "$core_idle"
+	kill "$pid" 2>/dev/null || true
+	rm -f bench/core.ready
+fi
+core_c=bench/core-256M-c
+if [ ! -f "$core_c" ] && command -v gcore >/dev/null && command -v cc >/dev/null; then
+	cat > bench/hold.c <<'CEOF'
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/random.h>
+int main(void) {
+	size_t n = (size_t)256 << 20, i = 0;
+	unsigned char *b = malloc(n);
+	while (b && i < n) {
+		ssize_t r = getrandom(b + i, n - i < (1 << 25) ? n - i : 1 << 25, 0);
+		if (r < 0) return 1;
+		i += (size_t)r;
+	}
+	printf("ready\n");
+	fflush(stdout);
+	sleep(60);
+	return b ? b[12345] : 1;
+}
+CEOF
+	cc -O2 -o bench/hold bench/hold.c && { bench/hold > bench/core.ready & pid=$!; }
+	for _ in $(seq 60); do grep -q ready bench/core.ready 2>/dev/null && break; sleep 0.5; done
+	gcore -o bench/core "$pid" >/dev/null 2>&1 && mv "bench/core.$pid" "$core_c"
+	kill "$pid" 2>/dev/null || true
+	rm -f bench/core.ready bench/hold bench/hold.c
+fi
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); medians of $runs runs alternating with rg"
 for f in "$data" "$rdata" "$core"; do
 	[ -f "$f" ] || continue
@@ -100,6 +141,14 @@ for f in "$data" "$rdata" "$core"; do
 	echo "$f: rg ${r}s  scan --no-hunt ${n}s (ratio $(ratio "$n" "$r"), goal <= 2)  scan ${d}s (ratio $(ratio "$d" "$r2"), goal <= 3)"
 done
 go run ./tools/candrate "$data" "$rdata" $([ -f "$core" ] && echo "$core")
+
+# The hunt's cost over --no-hunt, run by run in turn (tools/abrun): the goal
+# is 1.2 on random data and on a core full of it.
+for f in "$rdata" "$core" "$core_c" "$core_idle"; do
+	[ -f "$f" ] || continue
+	echo "$f: default against --no-hunt"
+	go run ./tools/abrun "$((runs * 3))" "no-hunt=./dumpguard scan -q --no-config --no-hunt $f" "default=./dumpguard scan -q --no-config $f"
+done
 
 # The hunt: 10 RSA-2048 moduli and 5 EC public keys given as --pubkeys, their
 # factors and scalars planted as malloc'd little-endian limb arrays.

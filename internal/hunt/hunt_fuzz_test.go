@@ -86,5 +86,11 @@ func FuzzHunt(f *testing.F) {
 		if hits := d.Hunt(nil, b); len(hits) != 0 {
 			t.Fatalf("Detect = %+v", hits)
 		}
+		// With the map of a window holding b: the same (nothing).
+		for _, m := range mapsOf(b, 0, 8) {
+			if hits := d.HuntMapped(nil, b, m); len(hits) != 0 {
+				t.Fatalf("map at %d: HuntMapped = %+v", m.Off, hits)
+			}
+		}
 	})
 }
