@@ -77,36 +77,36 @@ median_vs() { # median_vs BASELINE-CMD CANDIDATE-CMD: median wall seconds of eac
 }
 rdata=bench/random-256M.bin
 [ -f "$rdata" ] || go run ./tools/benchgen -random -size 256 -out "$rdata"
+# dump_of CORE CMD...: runs CMD, which prints "ready" once it holds what it
+# holds, and dumps it with gcore to CORE (when gdb is installed).
+dump_of() {
+	local out=$1 pid
+	shift
+	[ -f "$out" ] && return
+	command -v gcore >/dev/null || return 0
+	"$@" > bench/core.ready &
+	pid=$!
+	for _ in $(seq 60); do grep -q ready bench/core.ready 2>/dev/null && break; sleep 0.5; done
+	gcore -o bench/core "$pid" >/dev/null 2>&1 && mv "bench/core.$pid" "$out"
+	kill "$pid" 2>/dev/null || true
+	rm -f bench/core.ready
+}
 core=bench/core-256M
-if [ ! -f "$core" ] && command -v gcore >/dev/null; then
-	python3 -c 'import os, sys, time
+dump_of "$core" python3 -c 'import os, sys, time
 b = bytearray(os.urandom(256 << 20))
 k = open("detectors/testdata/keys/p256.sec1.pem", "rb").read()
 b[100 << 20:(100 << 20) + len(k)] = k
 print("ready", flush=True)
-time.sleep(60)' > bench/core.ready &
-	pid=$!
-	for _ in $(seq 60); do grep -q ready bench/core.ready 2>/dev/null && break; sleep 0.5; done
-	gcore -o bench/core "$pid" >/dev/null 2>&1 && mv "bench/core.$pid" "$core"
-	kill "$pid" 2>/dev/null || true
-	rm -f bench/core.ready
-fi
+time.sleep(60)'
 # The same process holding 1 MiB (what the hunt of its interpreter costs
 # alone), and a C process holding 256 MiB of random bytes with almost no heap.
 core_idle=bench/core-python-idle
-if [ ! -f "$core_idle" ] && command -v gcore >/dev/null; then
-	python3 -c 'import os, time
+dump_of "$core_idle" python3 -c 'import os, time
 b = bytearray(os.urandom(1 << 20))
 print("ready", flush=True)
-time.sleep(60)' > bench/core.ready &
-	pid=$!
-	for _ in $(seq 60); do grep -q ready bench/core.ready 2>/dev/null && break; sleep 0.5; done
-	gcore -o bench/core "$pid" >/dev/null 2>&1 && mv "bench/core.$pid" "$core_idle"
-	kill "$pid" 2>/dev/null || true
-	rm -f bench/core.ready
-fi
+time.sleep(60)'
 core_c=bench/core-256M-c
-if [ ! -f "$core_c" ] && command -v gcore >/dev/null && command -v cc >/dev/null; then
+if [ ! -f "$core_c" ] && command -v cc >/dev/null; then
 	cat > bench/hold.c <<'CEOF'
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,11 +126,8 @@ int main(void) {
 	return b ? b[12345] : 1;
 }
 CEOF
-	cc -O2 -o bench/hold bench/hold.c && { bench/hold > bench/core.ready & pid=$!; }
-	for _ in $(seq 60); do grep -q ready bench/core.ready 2>/dev/null && break; sleep 0.5; done
-	gcore -o bench/core "$pid" >/dev/null 2>&1 && mv "bench/core.$pid" "$core_c"
-	kill "$pid" 2>/dev/null || true
-	rm -f bench/core.ready bench/hold bench/hold.c
+	cc -O2 -o bench/hold bench/hold.c && dump_of "$core_c" bench/hold
+	rm -f bench/hold bench/hold.c
 fi
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); medians of $runs runs alternating with rg"
 for f in "$data" "$rdata" "$core"; do

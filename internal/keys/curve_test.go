@@ -170,15 +170,9 @@ func TestCurveNames(t *testing.T) {
 // TestSecp256k1Comb: d·G by the comb (comb.go) equals decred's, for edge
 // scalars and random ones.
 func TestSecp256k1Comb(t *testing.T) {
-	n := unhex(t, k1NM1)
-	scalars := [][]byte{{1}, {2}, {3}, {15}, {16}, {17}, {0xff}, n, unhex(t, "8000000000000000000000000000000000000000000000000000000000000000")}
-	for range 200 {
-		d := make([]byte, 32)
-		rand.Read(d)
-		scalars = append(scalars, d)
-	}
+	scalars := testScalars(32, 200, []byte{1}, []byte{2}, []byte{3}, []byte{15}, []byte{16}, []byte{17}, []byte{0xff},
+		unhex(t, k1NM1), unhex(t, "8000000000000000000000000000000000000000000000000000000000000000"))
 	for i, d := range scalars {
-		d = append(make([]byte, 32-len(d)), d...)
 		var k secp256k1.ModNScalar
 		if k.SetByteSlice(d) || k.IsZero() {
 			continue
@@ -194,19 +188,28 @@ func TestSecp256k1Comb(t *testing.T) {
 	}
 }
 
+// testScalars returns the edge scalars, left-padded with zeros to size
+// bytes, then random ones.
+func testScalars(size, random int, edges ...[]byte) [][]byte {
+	var out [][]byte
+	for _, d := range edges {
+		out = append(out, append(make([]byte, size-len(d)), d...))
+	}
+	for range random {
+		d := make([]byte, size)
+		rand.Read(d)
+		out = append(out, d)
+	}
+	return out
+}
+
 // TestP384Public: P-384's d·G before its table is built (variable-base) is
 // crypto/ecdh's, and both reject zero and scalars not below n.
 func TestP384Public(t *testing.T) {
 	n := elliptic.P384().Params().N
 	nm1 := new(big.Int).Sub(n, big.NewInt(1)).FillBytes(make([]byte, 48))
-	scalars := [][]byte{{1}, {2}, nm1, n.FillBytes(make([]byte, 48)), make([]byte, 48), bytes.Repeat([]byte{0xff}, 48)}
-	for range 20 {
-		d := make([]byte, 48)
-		rand.Read(d)
-		scalars = append(scalars, d)
-	}
+	scalars := testScalars(48, 20, []byte{1}, []byte{2}, nm1, n.Bytes(), nil, bytes.Repeat([]byte{0xff}, 48))
 	for i, d := range scalars {
-		d = append(make([]byte, 48-len(d)), d...)
 		got, ok := p384Public(d)
 		var want []byte
 		k, err := ecdh.P384().NewPrivateKey(d)
@@ -223,7 +226,6 @@ func TestP384Public(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	for i, d := range scalars {
-		d = append(make([]byte, 48-len(d)), d...)
 		want, wok := p384Public(d)
 		if got, ok := P384.Public(d); ok != wok || !bytes.Equal(got, want) {
 			t.Fatalf("scalar %d: with the table %x, %v; variable-base %x, %v", i, got, ok, want, wok)

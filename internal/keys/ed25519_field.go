@@ -43,109 +43,14 @@ func edReduce(z *edElt, t0, t1, t2, t3, t4, t5, t6, t7 uint64) {
 
 // edMul sets z = x·y mod p; z may alias x or y.
 func edMul(z, x, y *edElt) {
-	x0, x1, x2, x3 := x[0], x[1], x[2], x[3]
-	y0, y1, y2, y3 := y[0], y[1], y[2], y[3]
-	var c, t0, t1, t2, t3, t4, t5, t6, t7 uint64
-	var h0, h1, h2, h3, l0, l1, l2, l3, r1, r2, r3, r4 uint64
-	// Row i is xᵢ·y, five limbs, added in at limb i.
-	h0, t0 = bits.Mul64(x0, y0)
-	h1, l1 = bits.Mul64(x0, y1)
-	h2, l2 = bits.Mul64(x0, y2)
-	h3, l3 = bits.Mul64(x0, y3)
-	t1, c = bits.Add64(h0, l1, 0)
-	t2, c = bits.Add64(h1, l2, c)
-	t3, c = bits.Add64(h2, l3, c)
-	t4 = h3 + c
-
-	h0, l0 = bits.Mul64(x1, y0)
-	h1, l1 = bits.Mul64(x1, y1)
-	h2, l2 = bits.Mul64(x1, y2)
-	h3, l3 = bits.Mul64(x1, y3)
-	r1, c = bits.Add64(h0, l1, 0)
-	r2, c = bits.Add64(h1, l2, c)
-	r3, c = bits.Add64(h2, l3, c)
-	r4 = h3 + c
-	t1, c = bits.Add64(t1, l0, 0)
-	t2, c = bits.Add64(t2, r1, c)
-	t3, c = bits.Add64(t3, r2, c)
-	t4, c = bits.Add64(t4, r3, c)
-	t5 = r4 + c
-
-	h0, l0 = bits.Mul64(x2, y0)
-	h1, l1 = bits.Mul64(x2, y1)
-	h2, l2 = bits.Mul64(x2, y2)
-	h3, l3 = bits.Mul64(x2, y3)
-	r1, c = bits.Add64(h0, l1, 0)
-	r2, c = bits.Add64(h1, l2, c)
-	r3, c = bits.Add64(h2, l3, c)
-	r4 = h3 + c
-	t2, c = bits.Add64(t2, l0, 0)
-	t3, c = bits.Add64(t3, r1, c)
-	t4, c = bits.Add64(t4, r2, c)
-	t5, c = bits.Add64(t5, r3, c)
-	t6 = r4 + c
-
-	h0, l0 = bits.Mul64(x3, y0)
-	h1, l1 = bits.Mul64(x3, y1)
-	h2, l2 = bits.Mul64(x3, y2)
-	h3, l3 = bits.Mul64(x3, y3)
-	r1, c = bits.Add64(h0, l1, 0)
-	r2, c = bits.Add64(h1, l2, c)
-	r3, c = bits.Add64(h2, l3, c)
-	r4 = h3 + c
-	t3, c = bits.Add64(t3, l0, 0)
-	t4, c = bits.Add64(t4, r1, c)
-	t5, c = bits.Add64(t5, r2, c)
-	t6, c = bits.Add64(t6, r3, c)
-	t7 = r4 + c
+	t0, t1, t2, t3, t4, t5, t6, t7 := mul512((*[4]uint64)(x), (*[4]uint64)(y))
 	edReduce(z, t0, t1, t2, t3, t4, t5, t6, t7)
 }
 
 // edSquare sets z = x² mod p; z may alias x. Ten products instead of
 // sixteen: each cross term xᵢxⱼ (i < j) once, doubled, then the squares.
 func edSquare(z, x *edElt) {
-	x0, x1, x2, x3 := x[0], x[1], x[2], x[3]
-	var c, t0, t1, t2, t3, t4, t5, t6, t7 uint64
-	var h1, h2, h3, l2, l3, r4 uint64
-	h1, t1 = bits.Mul64(x0, x1)
-	h2, l2 = bits.Mul64(x0, x2)
-	h3, l3 = bits.Mul64(x0, x3)
-	t2, c = bits.Add64(h1, l2, 0)
-	t3, c = bits.Add64(h2, l3, c)
-	t4 = h3 + c
-
-	h2, l2 = bits.Mul64(x1, x2)
-	h3, l3 = bits.Mul64(x1, x3)
-	r4, c = bits.Add64(h2, l3, 0)
-	t5 = h3 + c
-	t3, c = bits.Add64(t3, l2, 0)
-	t4, c = bits.Add64(t4, r4, c)
-	t5 += c
-
-	h3, l3 = bits.Mul64(x2, x3)
-	t5, c = bits.Add64(t5, l3, 0)
-	t6 = h3 + c
-
-	t7 = t6 >> 63
-	t6 = t6<<1 | t5>>63
-	t5 = t5<<1 | t4>>63
-	t4 = t4<<1 | t3>>63
-	t3 = t3<<1 | t2>>63
-	t2 = t2<<1 | t1>>63
-	t1 <<= 1
-
-	var h, l uint64
-	h, t0 = bits.Mul64(x0, x0)
-	t1, c = bits.Add64(t1, h, 0)
-	h, l = bits.Mul64(x1, x1)
-	t2, c = bits.Add64(t2, l, c)
-	t3, c = bits.Add64(t3, h, c)
-	h, l = bits.Mul64(x2, x2)
-	t4, c = bits.Add64(t4, l, c)
-	t5, c = bits.Add64(t5, h, c)
-	h, l = bits.Mul64(x3, x3)
-	t6, c = bits.Add64(t6, l, c)
-	t7 += h + c
+	t0, t1, t2, t3, t4, t5, t6, t7 := sqr512((*[4]uint64)(x))
 	edReduce(z, t0, t1, t2, t3, t4, t5, t6, t7)
 }
 
