@@ -44,7 +44,8 @@ import (
 // header whose size fits the number (C libraries: OpenSSL, mbedTLS, GnuTLS),
 // or after a length word equal to the number's size (a .NET byte[] behind
 // its 64-bit length, a Java byte[] or int[] behind its 32-bit length, a
-// Python bytes object 16 bytes after its ob_size).
+// Python bytes object 16 bytes after its ob_size), and whose words look like
+// a number's ([notRepetitive], [structWords]: no pointer, no small integer).
 
 // A Budget bounds the trial work of a harvest and a hunt over one dump: a
 // crafted dump full of candidates must not make a scan take hours. It is safe
