@@ -268,7 +268,12 @@ func (f *fileScan) scanWindow(local []Finding, w *windowScratch, data []byte, j 
 		if opt.DataWindow != nil {
 			head := true
 			for _, s := range w.spans {
-				a, b := max(l.alignStart(s[0], j.off), j.lo), min(int(s[1]-j.off), j.lo+headData)
+				// From the span's first word at or after the window's own
+				// bytes: its words, as the hunt reads them.
+				a, b := l.alignStart(s[0], j.off), min(int(s[1]-j.off), j.lo+headData)
+				if a < j.lo {
+					a += (j.lo - a + 7) &^ 7
+				}
 				head = head && (a >= b || !hunt.Structured(data[a:b], w.wordMap(a)))
 			}
 			opt.DataWindow(j.off+int64(j.lo), allData, head)
