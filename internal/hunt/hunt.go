@@ -464,15 +464,7 @@ func derValue(buf []byte, i int) int {
 func IsData(buf []byte) bool { return isData(buf, WordMap{}) }
 
 // isData is [IsData], reading only the blocks m marks when m is a map.
-func isData(buf []byte, m WordMap) bool {
-	if len(buf) < minData {
-		return false
-	}
-	if m.Bits != nil {
-		return !m.structured(buf)
-	}
-	return !structured(buf)
-}
+func isData(buf []byte, m WordMap) bool { return len(buf) >= minData && !Structured(buf, m) }
 
 // structured reports whether buf holds an 8-aligned word whose top 24 bits
 // are all zero or all one: a NULL, a small integer, a length, an allocator's
