@@ -699,8 +699,7 @@ func derivePublic(dst []detectors.PublicKey, buf []byte, scalars []number, budge
 	var be [48]byte
 	// A value met again (heaps hold many copies of one number: half of a
 	// Node.js core's candidates) reuses the keys derived from its first copy.
-	type seen struct{ from, to int } // the keys dst[from:to] derived
-	derived := map[string]seen{}
+	derived := map[string][]detectors.PublicKey{}
 	// A buffer with many P-384 candidates earns P-384's table (see
 	// keys.WarmP384), built beside its other derivations.
 	if n48 := count(scalars, func(sc number) bool { return sc.size == 48 }); n48 >= manyP384 {
@@ -718,21 +717,17 @@ func derivePublic(dst []detectors.PublicKey, buf []byte, scalars []number, budge
 		if sc.seed {
 			key += "s"
 		}
-		if d, ok := derived[key]; ok {
-			for _, pk := range dst[d.from:d.to] {
-				pk.SeedAt = int64(sc.off)
-				dst = append(dst, pk)
-			}
-			continue
+		ks, ok := derived[key]
+		if !ok {
+			ks, ok = budget.derivedFor(key) // derived in another window
 		}
-		if ks, ok := budget.derivedFor(key); ok {
-			// Derived in another window.
+		if ok {
 			from := len(dst)
 			for _, pk := range ks {
 				pk.SeedAt = int64(sc.off)
 				dst = append(dst, pk)
 			}
-			derived[key] = seen{from, len(dst)}
+			derived[key] = dst[from:len(dst):len(dst)]
 			continue
 		}
 		from := len(dst)
@@ -781,7 +776,7 @@ func derivePublic(dst []detectors.PublicKey, buf []byte, scalars []number, budge
 				dst = append(dst, k)
 			}
 		}
-		derived[key] = seen{from, len(dst)}
+		derived[key] = dst[from:len(dst):len(dst)]
 		budget.keepDerived(key, dst[from:])
 	}
 	return dst
