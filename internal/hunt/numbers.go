@@ -658,12 +658,10 @@ const maxRun = 160
 // point's coordinates, so near a public point the windows inside the limbs of
 // an RSA number beside it (256 bytes for RSA-2048) or inside data are not
 // tried: 33 of mbedTLS's 34 tries were. A run's ends are tried: a scalar
-// before or after other numbers. It reads at most maxRun bytes each way.
+// before or after other numbers. It reads at most 512 bytes back
+// ([runBefore]) and maxRun on.
 func inLongRun(buf []byte, i, n int) bool {
-	lo, hi := i, i+n
-	for lo >= 8 && i-lo <= maxRun && randomWord(buf[lo-8:]) {
-		lo -= 8
-	}
+	lo, hi := i-runBefore(buf, i), i+n
 	if i-lo < 16 {
 		return false
 	}
